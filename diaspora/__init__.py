@@ -1,0 +1,80 @@
+"""Diaspora: a directory, events and mutual help for communities abroad."""
+from pathlib import Path
+
+from flask import Flask
+
+from diaspora.config import load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(app.instance_path, testing=bool(config and config.get("TESTING"))))
+    if config:
+        app.config.update(config)
+    register_proxy_fix(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_proxy_fix(app: Flask) -> None:
+    count = app.config.get("PROXY_COUNT", 0)
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
+def register_extensions(app: Flask) -> None:
+    from diaspora import database, i18n, mail
+    from diaspora.auth.services import init_login
+    from diaspora.extensions import api, babel, csrf, db, limiter, migrate
+    from diaspora.geo import init_geo
+
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    limiter.init_app(app)
+    init_login(app)
+    api.init_app(app)
+    mail.init_app(app)
+    init_geo(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from diaspora.api import register_api
+    from diaspora.auth.routes import bp as auth_bp
+    from diaspora.directory.routes import bp as directory_bp
+    from diaspora.mail.routes import bp as mail_bp
+    from diaspora.main.routes import bp as main_bp
+    from diaspora.moderation.routes import bp as moderation_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(directory_bp)
+    app.register_blueprint(moderation_bp)
+    app.register_blueprint(mail_bp)
+    register_api(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from diaspora.errors import init_app
+
+    init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from diaspora.cli import register
+
+    register(app)

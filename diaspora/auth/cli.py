@@ -1,0 +1,31 @@
+import click
+from flask.cli import with_appcontext
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--password", help="Asked for when missing (not echoed).")
+@with_appcontext
+def create_admin(email: str, password: str | None):
+    """Create a site admin, or make an existing account one."""
+    from diaspora.auth.forms import PASSWORD_MIN
+    from diaspora.auth.services import create_user, find_user_by_email
+    from diaspora.extensions import db
+
+    user = find_user_by_email(email)
+    if password is None and user is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if password is not None and len(password) < PASSWORD_MIN:
+        raise click.BadParameter(f"at least {PASSWORD_MIN} characters", param_hint="--password")
+    if "@" not in email:
+        raise click.BadParameter("not an email address", param_hint="EMAIL")
+    if user is None:
+        user = create_user(email, password, is_admin=True)
+        action = "created"
+    else:
+        user.is_admin = True
+        if password:
+            user.set_password(password)
+        action = "updated"
+    db.session.commit()
+    click.echo(f"Site admin {action}: {user.email}")

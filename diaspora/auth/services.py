@@ -1,0 +1,113 @@
+"""Accounts: sign-up, authentication, password reset. Services flush; the caller commits."""
+import hashlib
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from diaspora import mail
+from diaspora.database import utcnow
+from diaspora.errors import ServiceError
+from diaspora.extensions import db, login_manager
+from diaspora.models import User
+
+RESET_MAX_AGE = 2 * 3600
+_DUMMY_HASH = None
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def create_user(email: str, password: str, name: str = "", locale: str | None = None, is_admin: bool = False) -> User:
+    email = normalize_email(email)
+    if find_user_by_email(email):
+        raise ServiceError(_("An account with this email already exists. Log in, or reset the password."), "email")
+    user = User(email=email, name=(name or "").strip(), locale=locale, is_admin=is_admin)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    global _DUMMY_HASH
+    user = find_user_by_email(email)
+    if user is None:
+        # Spend the same time as a real check, so response times do not reveal which emails have accounts.
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = generate_password_hash("not a password")
+        User(password_hash=_DUMMY_HASH).check_password(password)
+        return None
+    if not user.check_password(password):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _hash_fingerprint(user: User) -> str:
+    # Ties the token to the current password: once it is changed, every older link stops working.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def make_reset_token(user: User) -> str:
+    return _serializer().dumps({"uid": user.id, "h": _hash_fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    try:
+        data = _serializer().loads(token, max_age=RESET_MAX_AGE)
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = db.session.get(User, data.get("uid"))
+    if user is None or data.get("h") != _hash_fingerprint(user):
+        return None
+    return user
+
+
+def request_password_reset(email: str, locale: str) -> None:
+    """Mail a reset link if the account exists. The caller says the same thing either way."""
+    user = find_user_by_email(email)
+    if user is None:
+        return
+    link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+    mail.queue(user.email, "password_reset", user.locale or locale, user=user, link=link, hours=RESET_MAX_AGE // 3600)
+
+
+def reset_password(user: User, password: str) -> None:
+    user.set_password(password)
+
+
+def set_locale(user: User, locale: str) -> None:
+    user.locale = locale
+
+
+def count_users() -> int:
+    return db.session.scalar(select(func.count()).select_from(User))
+
+
+def init_login(app) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Please log in to open this page.")
+    login_manager.login_message_category = "warning"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None

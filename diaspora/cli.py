@@ -1,0 +1,11 @@
+"""`flask --app diaspora ...` commands. Each one calls the same services as the web views."""
+
+
+def register(app) -> None:
+    from diaspora.auth.cli import create_admin
+    from diaspora.directory.cli import export_organizations, import_organizations, seed_demo
+    from diaspora.geo.cli import build_gazetteer
+    from diaspora.mail.cli import send_mail
+
+    for command in (create_admin, import_organizations, export_organizations, seed_demo, build_gazetteer, send_mail):
+        app.cli.add_command(command)

@@ -1,0 +1,114 @@
+"""Settings, read from the environment.
+
+DIASPORA_ENV picks the profile: ``production`` (the default, e.g. under gunicorn) requires SECRET_KEY;
+``development`` (set by .flaskenv for local ``flask`` commands) generates one into instance/.
+"""
+import os
+import secrets
+from pathlib import Path
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'diaspora.sqlite'}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name, and we ship psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _dev_secret_key(instance_path: str) -> str:
+    """A per-checkout key kept in instance/, so sessions survive restarts of `make run`."""
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        key = secrets.token_hex(32)
+        fh.write(key)
+    return key
+
+
+def load_config(instance_path: str, testing: bool = False) -> dict:
+    env = "testing" if testing else os.environ.get("DIASPORA_ENV", "production")
+    secret = os.environ.get("SECRET_KEY")
+    if testing:
+        secret = secrets.token_hex(32)
+    elif not secret:
+        if env == "production":
+            raise RuntimeError("SECRET_KEY must be set in production (or set DIASPORA_ENV=development).")
+        secret = _dev_secret_key(instance_path)
+    production = env == "production"
+    return {
+        "ENV_NAME": env,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", production),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        # Tokens live as long as the session: a form left open on a phone for an hour still submits.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "https" if production else "http"),
+        # Absolute links in mail sent outside a request (CLI, retries), e.g. https://diaspora.kg
+        "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000"),
+        "PROXY_COUNT": env_int("PROXY_COUNT", 0),
+        # Languages: Kyrgyz first, then Russian, then English.
+        "LANGUAGES": ["ky", "ru", "en"],
+        "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "ky"),
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
+        # Geocoding: the offline gazetteer always answers; Nominatim is opt-in.
+        "GEOCODER": os.environ.get("GEOCODER", "offline"),  # offline | nominatim
+        "NOMINATIM_DOMAIN": os.environ.get("NOMINATIM_DOMAIN", "nominatim.openstreetmap.org"),
+        "NOMINATIM_USER_AGENT": os.environ.get(
+            "NOMINATIM_USER_AGENT", "diaspora-directory/1.0 (+https://github.com/; set NOMINATIM_USER_AGENT)"
+        ),
+        "GEOCODER_TIMEOUT": float(os.environ.get("GEOCODER_TIMEOUT", "3")),
+        "GAZETTEER_PATH": os.environ.get("GAZETTEER_PATH") or str(Path(instance_path) / "gazetteer.sqlite"),
+        # Map tiles: any XYZ tile server; the attribution is shown on every map.
+        "TILES_URL": os.environ.get("TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        "TILES_ATTRIBUTION": os.environ.get(
+            "TILES_ATTRIBUTION",
+            '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        ),
+        # Mail: with no MAIL_SERVER every message stays in the outbox that site admins read.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": env_int("MAIL_PORT", 587),
+        "MAIL_USE_TLS": env_bool("MAIL_USE_TLS", True),
+        "MAIL_USE_SSL": env_bool("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Diaspora <no-reply@localhost>"),
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
+        # Rate limits (Flask-Limiter). Use redis://127.0.0.1:6379 with several workers so they share counts.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "PUBLIC_POST_RATE_LIMIT": os.environ.get("PUBLIC_POST_RATE_LIMIT", "10 per minute;60 per hour"),
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
+        # API / OpenAPI (flask-smorest)
+        "API_TITLE": "Diaspora directory API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }

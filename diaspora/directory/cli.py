@@ -1,0 +1,74 @@
+import csv
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+
+def _count_lines(path: str) -> int:
+    with open(path, "rb") as fh:
+        return max(sum(1 for _ in fh) - 1, 0)
+
+
+@click.command("import-organizations")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--publish", is_flag=True, help="Publish the imported associations at once.")
+@with_appcontext
+def import_organizations(path: str, publish: bool):
+    """Import associations from a CSV file (columns: name,country,city,address,latitude,longitude,
+    categories,languages,email,phone,website,description; lists separated by ';').
+
+    Valid rows are imported; bad rows are listed with their line number. Importing the same file
+    again updates the entries instead of duplicating them. Exit status 1 if any row was rejected."""
+    from diaspora.directory.transfer import RowError, import_csv
+
+    total = _count_lines(path)
+
+    def progress(rows):
+        with click.progressbar(rows, length=total, label="Importing", file=sys.stderr,
+                               show_pos=True, update_min_steps=500) as bar:
+            yield from bar
+
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            report = import_csv(handle, publish=publish, source=path.rsplit("/", 1)[-1], progress=progress)
+    except RowError as error:
+        raise click.ClickException(f"line 1: {error}") from None
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"the file is not UTF-8 text ({error.reason} at byte {error.start})") from None
+    for line, message in report.warnings:
+        click.echo(f"line {line}: warning: {message}")
+    for line, message in report.errors:
+        click.echo(f"line {line}: {message}", err=True)
+    click.echo(f"Created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
+               f"rejected {len(report.errors)}.")
+    if report.errors:
+        sys.exit(1)
+
+
+@click.command("export-organizations")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--status", type=click.Choice(["published", "pending", "rejected"]), help="Only this status.")
+@with_appcontext
+def export_organizations(path: str, status: str | None):
+    """Export associations to CSV, in the columns import-organizations reads."""
+    from diaspora.directory.transfer import export_rows
+
+    count = -1
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        for row in export_rows(status):
+            writer.writerow(row)
+            count += 1
+    click.echo(f"Exported {count} associations to {path}")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the directory already has associations.")
+@with_appcontext
+def seed_demo(if_empty: bool):
+    """Load demo associations (clearly marked as demo) in cities where Kyrgyz compatriots live."""
+    from diaspora.directory.demo import seed
+
+    created = seed(if_empty=if_empty)
+    click.echo(f"Demo associations added: {created}")

@@ -1,0 +1,110 @@
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, StringField, TextAreaField
+from wtforms.validators import Email, Optional, ValidationError
+
+from diaspora.directory import contacts
+from diaspora.forms import (
+    ChoiceField,
+    options,
+    LocalizedDecimalField,
+    LocalizedIntegerField,
+    MaxLength,
+    MultiCheckboxField,
+    MultiSelectField,
+    Required,
+    in_range,
+)
+
+REPORT_REASONS = (
+    ("outdated", _l("The information is outdated")),
+    ("wrong", _l("The information is wrong")),
+    ("closed", _l("The association no longer exists")),
+    ("other", _l("Something else")),
+)
+
+
+def _contact_validator(normalize):
+    def validate(form, field):
+        try:
+            field.data = normalize(field.data)
+        except contacts.ContactError as error:
+            raise ValidationError(str(error.args[0])) from None
+
+    return validate
+
+
+class OrganizationForm(FlaskForm):
+    name = StringField(_l("Name of the association"), validators=[Required(), MaxLength(200)])
+    description = TextAreaField(_l("Short description"), validators=[Optional(), MaxLength(2000)])
+    country = ChoiceField(_l("Country"), validators=[Required()])
+    city = StringField(_l("City"), validators=[Required(), MaxLength(120)])
+    address = StringField(_l("Street address"), validators=[Optional(), MaxLength(300)])
+    latitude = LocalizedDecimalField(_l("Latitude"), places=None, validators=[Optional(), in_range(-90, 90)])
+    longitude = LocalizedDecimalField(_l("Longitude"), places=None, validators=[Optional(), in_range(-180, 180)])
+    categories = MultiCheckboxField(_l("Services offered"))
+    languages = MultiSelectField(_l("Languages spoken"))
+    email = EmailField(_l("Email"), validators=[Optional(), Email(message=_l("Enter a valid email address."),
+                                                                  check_deliverability=False), MaxLength(254)])
+    phone = StringField(_l("Phone"), validators=[Optional(), MaxLength(40), _contact_validator(contacts.normalize_phone)])
+    website = StringField(_l("Website"), validators=[Optional(), MaxLength(300), _contact_validator(contacts.normalize_website)])
+    telegram = StringField("Telegram", validators=[Optional(), MaxLength(100),
+                                                   _contact_validator(lambda v: contacts.normalize_handle("telegram", v))])
+    whatsapp = StringField("WhatsApp", validators=[Optional(), MaxLength(60), _contact_validator(contacts.normalize_whatsapp)])
+    instagram = StringField("Instagram", validators=[Optional(), MaxLength(100),
+                                                     _contact_validator(lambda v: contacts.normalize_handle("instagram", v))])
+    facebook = StringField("Facebook", validators=[Optional(), MaxLength(200),
+                                                   _contact_validator(lambda v: contacts.normalize_handle("facebook", v))])
+    vk = StringField(_l("VK"), validators=[Optional(), MaxLength(100),
+                                           _contact_validator(lambda v: contacts.normalize_handle("vk", v))])
+    year_founded = LocalizedIntegerField(_l("Year founded"), validators=[Optional()])
+
+    def validate_year_founded(self, field):
+        if field.data is not None and not 1900 <= field.data <= date.today().year:
+            raise ValidationError(_l("Enter a year from 1900 to %(year)d.", year=date.today().year))
+
+    def validate_longitude(self, field):
+        if (field.data is None) != (self.latitude.data is None):
+            raise ValidationError(_l("Give both latitude and longitude, or neither."))
+
+
+class CoadminForm(FlaskForm):
+    email = EmailField(_l("Email of their account"), validators=[
+        Required(), Email(message=_l("Enter a valid email address."), check_deliverability=False), MaxLength(254)])
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(_l("Reason, shown to the owner"), validators=[Required(), MaxLength(2000)])
+
+
+class ReportForm(FlaskForm):
+    reason = ChoiceField(_l("What is wrong?"), choices=options(REPORT_REASONS), validators=[Required()])
+    message = TextAreaField(_l("Details"), validators=[Optional(), MaxLength(2000)])
+    email = EmailField(_l("Your email, if you want an answer (optional)"), validators=[
+        Optional(), Email(message=_l("Enter a valid email address."), check_deliverability=False), MaxLength(254)])
+
+
+class ResolveReportForm(FlaskForm):
+    note = TextAreaField(_l("Note"), validators=[Optional(), MaxLength(2000)])
+
+
+RADIUS_CHOICES = (5, 10, 25, 50, 100, 250, 500, 1000, 3000)
+
+
+class MapFilterForm(FlaskForm):
+    """The filters of /map (a GET form: nothing secret, so no CSRF token in the address)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Name or keyword"), validators=[Optional(), MaxLength(100)])
+    country = ChoiceField(_l("Country"), validators=[Optional()])
+    category = MultiCheckboxField(_l("Services"))
+    language = ChoiceField(_l("Language"), validators=[Optional()])
+    near = StringField(_l("Near a place"), validators=[Optional(), MaxLength(120)],
+                       render_kw={"placeholder": _l("e.g. Москва, Екатеринбург, Istanbul, Сеул")})
+    radius_km = ChoiceField(_l("Within"), coerce=int, default=50, validators=[Optional()])
+    lat = LocalizedDecimalField(_l("Latitude"), places=None, validators=[Optional(), in_range(-90, 90)])
+    lng = LocalizedDecimalField(_l("Longitude"), places=None, validators=[Optional(), in_range(-180, 180)])

@@ -1,0 +1,228 @@
+"""Directory pages: the map and list, an association's page, registering and editing, reports."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from diaspora.directory import search as finder
+from diaspora.directory import services
+from diaspora.directory.contacts import contact_links
+from diaspora.directory.forms import RADIUS_CHOICES, CoadminForm, MapFilterForm, OrganizationForm, ReportForm
+from diaspora.errors import ServiceError
+from diaspora.extensions import db, limiter
+from diaspora.geo import maps
+from diaspora.geo.geocoder import geocode_city
+from diaspora.forms import options
+from diaspora.i18n import COMMON_COUNTRIES, COMMON_LANGUAGES, country_choices, current_locale, language_choices
+from diaspora.models import Organization
+
+bp = Blueprint("directory", __name__)
+PAGE_SIZE = 20
+
+
+def _public_post_limit() -> str:
+    return current_app.config["PUBLIC_POST_RATE_LIMIT"]
+
+
+def _fill_choices(form) -> None:
+    locale = current_locale()
+    categories = options((c.slug, c.label(locale)) for c in services.all_categories())
+    countries = (options(country_choices(locale)[:len(COMMON_COUNTRIES)], _("Frequent")) +
+                 options(country_choices(locale)[len(COMMON_COUNTRIES):], _("All countries")))
+    languages = (options(language_choices(locale)[:len(COMMON_LANGUAGES)], _("Frequent")) +
+                 options(language_choices(locale)[len(COMMON_LANGUAGES):], _("All languages")))
+    if isinstance(form, OrganizationForm):
+        form.categories.choices = categories
+        form.languages.choices = languages
+        form.country.choices = options([("", _("Choose a country"))]) + countries
+    else:
+        form.category.choices = categories
+        form.language.choices = options([("", _("Any language"))]) + languages
+        form.country.choices = options([("", _("Any country"))]) + countries
+        form.radius_km.choices = options((r, _("%(km)s km", km=r)) for r in RADIUS_CHOICES)
+
+
+def _data_from(form: OrganizationForm) -> services.OrganizationData:
+    return services.OrganizationData(
+        name=form.name.data.strip(), description=(form.description.data or "").strip(),
+        country=form.country.data, city=form.city.data.strip(), address=form.address.data,
+        latitude=float(form.latitude.data) if form.latitude.data is not None else None,
+        longitude=float(form.longitude.data) if form.longitude.data is not None else None,
+        categories=form.categories.data or [], languages=form.languages.data or [],
+        email=(form.email.data or "").strip().lower() or None, phone=form.phone.data, website=form.website.data,
+        telegram=form.telegram.data, whatsapp=form.whatsapp.data, instagram=form.instagram.data,
+        facebook=form.facebook.data, vk=form.vk.data, year_founded=form.year_founded.data,
+    )
+
+
+def _get_visible(org_id: int) -> Organization:
+    org = db.session.get(Organization, org_id)
+    if not services.visible_to(current_user, org):
+        abort(404)
+    return org
+
+
+def _tiles() -> dict:
+    return {"tiles_url": current_app.config["TILES_URL"] or None,
+            "attribution": current_app.config["TILES_ATTRIBUTION"]}
+
+
+@bp.get("/map")
+def map_view():
+    form = MapFilterForm(request.args)
+    _fill_choices(form)
+    params = finder.SearchParams(limit=PAGE_SIZE)
+    centre_label = None
+    if form.validate():
+        params.q = form.q.data or None
+        params.country = form.country.data or None
+        params.categories = form.category.data or []
+        params.language = form.language.data or None
+        params.radius_km = form.radius_km.data or 50
+        if form.near.data and form.near.data.strip():
+            location = geocode_city(form.near.data.strip(), params.country)
+            if location is None:
+                form.near.errors.append(_("We could not find this place. Check the spelling, or try a larger city nearby."))
+            else:
+                params.lat, params.lng = location.latitude, location.longitude
+                centre_label = form.near.data.strip()
+        elif form.lat.data is not None and form.lng.data is not None:
+            params.lat, params.lng = float(form.lat.data), float(form.lng.data)
+            centre_label = _("You are here")
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    params.offset = (page - 1) * PAGE_SIZE
+    result = finder.search(params)
+    points = finder.map_points(params)
+    fmap = maps.directory_map(
+        points, centre=(params.lat, params.lng) if params.has_centre else None,
+        radius_km=params.radius_km if params.has_centre else None, centre_label=centre_label, **_tiles())
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+    return render_template(
+        "directory/map.html", form=form, result=result, params=params, fmap=fmap, page=page,
+        page_size=PAGE_SIZE, args=args, count_label=ngettext(
+            "%(num)d association found", "%(num)d associations found", result.total),
+        has_more=params.offset + PAGE_SIZE < result.total,
+    )
+
+
+@bp.get("/map/popup/<int:org_id>")
+def popup(org_id: int):
+    """What a marker's popup shows, as JSON; map.js puts it on the page with textContent."""
+    org = db.session.get(Organization, org_id)
+    if org is None or not org.is_published:
+        return {"error": {"message": _("Not found."), "field": None}}, 404
+    locale = current_locale()
+    from diaspora.i18n import country_name
+
+    return {
+        "name": org.name,
+        "place": ", ".join(filter(None, [org.city, country_name(org.country, locale)])),
+        "services": [c.label(locale) for c in org.categories],
+        "url": url_for("directory.show", org_id=org.id),
+        "link_label": _("Open the page"),
+        "demo": _("Demo entry") if org.is_demo else None,
+    }
+
+
+@bp.get("/organizations/<int:org_id>")
+def show(org_id: int):
+    org = _get_visible(org_id)
+    fmap = None
+    if org.has_position:
+        fmap = maps.single_map(org.latitude, org.longitude, org.name, **_tiles())
+    return render_template(
+        "directory/show.html", org=org, fmap=fmap, links=contact_links(org),
+        can_edit=services.can_edit(current_user, org), locale=current_locale(),
+    )
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = OrganizationForm()
+    _fill_choices(form)
+    if form.validate_on_submit():
+        try:
+            org, notice = services.register_organization(current_user, _data_from(form))
+        except ServiceError as error:
+            getattr(form, error.field or "name").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Thank you! The association will appear in the directory once a moderator has checked it."), "success")
+            if notice:
+                flash(notice, "warning")
+            return redirect(url_for("directory.show", org_id=org.id))
+    return render_template("directory/form.html", form=form, org=None, **_tiles())
+
+
+@bp.route("/organizations/<int:org_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(org_id: int):
+    org = _get_visible(org_id)
+    services.require_editor(current_user, org)
+    form = OrganizationForm(obj=org if request.method == "GET" else None)
+    _fill_choices(form)
+    if request.method == "GET":
+        form.categories.data = org.category_slugs
+        form.languages.data = org.languages
+    if form.validate_on_submit():
+        was_rejected = org.status == "rejected"
+        try:
+            notice = services.update_organization(current_user, org, _data_from(form))
+        except ServiceError as error:
+            getattr(form, error.field or "name").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Sent for review again.") if was_rejected else _("Saved."), "success")
+            if notice:
+                flash(notice, "warning")
+            return redirect(url_for("directory.show", org_id=org.id))
+    return render_template("directory/form.html", form=form, org=org, **_tiles())
+
+
+@bp.route("/organizations/<int:org_id>/admins", methods=["GET", "POST"])
+@login_required
+def admins(org_id: int):
+    org = _get_visible(org_id)
+    services.require_editor(current_user, org)
+    form = CoadminForm()
+    if form.validate_on_submit():
+        try:
+            other = services.add_coadmin(current_user, org, form.email.data)
+        except ServiceError as error:
+            form.email.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("%(email)s can now edit the association.", email=other.email), "success")
+            return redirect(url_for("directory.admins", org_id=org.id))
+    return render_template("directory/admins.html", org=org, form=form, memberships=services.admins_of(org))
+
+
+@bp.post("/organizations/<int:org_id>/admins/<int:user_id>/remove")
+@login_required
+def remove_admin(org_id: int, user_id: int):
+    org = _get_visible(org_id)
+    try:
+        services.remove_coadmin(current_user, org, user_id)
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Removed."), "success")
+    return redirect(url_for("directory.admins", org_id=org.id))
+
+
+@bp.route("/organizations/<int:org_id>/report", methods=["GET", "POST"])
+@limiter.limit(_public_post_limit, methods=["POST"])
+def report(org_id: int):
+    org = db.session.get(Organization, org_id)
+    if org is None or not org.is_published:
+        abort(404)
+    form = ReportForm()
+    if form.validate_on_submit():
+        services.report_organization(org, form.reason.data, form.message.data, form.email.data, current_user)
+        db.session.commit()
+        flash(_("Thank you. A moderator will check the entry."), "success")
+        return redirect(url_for("directory.show", org_id=org.id))
+    return render_template("directory/report.html", org=org, form=form)

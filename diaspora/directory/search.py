@@ -1,0 +1,122 @@
+"""Finding published associations: filters, text search, and the radius search that uses the index.
+
+The radius search never scans the table: a bounding box on the indexed (status, latitude, longitude)
+picks candidates, then the exact great-circle distance decides and sorts. The same Python code computes
+distances on SQLite and PostgreSQL, so both return the same results in the same order.
+"""
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, exists, func, or_, select
+
+from diaspora.database import binary_order
+from diaspora.extensions import db
+from diaspora.geo.distance import bounding_boxes, haversine_km
+from diaspora.models import Category, Organization, OrganizationLanguage, organization_categories
+from diaspora.text import like_pattern
+
+
+@dataclass
+class SearchParams:
+    q: str | None = None
+    country: str | None = None
+    categories: list[str] = field(default_factory=list)
+    language: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    radius_km: float = 50.0
+    limit: int = 100
+    offset: int = 0
+
+    @property
+    def has_centre(self) -> bool:
+        return self.lat is not None and self.lng is not None
+
+
+@dataclass
+class SearchResult:
+    items: list[tuple[Organization, float | None]]
+    total: int
+
+
+def _filters(params: SearchParams) -> list:
+    conditions = [Organization.status == "published"]
+    if params.country:
+        conditions.append(Organization.country == params.country)
+    if params.language:
+        conditions.append(exists().where(
+            OrganizationLanguage.organization_id == Organization.id, OrganizationLanguage.code == params.language))
+    for slug in params.categories:
+        # every chosen service must be offered (repeat the parameter to narrow down)
+        conditions.append(exists().where(
+            organization_categories.c.organization_id == Organization.id,
+            organization_categories.c.category_id == Category.id,
+            Category.slug == slug,
+        ))
+    if params.q and params.q.strip():
+        conditions.append(Organization.search_text.like(like_pattern(params.q), escape="\\"))
+    return conditions
+
+
+def _box_condition(lat: float, lng: float, radius_km: float):
+    boxes = bounding_boxes(lat, lng, radius_km)
+    parts = [
+        and_(Organization.latitude.between(lat_min, lat_max), Organization.longitude.between(lng_min, lng_max))
+        for lat_min, lat_max, lng_min, lng_max in boxes
+    ]
+    return parts[0] if len(parts) == 1 else or_(*parts)
+
+
+def _rank(query, params: SearchParams) -> list[tuple[int, float, float, float]]:
+    hits = []
+    for org_id, lat, lng, key in db.session.execute(query):
+        distance = haversine_km(params.lat, params.lng, lat, lng)
+        if distance <= params.radius_km:
+            hits.append((distance, key, org_id, lat, lng))
+    hits.sort()
+    return [(org_id, distance, lat, lng) for distance, _, org_id, lat, lng in hits]
+
+
+def nearest(params: SearchParams) -> list[tuple[int, float, float, float]]:
+    """(id, distance_km, lat, lng) of every match within the radius, nearest first (ties by name, then id)."""
+    query = select(Organization.id, Organization.latitude, Organization.longitude, Organization.sort_key).where(
+        *_filters(params), _box_condition(params.lat, params.lng, params.radius_km))
+    return _rank(query, params)
+
+
+def full_scan_nearest(params: SearchParams) -> list[tuple[int, float, float, float]]:
+    """The baseline the benchmark compares against: every published row, a distance computed for each."""
+    query = select(Organization.id, Organization.latitude, Organization.longitude, Organization.sort_key).where(
+        *_filters(params), Organization.latitude.is_not(None))
+    return _rank(query, params)
+
+
+def _load(ids: list[int]) -> dict[int, Organization]:
+    if not ids:
+        return {}
+    return {org.id: org for org in db.session.scalars(select(Organization).where(Organization.id.in_(ids)))}
+
+
+def search(params: SearchParams) -> SearchResult:
+    if params.has_centre:
+        ranked = nearest(params)
+        page = ranked[params.offset: params.offset + params.limit]
+        orgs = _load([row[0] for row in page])
+        return SearchResult([(orgs[row[0]], row[1]) for row in page], len(ranked))
+    conditions = _filters(params)
+    total = db.session.scalar(select(func.count()).select_from(Organization).where(*conditions))
+    orgs = db.session.scalars(
+        select(Organization).where(*conditions)
+        .order_by(binary_order(Organization.sort_key), Organization.id)
+        .limit(params.limit).offset(params.offset)
+    ).all()
+    return SearchResult([(org, None) for org in orgs], total)
+
+
+def map_points(params: SearchParams) -> list[list]:
+    """[lat, lng, id] of every match that has a position: the map's whole payload (~25 bytes each)."""
+    conditions = [*_filters(params), Organization.latitude.is_not(None)]
+    if params.has_centre:
+        return [[round(lat, 4), round(lng, 4), org_id] for org_id, _, lat, lng in nearest(params)]
+    query = select(Organization.latitude, Organization.longitude, Organization.id).where(*conditions)
+    return [[round(lat, 4), round(lng, 4), org_id] for lat, lng, org_id in db.session.execute(query)]
+

@@ -1,0 +1,364 @@
+"""The directory's rules: who may change what, moderation, history, reports. Services flush; the
+request (or CLI command) commits once. Every mutation leaves a revision for site admins."""
+from dataclasses import dataclass, field, fields
+
+from flask_babel import gettext as _
+from sqlalchemy import exists, func, select
+
+from diaspora import mail
+from diaspora.database import utcnow
+from diaspora.errors import Forbidden, ServiceError
+from diaspora.extensions import db
+from diaspora.geo.geocoder import geocode_address, geocode_city
+from diaspora.models import (
+    Category,
+    Membership,
+    Organization,
+    OrganizationLanguage,
+    OrganizationReport,
+    OrganizationRevision,
+    User,
+)
+from diaspora.text import fold, search_text, sort_key
+
+
+@dataclass
+class OrganizationData:
+    """What a person (or an import row) says about an association, already validated."""
+
+    name: str
+    country: str
+    city: str
+    description: str = ""
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    categories: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    telegram: str | None = None
+    whatsapp: str | None = None
+    instagram: str | None = None
+    facebook: str | None = None
+    vk: str | None = None
+    year_founded: int | None = None
+
+
+SCALAR_FIELDS = tuple(f.name for f in fields(OrganizationData) if f.name not in ("categories", "languages"))
+
+
+@dataclass
+class Placement:
+    latitude: float | None
+    longitude: float | None
+    source: str  # manual | address | city | none
+
+
+def dedupe_key(name: str, country: str, city: str) -> str:
+    return f"{fold(name)}|{country}|{fold(city)}"[:340]
+
+
+# --- permissions -------------------------------------------------------------------------------
+
+def is_member(user: User | None, org: Organization) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.scalar(
+        select(exists().where(Membership.organization_id == org.id, Membership.user_id == user.id))
+    )
+
+
+def can_edit(user: User | None, org: Organization) -> bool:
+    return bool(user and getattr(user, "is_authenticated", False) and (user.is_admin or is_member(user, org)))
+
+
+def require_editor(user: User | None, org: Organization) -> None:
+    if not can_edit(user, org):
+        raise Forbidden(_("Only the association's admins can change it."))
+
+
+def require_owner(user: User | None, org: Organization) -> None:
+    if user and getattr(user, "is_authenticated", False) and user.is_admin:
+        return
+    role = db.session.scalar(
+        select(Membership.role).where(Membership.organization_id == org.id, Membership.user_id == user.id)
+    ) if user and getattr(user, "is_authenticated", False) else None
+    if role != "owner":
+        raise Forbidden(_("Only the owner can manage the association's admins."))
+
+
+def require_site_admin(user: User | None) -> None:
+    if not (user and getattr(user, "is_authenticated", False) and user.is_admin):
+        raise Forbidden(_("Only site admins can do this."))
+
+
+def visible_to(user: User | None, org: Organization | None) -> bool:
+    """Published entries are public; others only to their admins and site admins."""
+    return org is not None and (org.is_published or can_edit(user, org))
+
+
+# --- placement ---------------------------------------------------------------------------------
+
+def place(data: OrganizationData) -> Placement:
+    """Where the pin goes: typed/clicked coordinates, else the geocoded address, else the city centre.
+    Never fails because a geocoder is down: the offline gazetteer always answers for cities."""
+    if data.latitude is not None and data.longitude is not None:
+        return Placement(float(data.latitude), float(data.longitude), "manual")
+    if data.address:
+        location = geocode_address(data.address, data.city, data.country)
+        if location is not None:
+            return Placement(location.latitude, location.longitude, "address")
+    location = geocode_city(data.city, data.country)
+    if location is not None:
+        return Placement(location.latitude, location.longitude, "city")
+    return Placement(None, None, "none")
+
+
+def placement_notice(placement: Placement, had_address: bool) -> str | None:
+    if placement.source == "city":
+        if had_address:
+            return _("We could not find the street address, so the pin is at the city centre. "
+                     "Edit the association to move it to the right place.")
+        return _("The pin is at the city centre. Edit the association to move it to the right place.")
+    if placement.source == "none":
+        return _("We could not find this city, so the association is not on the map yet. "
+                 "Edit it and click on the map to set its position.")
+    return None
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+def _categories(slugs: list[str]) -> list[Category]:
+    if not slugs:
+        return []
+    found = db.session.scalars(select(Category).where(Category.slug.in_(slugs))).all()
+    unknown = set(slugs) - {c.slug for c in found}
+    if unknown:
+        raise ServiceError(_("Unknown service: %(slug)s", slug=", ".join(sorted(unknown))), "categories")
+    return list(found)
+
+
+def _snapshot(org: Organization) -> dict:
+    snap = {name: getattr(org, name) for name in SCALAR_FIELDS}
+    snap["categories"] = sorted(org.category_slugs)
+    snap["languages"] = sorted(org.languages)
+    return snap
+
+
+def _diff(before: dict, after: dict) -> dict:
+    return {key: [before.get(key), after[key]] for key in after if before.get(key) != after[key]}
+
+
+def _apply(org: Organization, data: OrganizationData, placement: Placement | None) -> None:
+    for name in SCALAR_FIELDS:
+        if name in ("latitude", "longitude"):
+            continue
+        value = getattr(data, name)
+        if isinstance(value, str):
+            value = value.strip() or (None if name not in ("name", "city", "country", "description") else "")
+        setattr(org, name, value)
+    if placement is not None:
+        org.latitude = None if placement.latitude is None else round(placement.latitude, 6)
+        org.longitude = None if placement.longitude is None else round(placement.longitude, 6)
+        org.location_source = placement.source
+    org.categories = _categories(data.categories)
+    wanted = sorted(set(data.languages))
+    if sorted(org.languages) != wanted:
+        org.language_rows = [OrganizationLanguage(code=code) for code in wanted]
+    org.search_text = search_text(org.name, org.city, org.description)
+    org.sort_key = sort_key(org.name)
+    org.dedupe_key = dedupe_key(org.name, org.country, org.city)
+
+
+def record(org: Organization, user: User | None, action: str, changes: dict | None = None, note: str | None = None):
+    db.session.add(OrganizationRevision(
+        organization_id=org.id, user_id=user.id if user else None, action=action,
+        changes=changes or {}, note=note,
+    ))
+
+
+def create_organization(data: OrganizationData, *, status: str = "pending", user: User | None = None,
+                        is_demo: bool = False) -> tuple[Organization, Placement]:
+    placement = place(data)
+    org = Organization(status=status, is_demo=is_demo, published_at=utcnow() if status == "published" else None)
+    _apply(org, data, placement)
+    db.session.add(org)
+    db.session.flush()
+    if user is not None:
+        db.session.add(Membership(organization_id=org.id, user_id=user.id, role="owner"))
+    record(org, user, "created", _diff({}, _snapshot(org)))
+    return org, placement
+
+
+def register_organization(user: User, data: OrganizationData) -> tuple[Organization, str | None]:
+    """A new association waits for moderation; its creator becomes the owner."""
+    org, placement = create_organization(data, user=user)
+    _notify_moderators(org)
+    return org, placement_notice(placement, bool(data.address))
+
+
+def update_organization(user: User, org: Organization, data: OrganizationData) -> str | None:
+    """Save an edit. Coordinates are re-derived when the place changed but the pin was not moved."""
+    require_editor(user, org)
+    before = _snapshot(org)
+    moved = (data.latitude, data.longitude) != (before["latitude"], before["longitude"])
+    place_changed = (data.country, fold(data.city), fold(data.address)) != (
+        before["country"], fold(before["city"]), fold(before["address"]))
+    placement = None
+    if moved or place_changed or not org.has_position:
+        if not moved and place_changed:
+            data.latitude = data.longitude = None
+        placement = place(data)
+    _apply(org, data, placement)
+    after = _snapshot(org)
+    changes = _diff(before, after)
+    if changes:
+        record(org, user, "updated", changes)
+    notice = placement_notice(placement, bool(data.address)) if placement else None
+    if org.status == "rejected":
+        org.status = "pending"
+        record(org, user, "resubmitted")
+        _notify_moderators(org)
+    return notice
+
+
+def _notify_moderators(org: Organization) -> None:
+    from flask import url_for
+
+    link = url_for("moderation.index", _external=True)
+    for admin in db.session.scalars(select(User).where(User.is_admin.is_(True))).all():
+        mail.queue(admin.email, "moderation_waiting", admin.locale or "ru", org=org, link=link)
+
+
+def publish(admin: User, org: Organization) -> None:
+    require_site_admin(admin)
+    org.status = "published"
+    org.rejection_reason = None
+    org.published_at = utcnow()
+    record(org, admin, "published")
+    _notify_owners(org, "organization_published")
+
+
+def reject(admin: User, org: Organization, reason: str) -> None:
+    require_site_admin(admin)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Say why, so the owner can fix it."), "reason")
+    org.status = "rejected"
+    org.rejection_reason = reason
+    record(org, admin, "rejected", note=reason)
+    _notify_owners(org, "organization_rejected")
+
+
+def _notify_owners(org: Organization, template: str) -> None:
+    from flask import url_for
+
+    link = url_for("directory.show", org_id=org.id, _external=True)
+    members = db.session.scalars(select(User).join(Membership).where(Membership.organization_id == org.id)).all()
+    for member in members:
+        mail.queue(member.email, template, member.locale or "ru", org=org, link=link)
+
+
+def add_coadmin(user: User, org: Organization, email: str) -> User:
+    from diaspora.auth.services import find_user_by_email
+
+    require_owner(user, org)
+    other = find_user_by_email(email)
+    if other is None:
+        raise ServiceError(_("There is no account with this email. Ask them to create one first."), "email")
+    if is_member(other, org):
+        raise ServiceError(_("This person is already an admin of the association."), "email")
+    db.session.add(Membership(organization_id=org.id, user_id=other.id, role="admin"))
+    record(org, user, "admin_added", {"admins": [None, other.email]})
+    return other
+
+
+def remove_coadmin(user: User, org: Organization, other_id: int) -> None:
+    require_owner(user, org)
+    membership = db.session.get(Membership, (org.id, other_id))
+    if membership is None:
+        raise ServiceError(_("This person is not an admin of the association."))
+    if membership.role == "owner":
+        raise ServiceError(_("The owner cannot be removed."))
+    email = membership.user.email
+    db.session.delete(membership)
+    record(org, user, "admin_removed", {"admins": [email, None]})
+
+
+def report_organization(org: Organization, reason: str, message: str, email: str | None,
+                        reporter: User | None) -> OrganizationReport:
+    report = OrganizationReport(
+        organization_id=org.id, reason=reason, message=(message or "").strip(),
+        reporter_email=(email or "").strip().lower() or None,
+        reporter_id=reporter.id if reporter and getattr(reporter, "is_authenticated", False) else None,
+    )
+    db.session.add(report)
+    return report
+
+
+def resolve_report(admin: User, report: OrganizationReport, status: str, note: str | None) -> None:
+    require_site_admin(admin)
+    if status not in ("resolved", "dismissed"):
+        raise ServiceError(_("Unknown status."), "status")
+    report.status = status
+    report.resolution_note = (note or "").strip() or None
+    report.resolved_by_id = admin.id
+    report.resolved_at = utcnow()
+    record(report.organization, admin, f"report_{status}", note=report.resolution_note)
+
+
+def unpublish(admin: User, org: Organization, reason: str) -> None:
+    """Take an entry off the public directory (e.g. after a report); the owner sees the reason."""
+    reject(admin, org, reason)
+
+
+def delete_organization(admin: User, org: Organization) -> None:
+    require_site_admin(admin)
+    db.session.delete(org)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def organizations_of(user: User) -> list[Organization]:
+    return db.session.scalars(
+        select(Organization).join(Membership).where(Membership.user_id == user.id).order_by(Organization.sort_key)
+    ).all()
+
+
+def admins_of(org: Organization) -> list[Membership]:
+    return db.session.scalars(
+        select(Membership).where(Membership.organization_id == org.id).order_by(Membership.created_at)
+    ).all()
+
+
+def directory_counts() -> dict:
+    rows = db.session.execute(
+        select(func.count(), func.count(func.distinct(Organization.country))).where(Organization.status == "published")
+    ).one()
+    return {"organizations": rows[0], "countries": rows[1]}
+
+
+def all_categories() -> list[Category]:
+    return db.session.scalars(select(Category).order_by(Category.position, Category.slug)).all()
+
+
+def add_category(admin: User, slug: str, name_ky: str, name_ru: str, name_en: str) -> Category:
+    require_site_admin(admin)
+    slug = (slug or "").strip().lower()
+    if db.session.scalar(select(exists().where(Category.slug == slug))):
+        raise ServiceError(_("A service with this slug already exists."), "slug")
+    position = (db.session.scalar(select(func.max(Category.position))) or 0) + 10
+    category = Category(slug=slug, name_ky=name_ky.strip(), name_ru=name_ru.strip(), name_en=name_en.strip(),
+                        position=position)
+    db.session.add(category)
+    return category
+
+
+def history(org: Organization) -> list[OrganizationRevision]:
+    return db.session.scalars(
+        select(OrganizationRevision).where(OrganizationRevision.organization_id == org.id)
+        .order_by(OrganizationRevision.created_at.desc(), OrganizationRevision.id.desc())
+    ).all()
+

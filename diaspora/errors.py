@@ -1,0 +1,89 @@
+"""Error pages in the reader's language, and JSON errors ({"error": {"message", "field"}}) under /api/."""
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+class DomainError(Exception):
+    """Raised by services; the error handlers turn it into a page or a JSON error."""
+
+    status = 400
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ServiceError(DomainError):
+    """Input that breaks a rule: routes show it next to the field and keep the form."""
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(message: str, status: int, field: str | None = None, **extra):
+    body = {"error": {"message": message, "field": field, **extra}}
+    return jsonify(body), status
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood."),
+        403: _("You do not have access to this page."),
+        404: _("This page does not exist, or it is not public."),
+        405: _("This address does not accept that kind of request."),
+        413: _("What you sent is too large."),
+        429: _("Too many attempts. Please wait a minute and try again."),
+        500: _("Something went wrong on our side. Nothing you sent was lost; please try again."),
+    }
+
+
+def render_error(status: int, message: str | None = None):
+    text = message or _messages().get(status, _messages()[400])
+    if wants_json():
+        return json_error(text, status)
+    return render_template("errors/error.html", status=status, message=text), status
+
+
+def init_app(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(
+            400, _("The form had expired, so it was not sent. Please go back, reload the page and send it again.")
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        data = getattr(error, "data", None)
+        if wants_json() and data and "messages" in data:  # webargs validation (flask-smorest)
+            from diaspora.api.errors import validation_error
+
+            return validation_error(data["messages"], error.code)
+        return render_error(error.code or 500)
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        if wants_json():
+            return json_error(error.message, error.status, error.field)
+        return render_error(error.status, error.message)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        app.logger.exception("Unhandled error on %s", request.path)
+        from diaspora.extensions import db
+
+        db.session.rollback()
+        return render_error(InternalServerError.code)

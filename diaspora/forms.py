@@ -1,0 +1,102 @@
+"""Form fields and validators shared by every feature, with messages in the reader's language
+(WTForms ships no Kyrgyz catalogue, so every message here is our own)."""
+import decimal
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, widgets
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
+
+
+class Required(DataRequired):
+    def __init__(self, message=None):
+        super().__init__(message or _l("This field is required."))
+
+
+class MaxLength(Length):
+    def __init__(self, max: int):
+        super().__init__(max=max, message=_l("At most %(max)d characters.", max=max))
+
+
+class LocalizedDecimalField(DecimalField):
+    """Accepts "42,87" as well as "42.87" (a comma is the decimal mark in ky/ru); rejects NaN and Infinity."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            value = decimal.Decimal(valuelist[0].replace(",", ".").strip())
+        except (decimal.InvalidOperation, ValueError):
+            value = None
+        if value is None or not value.is_finite():
+            self.data = None
+            raise ValueError(_l("Enter a number."))
+        self.data = value
+
+
+class LocalizedIntegerField(IntegerField):
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0].strip() == "":
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0].strip())
+        except (ValueError, IndexError):
+            self.data = None
+            raise ValueError(_l("Enter a whole number.")) from None
+
+
+def _known_values(field) -> set[str]:
+    return {str(choice.value) for choice in field.iter_choices()}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form):
+        if self.data and any(str(value) not in _known_values(self) for value in self.data):
+            raise StopValidation(_l("Choose from the list."))
+
+
+class MultiSelectField(SelectMultipleField):
+    def pre_validate(self, form):
+        if self.data and any(str(value) not in _known_values(self) for value in self.data):
+            raise StopValidation(_l("Choose from the list."))
+
+
+class ChoiceField(SelectField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Choose from the list.")) from None
+
+    def pre_validate(self, form):
+        if self.data not in (None, "") and str(self.data) not in _known_values(self):
+            raise StopValidation(_l("Choose from the list."))
+
+
+def options(pairs, group=None) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms options, optionally inside an <optgroup>."""
+    return [SelectChoice(str(value), str(label), optgroup=str(group) if group else None) for value, label in pairs]
+
+
+def in_range(minimum, maximum):
+    return NumberRange(min=minimum, max=maximum, message=_l("Enter a number from %(min)s to %(max)s."))
+
+
+__all__ = [
+    "LocalizedDecimalField",
+    "LocalizedIntegerField",
+    "MaxLength",
+    "MultiCheckboxField",
+    "MultiSelectField",
+    "ChoiceField",
+    "options",
+    "Optional",
+    "Required",
+    "in_range",
+]

@@ -1,0 +1,149 @@
+"""folium maps embedded in our pages, with Leaflet served by the app (no CDN) and every user string escaped.
+
+folium does not escape Popup/Tooltip text, and its templates put that text inside a JavaScript template
+literal, where `${...}` would run. `folium_text()` escapes for both contexts. The directory map never
+puts names in the page at all: markers carry [lat, lng, id] and the popup is built from JSON with
+textContent when it opens (static/js/map.js), which keeps /map at ~25 bytes per association.
+"""
+import html
+
+import folium
+import folium.plugins
+from folium.template import Template
+from markupsafe import Markup
+
+VENDOR = {
+    "leaflet_js": "vendor/leaflet/leaflet.js",
+    "leaflet_css": "vendor/leaflet/leaflet.css",
+    "cluster_js": "vendor/leaflet.markercluster/leaflet.markercluster.js",
+    "cluster_css": "vendor/leaflet.markercluster/MarkerCluster.css",
+    "cluster_default_css": "vendor/leaflet.markercluster/MarkerCluster.Default.css",
+}
+
+MARKER_CALLBACK = """function (row) {
+    var marker = L.marker(new L.LatLng(row[0], row[1]), {alt: window.diasporaMap.markerLabel, keyboard: true});
+    marker.bindPopup(function () { return window.diasporaMap.popup(row[2]); }, {maxWidth: 300, minWidth: 200});
+    return marker;
+}"""
+
+
+def folium_text(text: str) -> str:
+    """Escape for HTML, then for the JS template literal folium wraps Tooltip/Popup text in."""
+    escaped = html.escape(str(text), quote=True)
+    return escaped.replace("\\", "\\\\").replace("`", "\\`").replace("$", "\\$")
+
+
+class EmbeddedMap(folium.Map):
+    """folium.Map without the full-page header (viewport that blocks zoom, html/body at 100% height):
+    the map lives in a box of our page, sized by our CSS."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+            <style>#{{ this.get_name() }} { position: relative; width: 100%; height: 100%; }
+            .leaflet-container { font-size: {{ this.font_size }}; }</style>
+        {% endmacro %}
+        {% macro html(this, kwargs) %}
+            <div class="folium-map" id={{ this.get_name()|tojson }}></div>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.map(
+                {{ this.get_name()|tojson }},
+                {
+                    center: {{ this.location|tojson }},
+                    crs: L.CRS.{{ this.crs }},
+                    ...{{ this.options|tojavascript }}
+                }
+            );
+            {%- if this.control_scale %}
+            L.control.scale().addTo({{ this.get_name() }});
+            {%- endif %}
+        {% endmacro %}
+        """
+    )
+
+
+def _asset_list(static_url: str, *pairs: tuple[str, str]) -> list[tuple[str, str]]:
+    return [(name, f"{static_url}/{VENDOR[key]}") for name, key in pairs]
+
+
+def configure_assets(static_url_path: str) -> None:
+    """Point folium at our copies of Leaflet, once at start-up. These lists are class attributes shared
+    by every map, so they must never be changed per request."""
+    folium.Map.default_js = _asset_list(static_url_path, ("leaflet", "leaflet_js"))
+    folium.Map.default_css = _asset_list(static_url_path, ("leaflet_css", "leaflet_css"))
+    for cls in (folium.plugins.MarkerCluster, folium.plugins.FastMarkerCluster):
+        cls.default_js = _asset_list(static_url_path, ("markerclusterjs", "cluster_js"))
+        cls.default_css = _asset_list(
+            static_url_path, ("markerclustercss", "cluster_css"), ("markerclusterdefaultcss", "cluster_default_css"))
+
+
+class _TrustedPoints(folium.plugins.FastMarkerCluster):
+    """FastMarkerCluster without its per-row validation: our rows come from validated columns."""
+
+    def __init__(self, data, **kwargs):
+        super().__init__([], **kwargs)
+        self.data = data
+
+
+def _base_map(location, zoom: int, tiles_url: str | None, attribution: str) -> EmbeddedMap:
+    fmap = EmbeddedMap(location=location, zoom_start=zoom, tiles=None, control_scale=True,
+                       world_copy_jump=True, min_zoom=2)
+    if tiles_url:
+        folium.TileLayer(tiles=tiles_url, attr=attribution, max_zoom=19, name="tiles").add_to(fmap)
+    return fmap
+
+
+def _parts(fmap: folium.Map) -> dict[str, Markup]:
+    figure = fmap.get_root()
+    figure.render()
+    return {
+        "header": Markup(figure.header.render()),
+        "html": Markup(figure.html.render()),
+        "script": Markup(figure.script.render()),
+    }
+
+
+def directory_map(points: list[list], *, tiles_url: str | None, attribution: str,
+                  centre: tuple[float, float] | None = None, radius_km: float | None = None,
+                  centre_label: str | None = None) -> dict[str, Markup]:
+    """The clustered map of associations. `points` are [lat, lng, id] rows."""
+    if centre:
+        fmap = _base_map(list(centre), 9, tiles_url, attribution)
+    else:
+        fmap = _base_map([45.0, 60.0], 3, tiles_url, attribution)
+    _TrustedPoints(points, callback=MARKER_CALLBACK, chunkedLoading=True,
+                   showCoverageOnHover=False).add_to(fmap)
+    if centre:
+        if radius_km:
+            circle = folium.Circle(list(centre), radius=radius_km * 1000, color="#0b57a4", fill=False, weight=2)
+            circle.add_to(fmap)
+            south, west, north, east = _circle_bounds(centre, radius_km)
+            fmap.fit_bounds([[south, west], [north, east]])
+        marker = folium.CircleMarker(list(centre), radius=6, color="#0b57a4", fill=True, fill_opacity=1)
+        if centre_label:
+            folium.Tooltip(folium_text(centre_label)).add_to(marker)
+        marker.add_to(fmap)
+    return _parts(fmap)
+
+
+def _circle_bounds(centre: tuple[float, float], radius_km: float) -> tuple[float, float, float, float]:
+    lat, lng = centre
+    dlat = min(radius_km / 111.0, 80.0)
+    import math
+
+    dlng = min(radius_km / max(111.0 * math.cos(math.radians(lat)), 1e-6), 179.0)
+    return max(lat - dlat, -85.0), lng - dlng, min(lat + dlat, 85.0), lng + dlng
+
+
+def single_map(lat: float, lng: float, label: str, *, tiles_url: str | None, attribution: str) -> dict[str, Markup]:
+    """A small map with one marker, for an association's page. The label is user text: escaped."""
+    fmap = _base_map([lat, lng], 14, tiles_url, attribution)
+    marker = folium.Marker([lat, lng], alt=label)
+    folium.Tooltip(folium_text(label)).add_to(marker)
+    marker.add_to(fmap)
+    return _parts(fmap)
+
+
+def init_app(app) -> None:
+    configure_assets(app.static_url_path)

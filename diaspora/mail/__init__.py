@@ -1,0 +1,149 @@
+"""Mail through an outbox: queued in the same transaction as the change it reports, sent after the
+commit, retried with back-off until it goes out. Without MAIL_SERVER it stays for site admins to read."""
+import smtplib
+import ssl
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from flask import current_app, g, render_template
+from flask_babel import force_locale
+from sqlalchemy import and_, or_, select, update
+
+from diaspora.database import utcnow
+from diaspora.extensions import db
+from diaspora.models import OutboxMessage
+
+CLAIM_TIMEOUT = timedelta(minutes=10)
+MAX_BACKOFF = timedelta(hours=6)
+
+
+def smtp_configured() -> bool:
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def queue(to: str, template: str, locale: str, **context) -> OutboxMessage:
+    """Render templates/mail/<template>.txt (first line: the subject) in `locale` and queue it.
+
+    Plain text only: nothing a user typed can become markup in a mail client.
+    """
+    with force_locale(locale):
+        rendered = render_template(f"mail/{template}.txt", **context)
+    subject, _, body = rendered.strip().partition("\n")
+    message = OutboxMessage(
+        kind=template,
+        to_address=to,
+        subject=_one_line(subject)[:300],
+        body_text=body.strip() + "\n",
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(message)
+    g.mail_queued = True
+    return message
+
+
+def _backoff(attempts: int) -> timedelta:
+    return min(timedelta(minutes=2 ** min(attempts, 12)), MAX_BACKOFF)
+
+
+def _send_smtp(message: OutboxMessage) -> None:
+    config = current_app.config
+    email = EmailMessage()
+    email["From"] = config["MAIL_DEFAULT_SENDER"]
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(localtime=False)
+    email["Message-ID"] = make_msgid(domain=config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip(">"))
+    email.set_content(message.body_text)
+    timeout = config["MAIL_TIMEOUT"]
+    if config["MAIL_USE_SSL"]:
+        smtp = smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout,
+                                context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout)
+    with smtp:
+        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(email)
+
+
+def _claim(message_id: int) -> bool:
+    """Take one message for sending; a second worker trying the same row gets rowcount 0."""
+    now = utcnow()
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            or_(
+                OutboxMessage.status == "pending",
+                and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
+            ),
+        )
+        .values(status="sending", claimed_at=now)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def deliver_due(limit: int = 100) -> tuple[int, int]:
+    """Send what is due. Returns (sent, failed); failures stay queued for a later attempt."""
+    if not smtp_configured():
+        return 0, 0
+    now = utcnow()
+    due = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(
+            or_(
+                and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+                and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
+            )
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    sent = failed = 0
+    for message_id in due:
+        if not _claim(message_id):
+            continue
+        message = db.session.get(OutboxMessage, message_id)
+        try:
+            _send_smtp(message)
+        except (OSError, smtplib.SMTPException) as error:
+            message.status = "pending"
+            message.attempts += 1
+            message.last_error = f"{type(error).__name__}: {error}"[:1000]
+            message.next_attempt_at = utcnow() + _backoff(message.attempts)
+            failed += 1
+            current_app.logger.warning("Mail %s to outbox retry: %s", message.id, message.last_error)
+        else:
+            message.status = "sent"
+            message.attempts += 1
+            message.sent_at = utcnow()
+            message.last_error = None
+            sent += 1
+        db.session.commit()
+        if failed and not sent:
+            break  # the server is down: leave the rest for the next run instead of timing out on each
+    return sent, failed
+
+
+def init_app(app) -> None:
+    @app.after_request
+    def send_after_response(response):
+        # Sent once the response is on its way, so a slow or dead SMTP server never delays the page.
+        if g.get("mail_queued") and smtp_configured():
+            def deliver():
+                with app.app_context():
+                    try:
+                        deliver_due()
+                    except Exception:  # the messages stay queued; `flask send-mail` retries
+                        app.logger.exception("Mail delivery after response failed")
+
+            response.call_on_close(deliver)
+        return response

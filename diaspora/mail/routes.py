@@ -1,0 +1,54 @@
+"""The outbox, for site admins: what was sent, what waits, and why it failed."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from diaspora.database import utcnow
+from diaspora.extensions import db
+from diaspora.models import OutboxMessage
+
+bp = Blueprint("mail", __name__, url_prefix="/admin/outbox")
+
+
+@bp.before_request
+@login_required
+def admins_only():
+    if not current_user.is_admin:
+        abort(403)
+
+
+@bp.get("/")
+def index():
+    status = request.args.get("status")
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    if status in ("pending", "sending", "sent"):
+        query = query.where(OutboxMessage.status == status)
+    messages = db.session.scalars(query.limit(50).offset((page - 1) * 50)).all()
+    counts = dict(db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+    return render_template("mail/outbox.html", messages=messages, counts=counts, status=status, page=page)
+
+
+@bp.get("/<int:message_id>")
+def show(message_id: int):
+    message = db.get_or_404(OutboxMessage, message_id)
+    return render_template("mail/message.html", message=message)
+
+
+@bp.post("/retry")
+def retry():
+    from diaspora.mail import deliver_due, smtp_configured
+
+    db.session.execute(
+        OutboxMessage.__table__.update()
+        .where(OutboxMessage.status == "pending")
+        .values(next_attempt_at=utcnow())
+    )
+    db.session.commit()
+    if not smtp_configured():
+        flash(_("No mail server is configured, so messages stay here."), "warning")
+    else:
+        sent, failed = deliver_due()
+        flash(_("Sent: %(sent)d. Failed: %(failed)d.", sent=sent, failed=failed), "success" if not failed else "warning")
+    return redirect(url_for("mail.index"))

@@ -1,0 +1,51 @@
+"""Home page, language switch, API documentation page, health check."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+
+from diaspora.i18n import LANGUAGE_COOKIE
+
+bp = Blueprint("main", __name__)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site relative paths, so ?next= cannot send anyone elsewhere."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+@bp.get("/")
+def index():
+    from diaspora.directory.services import directory_counts
+
+    return render_template("main/index.html", counts=directory_counts())
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    response = redirect(safe_next(request.args.get("next"), url_for("main.index")))
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie(
+            LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True,
+        )
+    return response
+
+
+@bp.get("/api")
+def api_docs():
+    return render_template("main/api.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    from sqlalchemy import text
+
+    from diaspora.extensions import db
+
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,184 @@
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from diaspora.database import UTCDateTime, utcnow
+from diaspora.extensions import db
+
+STATUSES = ("pending", "published", "rejected")
+CONTACT_FIELDS = ("email", "phone", "website", "telegram", "whatsapp", "instagram", "facebook", "vk")
+
+organization_categories = Table(
+    "organization_categories",
+    db.metadata,
+    Column("organization_id", ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
+    Column("category_id", ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Category(db.Model):
+    """A service an association offers. The slug is part of the public API and never changes."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name_ky: Mapped[str] = mapped_column(String(80))
+    name_ru: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(Integer, default=100)
+
+    def label(self, locale: str) -> str:
+        return getattr(self, f"name_{locale}", None) or self.name_en
+
+
+class Organization(db.Model):
+    __tablename__ = "organizations"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'published', 'rejected')", name="status"),
+        CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="latitude"),
+        CheckConstraint("longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="longitude"),
+        # Near search: equality on status, then a range on latitude, longitude read from the index.
+        Index("ix_organizations_status_geo", "status", "latitude", "longitude"),
+        Index("ix_organizations_status_sort", "status", "sort_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    city: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str | None] = mapped_column(String(300))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    # manual (typed or clicked), address (geocoded), city (city centre), none
+    location_source: Mapped[str] = mapped_column(String(10), default="none")
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    website: Mapped[str | None] = mapped_column(String(300))
+    telegram: Mapped[str | None] = mapped_column(String(64))
+    whatsapp: Mapped[str | None] = mapped_column(String(40))
+    instagram: Mapped[str | None] = mapped_column(String(64))
+    facebook: Mapped[str | None] = mapped_column(String(100))
+    vk: Mapped[str | None] = mapped_column(String(64))
+    year_founded: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Derived columns, rewritten by the service on every change (see diaspora.text).
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    sort_key: Mapped[str] = mapped_column(String(300), default="")
+    # folded name|country|folded city: how an import recognises a row it has seen before
+    dedupe_key: Mapped[str] = mapped_column(String(340), index=True, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    categories: Mapped[list[Category]] = relationship(
+        secondary=organization_categories, order_by=Category.position, lazy="selectin"
+    )
+    language_rows: Mapped[list["OrganizationLanguage"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="OrganizationLanguage.code"
+    )
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan"
+    )
+
+    @property
+    def languages(self) -> list[str]:
+        return [row.code for row in self.language_rows]
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+    @property
+    def has_position(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def category_slugs(self) -> list[str]:
+        return [c.slug for c in self.categories]
+
+
+class OrganizationLanguage(db.Model):
+    __tablename__ = "organization_languages"
+
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(2), primary_key=True, index=True)
+
+
+class Membership(db.Model):
+    """Who may edit an association: its owner (who registered it) and co-admins the owner added."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (CheckConstraint("role IN ('owner', 'admin')", name="role"),)
+
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(10), default="admin")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="memberships")
+    user: Mapped["User"] = relationship()  # noqa: F821
+
+
+class OrganizationRevision(db.Model):
+    """The history of an association: every change, who made it and when (read by site admins)."""
+
+    __tablename__ = "organization_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(30))
+    # {field: [old, new]}
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped["User | None"] = relationship()  # noqa: F821
+
+
+class OrganizationReport(db.Model):
+    """Somebody says an entry is outdated or wrong; site admins act on it."""
+
+    __tablename__ = "organization_reports"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'resolved', 'dismissed')", name="status"),
+        Index("ix_organization_reports_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(20))  # outdated | wrong | closed | other
+    message: Mapped[str] = mapped_column(Text, default="")
+    reporter_email: Mapped[str | None] = mapped_column(String(254))
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    resolved_by: Mapped["User | None"] = relationship(foreign_keys=[resolved_by_id])  # noqa: F821

@@ -1,0 +1,101 @@
+"""Site admins' work: the moderation queue, reports, the history of each association, services."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from diaspora.directory import services
+from diaspora.directory.forms import RejectForm, ResolveReportForm
+from diaspora.errors import ServiceError
+from diaspora.extensions import db
+from diaspora.i18n import current_locale
+from diaspora.models import Organization, OrganizationReport
+from diaspora.moderation.forms import CategoryForm
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+
+
+@bp.before_request
+@login_required
+def site_admins_only():
+    if not current_user.is_admin:
+        abort(403)
+
+
+@bp.get("/")
+def index():
+    pending = db.session.scalars(
+        select(Organization).where(Organization.status == "pending").order_by(Organization.created_at)
+    ).all()
+    open_reports = db.session.scalar(
+        select(func.count()).select_from(OrganizationReport).where(OrganizationReport.status == "open"))
+    return render_template("moderation/index.html", pending=pending, open_reports=open_reports,
+                           reject_form=RejectForm(), locale=current_locale())
+
+
+@bp.post("/organizations/<int:org_id>/publish")
+def publish(org_id: int):
+    org = db.get_or_404(Organization, org_id)
+    services.publish(current_user, org)
+    db.session.commit()
+    flash(_("Published: %(name)s", name=org.name), "success")
+    return redirect(request.form.get("back") == "show" and url_for("directory.show", org_id=org.id)
+                    or url_for("moderation.index"))
+
+
+@bp.route("/organizations/<int:org_id>/reject", methods=["GET", "POST"])
+def reject(org_id: int):
+    org = db.get_or_404(Organization, org_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            services.reject(current_user, org, form.reason.data)
+        except ServiceError as error:
+            form.reason.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Not published: %(name)s. The owner sees your note.", name=org.name), "success")
+            return redirect(url_for("moderation.index"))
+    return render_template("moderation/reject.html", org=org, form=form)
+
+
+@bp.get("/organizations/<int:org_id>/history")
+def history(org_id: int):
+    org = db.get_or_404(Organization, org_id)
+    return render_template("moderation/history.html", org=org, revisions=services.history(org))
+
+
+@bp.get("/reports")
+def reports():
+    status = request.args.get("status", "open")
+    query = select(OrganizationReport).order_by(OrganizationReport.created_at.desc()).limit(200)
+    if status in ("open", "resolved", "dismissed"):
+        query = query.where(OrganizationReport.status == status)
+    return render_template("moderation/reports.html", reports=db.session.scalars(query).all(), status=status,
+                           form=ResolveReportForm())
+
+
+@bp.post("/reports/<int:report_id>/<any(resolved, dismissed):status>")
+def resolve_report(report_id: int, status: str):
+    report = db.get_or_404(OrganizationReport, report_id)
+    form = ResolveReportForm()
+    form.validate()
+    services.resolve_report(current_user, report, status, form.note.data)
+    db.session.commit()
+    flash(_("Report closed."), "success")
+    return redirect(url_for("moderation.reports"))
+
+
+@bp.route("/categories", methods=["GET", "POST"])
+def categories():
+    form = CategoryForm()
+    if form.validate_on_submit():
+        try:
+            services.add_category(current_user, form.slug.data, form.name_ky.data, form.name_ru.data, form.name_en.data)
+        except ServiceError as error:
+            form.slug.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Service added."), "success")
+            return redirect(url_for("moderation.categories"))
+    return render_template("moderation/categories.html", form=form, categories=services.all_categories())

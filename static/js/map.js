@@ -1,0 +1,62 @@
+/* Popups for the directory map. The page carries only [lat, lng, id] per marker; the details are fetched
+   when a popup opens and put on the page with textContent, so no name can become markup or script. */
+(function () {
+  "use strict";
+  var cfg = window.diasporaMap;
+  var cache = {};
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function fill(box, data) {
+    box.textContent = "";
+    box.appendChild(el("h3", null, data.name));
+    if (data.demo) box.appendChild(el("p", "badge badge-demo", data.demo));
+    box.appendChild(el("p", null, data.place));
+    if (data.services && data.services.length) box.appendChild(el("p", "muted", data.services.join(", ")));
+    var link = el("a", null, data.link_label);
+    link.href = data.url;
+    var p = el("p");
+    p.appendChild(link);
+    box.appendChild(p);
+  }
+
+  cfg.popup = function (id) {
+    var box = el("div", "popup", cfg.loading);
+    if (cache[id]) { fill(box, cache[id]); return box; }
+    fetch(cfg.popupUrl + encodeURIComponent(id), {headers: {"Accept": "application/json"}})
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (data) { cache[id] = data; fill(box, data); })
+      .catch(function () { box.textContent = cfg.failed; });
+    return box;
+  };
+
+  // "Near me": the browser's location fills the hidden lat/lng fields and submits the filters.
+  document.addEventListener("DOMContentLoaded", function () {
+    var button = document.getElementById("near-me");
+    var form = document.getElementById("filters");
+    if (!button || !form || !navigator.geolocation) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var status = document.getElementById("near-me-status");
+      status.textContent = cfg.loading;
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        form.elements.lat.value = pos.coords.latitude.toFixed(4);
+        form.elements.lng.value = pos.coords.longitude.toFixed(4);
+        form.elements.near.value = "";
+        form.submit();
+      }, function () {
+        status.textContent = button.getAttribute("data-error");
+      }, {timeout: 10000, maximumAge: 600000});
+    });
+    // Typing a place replaces a previous "near me" position.
+    form.elements.near.addEventListener("input", function () {
+      form.elements.lat.value = "";
+      form.elements.lng.value = "";
+    });
+  });
+})();

@@ -1,0 +1,167 @@
+"""/map: filters, near search, the list, popups, escaping, local assets, and the size budget."""
+import json
+import re
+
+import pytest
+
+from diaspora.geo.maps import folium_text
+
+
+def map_data(page: str) -> list:
+    match = re.search(r"var data = (\[.*?\]);", page, re.S)
+    assert match, "no marker data on the page"
+    return json.loads(match.group(1))
+
+
+@pytest.fixture
+def orgs(make_org):
+    return {
+        "msk": make_org(name="Москва биримдиги", city="Москва", lat=55.7558, lng=37.6173,
+                        categories=("legal-aid",), languages=("ky", "ru")),
+        "msk2": make_org(name="Ала-Тоо Подмосковье", city="Химки", lat=55.8970, lng=37.4297,
+                         categories=("culture",), languages=("ky",)),
+        "seoul": make_org(name="Seoul Kyrgyz", city="Seoul", country="KR", lat=37.5665, lng=126.978,
+                          categories=("employment",), languages=("ko",)),
+        "pending": make_org(name="Waiting", status="pending", lat=55.75, lng=37.61),
+        "nowhere": make_org(name="No pin", lat=None, lng=None, city="Qqqzzz"),
+    }
+
+
+def test_map_shows_every_published_association_with_a_position(client, orgs):
+    page = client.get("/map").get_data(as_text=True)
+    ids = sorted(row[2] for row in map_data(page))
+    assert ids == sorted([orgs["msk"], orgs["msk2"], orgs["seoul"]])
+    assert "L.markerClusterGroup" in page
+
+
+def test_map_page_carries_no_names_only_coordinates_and_ids(client, orgs):
+    page = client.get("/map").get_data(as_text=True)
+    script = page[page.index("var data"):]
+    assert "Seoul Kyrgyz" not in script and "Москва биримдиги" not in script
+    # the list under the map names them, as text
+    assert "Seoul Kyrgyz" in page
+
+
+def test_assets_are_served_by_the_app_not_a_cdn(client, orgs):
+    page = client.get("/map").get_data(as_text=True)
+    for src in re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page):
+        assert src.startswith("/static/"), src
+        assert client.get(src).status_code == 200, src
+    assert "cdn" not in page.lower() and "unpkg" not in page and "jsdelivr" not in page
+    assert 'user-scalable=no' not in page  # folium's full-page header is not used: people may zoom
+
+
+def test_tiles_come_from_the_setting(app, orgs):
+    app.config["TILES_URL"] = "https://tiles.example.org/{z}/{x}/{y}.png"
+    app.config["TILES_ATTRIBUTION"] = "© Example tiles"
+    page = app.test_client().get("/map").get_data(as_text=True)
+    assert "https://tiles.example.org/{z}/{x}/{y}.png" in page and "Example tiles" in page
+
+
+def test_filters_narrow_the_map_and_the_list(client, orgs):
+    page = client.get("/map?country=KR").get_data(as_text=True)
+    assert [row[2] for row in map_data(page)] == [orgs["seoul"]]
+    page = client.get("/map?category=culture").get_data(as_text=True)
+    assert [row[2] for row in map_data(page)] == [orgs["msk2"]]
+    page = client.get("/map?language=ru").get_data(as_text=True)
+    assert [row[2] for row in map_data(page)] == [orgs["msk"]]
+    page = client.get("/map?q=БИРИМДИГИ").get_data(as_text=True)
+    assert [row[2] for row in map_data(page)] == [orgs["msk"]]
+
+
+def test_near_a_place_lists_the_nearest_first_with_km(client, orgs):
+    page = client.get("/map?near=Москва&radius_km=50", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    listed = re.findall(r'<h3><a href="/organizations/(\d+)">', page)
+    assert [int(i) for i in listed] == [orgs["msk"], orgs["msk2"]]
+    distances = re.findall(r'class="distance">([\d.,\s\xa0]+) km', page)
+    assert len(distances) == 2 and float(distances[0].replace(",", ".")) < 5
+    assert sorted(row[2] for row in map_data(page)) == sorted([orgs["msk"], orgs["msk2"]])
+    assert "L.circle(" in page
+
+
+def test_near_me_uses_the_browser_position(client, orgs):
+    page = client.get("/map?lat=37.56&lng=126.97&radius_km=25").get_data(as_text=True)
+    assert [row[2] for row in map_data(page)] == [orgs["seoul"]]
+
+
+def test_an_unknown_place_says_so_and_keeps_the_text(client, orgs):
+    page = client.get("/map?near=Qqqxxyy", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "could not find this place" in page
+    assert 'value="Qqqxxyy"' in page
+
+
+def test_bad_filter_values_give_messages_not_errors(client, orgs):
+    response = client.get("/map?radius_km=abc&country=XX&lat=999&lng=x&category=nope", headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count('class="error"') >= 3
+
+
+def test_list_is_paged(client, make_org):
+    for i in range(25):
+        make_org(name=f"Org {i:02d}", lat=40 + i / 100, lng=70)
+    first = client.get("/map").get_data(as_text=True)
+    second = client.get("/map?page=2").get_data(as_text=True)
+    assert "Org 00" in first and "Org 19" in first and "Org 20" not in first
+    assert "Org 20" in second and "Org 24" in second
+    assert len(map_data(first)) == 25  # the map shows every match, the list pages them
+
+
+def test_popup_json_is_localised_and_public_only(client, orgs):
+    data = client.get(f"/map/popup/{orgs['msk']}", headers={"Accept-Language": "ru"}).get_json()
+    assert data["name"] == "Москва биримдиги"
+    assert data["place"] == "Москва, Россия"
+    assert data["services"] == ["Юридическая помощь"]
+    assert data["url"] == f"/organizations/{orgs['msk']}"
+    assert client.get(f"/map/popup/{orgs['pending']}").status_code == 404
+    assert client.get("/map/popup/99999").status_code == 404
+
+
+def test_demo_entries_are_marked_everywhere(client, make_org):
+    org_id = make_org(name="Demo club", is_demo=True)
+    assert client.get(f"/map/popup/{org_id}").get_json()["demo"]
+    assert "badge-demo" in client.get("/map").get_data(as_text=True)
+    assert "badge-demo" in client.get(f"/organizations/{org_id}").get_data(as_text=True)
+    assert client.get(f"/api/v1/organizations/{org_id}").get_json()["properties"]["demo"] is True
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;"),
+    ("${alert(1)}", "\\${alert(1)}"),
+    ("`; alert(1); `", "\\`; alert(1); \\`"),
+    ("\\${x}", "\\\\\\${x}"),
+    ("\"quoted\" & 'single'", "&quot;quoted&quot; &amp; &#x27;single&#x27;"),
+    ("Кыргыз ө ү ң", "Кыргыз ө ү ң"),
+])
+def test_folium_text_escapes_html_and_template_literals(text, expected):
+    assert folium_text(text) == expected
+
+
+def test_hostile_name_in_the_small_map_tooltip_is_escaped(client, make_org):
+    org_id = make_org(name="`${alert(document.domain)}`</script><script>alert(1)</script>")
+    page = client.get(f"/organizations/{org_id}").get_data(as_text=True)
+    script = page[page.index("bindTooltip"):]
+    script = script[:script.index("</script>")]
+    assert "\\`\\${alert(document.domain)}\\`&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in script
+    assert "<script>alert(1)</script>" not in page
+
+
+def test_map_stays_small_with_many_associations(app, client):
+    """About 25 bytes per association: 2,000 of them add well under 60 KB to the page."""
+    from sqlalchemy import insert
+
+    from diaspora.database import utcnow
+    from diaspora.extensions import db
+    from diaspora.models import Organization
+
+    now = utcnow()
+    empty = len(client.get("/map").data)
+    with app.app_context():
+        db.session.execute(insert(Organization), [
+            {"name": f"Кыргыз коому {i}", "country": "RU", "city": "Москва", "status": "published",
+             "latitude": 40 + (i % 300) / 7.0, "longitude": -170 + (i % 977) / 3.0, "description": "",
+             "location_source": "manual", "is_demo": False, "search_text": "", "sort_key": f"{i}",
+             "dedupe_key": f"{i}", "created_at": now, "updated_at": now} for i in range(2000)])
+        db.session.commit()
+    full = len(client.get("/map").data)
+    per_org = (full - empty) / 2000
+    assert per_org <= 60, per_org
