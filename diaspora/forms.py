@@ -84,6 +84,11 @@ def options(pairs, group=None) -> list[SelectChoice]:
     return [SelectChoice(str(value), str(label), optgroup=str(group) if group else None) for value, label in pairs]
 
 
+def strip(value):
+    """Filter: surrounding spaces (a phone keyboard adds one after an autocompleted email) are not input."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def in_range(minimum, maximum):
     return NumberRange(min=minimum, max=maximum, message=_l("Enter a number from %(min)s to %(max)s."))
 
@@ -99,4 +104,5 @@ __all__ = [
     "Optional",
     "Required",
     "in_range",
+    "strip",
 ]

@@ -39,10 +39,15 @@ def _locale(code: str) -> Locale:
     return Locale.parse(code)
 
 
+# CLDR's Russian says «Киргизия»; the country's own Russian name, and what our readers use, is «Кыргызстан».
+COUNTRY_NAME_OVERRIDES = {("ru", "KG"): "Кыргызстан"}
+
+
 def country_name(code: str | None, locale: str | None = None) -> str:
     if not code:
         return ""
-    return _locale(locale or current_locale()).territories.get(code, code)
+    locale = locale or current_locale()
+    return COUNTRY_NAME_OVERRIDES.get((locale, code)) or _locale(locale).territories.get(code, code)
 
 
 def language_name(code: str | None, locale: str | None = None) -> str:
@@ -58,9 +63,11 @@ def _country_choices(locale: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(names, key=lambda item: sort_key(item[1])))
 
 
-def country_choices(locale: str | None = None) -> list[tuple[str, str]]:
+def country_choices(locale: str | None = None, common_first: bool = True) -> list[tuple[str, str]]:
     """Countries sorted by their name in the reader's language, the common ones first."""
     locale = locale or current_locale()
+    if not common_first:
+        return list(_country_choices(locale))
     common = [(code, country_name(code, locale)) for code in COMMON_COUNTRIES]
     return common + [item for item in _country_choices(locale) if item[0] not in COMMON_COUNTRIES]
 
@@ -71,8 +78,10 @@ def _language_choices(locale: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(names, key=lambda item: sort_key(item[1])))
 
 
-def language_choices(locale: str | None = None) -> list[tuple[str, str]]:
+def language_choices(locale: str | None = None, common_first: bool = True) -> list[tuple[str, str]]:
     locale = locale or current_locale()
+    if not common_first:
+        return list(_language_choices(locale))
     common = [(code, language_name(code, locale)) for code in COMMON_LANGUAGES]
     return common + [item for item in _language_choices(locale) if item[0] not in COMMON_LANGUAGES]
 

@@ -1,47 +1,49 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import Email, EqualTo, Length
+
+from diaspora.forms import MaxLength, Required, strip
 
 PASSWORD_MIN = 8
 
 
+def _email_field(label):
+    return EmailField(label, filters=[strip], render_kw={"autocomplete": "email"}, validators=[
+        Required(), Email(message=_l("Enter a valid email address."), check_deliverability=False), MaxLength(254)])
+
+
+def _new_password(label):
+    return PasswordField(label, render_kw={"autocomplete": "new-password"}, validators=[
+        Required(), Length(min=PASSWORD_MIN, max=128,
+                           message=_l("From %(min)d to %(max)d characters.", min=PASSWORD_MIN, max=128))])
+
+
+def _repeat_password():
+    return PasswordField(_l("Repeat the password"), render_kw={"autocomplete": "new-password"}, validators=[
+        Required(), EqualTo("password", message=_l("The passwords do not match."))])
+
+
 class SignupForm(FlaskForm):
-    name = StringField(_l("Your name"), validators=[Length(max=120)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
-                       render_kw={"autocomplete": "email"})
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=128)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    password2 = PasswordField(
-        _l("Repeat the password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    name = StringField(_l("Your name"), filters=[strip], validators=[MaxLength(120)],
+                       render_kw={"autocomplete": "name"})
+    email = _email_field(_l("Email"))
+    password = _new_password(_l("Password"))
+    password2 = _repeat_password()
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)], render_kw={"autocomplete": "email"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)],
+    email = EmailField(_l("Email"), filters=[strip], validators=[Required(), MaxLength(254)],
+                       render_kw={"autocomplete": "email"})
+    password = PasswordField(_l("Password"), validators=[Required(), MaxLength(128)],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
-                       render_kw={"autocomplete": "email"})
+    email = _email_field(_l("Email"))
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=128)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    password2 = PasswordField(
-        _l("Repeat the password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = _new_password(_l("New password"))
+    password2 = _repeat_password()

@@ -9,6 +9,7 @@ from diaspora.directory import contacts
 from diaspora.forms import (
     ChoiceField,
     options,
+    strip,
     LocalizedDecimalField,
     LocalizedIntegerField,
     MaxLength,
@@ -46,7 +47,7 @@ class OrganizationForm(FlaskForm):
     longitude = LocalizedDecimalField(_l("Longitude"), places=None, validators=[Optional(), in_range(-180, 180)])
     categories = MultiCheckboxField(_l("Services offered"))
     languages = MultiSelectField(_l("Languages spoken"))
-    email = EmailField(_l("Email"), validators=[Optional(), Email(message=_l("Enter a valid email address."),
+    email = EmailField(_l("Email"), filters=[strip], validators=[Optional(), Email(message=_l("Enter a valid email address."),
                                                                   check_deliverability=False), MaxLength(254)])
     phone = StringField(_l("Phone"), validators=[Optional(), MaxLength(40), _contact_validator(contacts.normalize_phone)])
     website = StringField(_l("Website"), validators=[Optional(), MaxLength(300), _contact_validator(contacts.normalize_website)])
@@ -71,7 +72,7 @@ class OrganizationForm(FlaskForm):
 
 
 class CoadminForm(FlaskForm):
-    email = EmailField(_l("Email of their account"), validators=[
+    email = EmailField(_l("Email of their account"), filters=[strip], validators=[
         Required(), Email(message=_l("Enter a valid email address."), check_deliverability=False), MaxLength(254)])
 
 
@@ -82,7 +83,7 @@ class RejectForm(FlaskForm):
 class ReportForm(FlaskForm):
     reason = ChoiceField(_l("What is wrong?"), choices=options(REPORT_REASONS), validators=[Required()])
     message = TextAreaField(_l("Details"), validators=[Optional(), MaxLength(2000)])
-    email = EmailField(_l("Your email, if you want an answer (optional)"), validators=[
+    email = EmailField(_l("Your email, if you want an answer (optional)"), filters=[strip], validators=[
         Optional(), Email(message=_l("Enter a valid email address."), check_deliverability=False), MaxLength(254)])
 
 

@@ -27,19 +27,26 @@ def _public_post_limit() -> str:
 def _fill_choices(form) -> None:
     locale = current_locale()
     categories = options((c.slug, c.label(locale)) for c in services.all_categories())
-    countries = (options(country_choices(locale)[:len(COMMON_COUNTRIES)], _("Frequent")) +
-                 options(country_choices(locale)[len(COMMON_COUNTRIES):], _("All countries")))
-    languages = (options(language_choices(locale)[:len(COMMON_LANGUAGES)], _("Frequent")) +
-                 options(language_choices(locale)[len(COMMON_LANGUAGES):], _("All languages")))
     if isinstance(form, OrganizationForm):
         form.categories.choices = categories
-        form.languages.choices = languages
-        form.country.choices = options([("", _("Choose a country"))]) + countries
-    else:
-        form.category.choices = categories
-        form.language.choices = options([("", _("Any language"))]) + languages
-        form.country.choices = options([("", _("Any country"))]) + countries
-        form.radius_km.choices = options((r, _("%(km)s km", km=r)) for r in RADIUS_CHOICES)
+        form.languages.choices = (
+            options(language_choices(locale)[:len(COMMON_LANGUAGES)], _("Frequent")) +
+            options(language_choices(locale)[len(COMMON_LANGUAGES):], _("All languages")))
+        form.country.choices = (
+            options([("", _("Choose a country"))]) +
+            options(country_choices(locale)[:len(COMMON_COUNTRIES)], _("Frequent")) +
+            options(country_choices(locale)[len(COMMON_COUNTRIES):], _("All countries")))
+        return
+    # The map offers only what the directory has (short lists on a phone), plus what was asked for.
+    countries, languages = finder.facets()
+    countries.add(request.args.get("country", ""))
+    languages.add(request.args.get("language", ""))
+    form.category.choices = categories
+    form.country.choices = options([("", _("Any country"))]) + options(
+        (code, name) for code, name in country_choices(locale, common_first=False) if code in countries)
+    form.language.choices = options([("", _("Any language"))]) + options(
+        (code, name) for code, name in language_choices(locale, common_first=False) if code in languages)
+    form.radius_km.choices = options((r, _("%(km)s km", km=r)) for r in RADIUS_CHOICES)
 
 
 def _data_from(form: OrganizationForm) -> services.OrganizationData:

@@ -91,11 +91,14 @@ def _claim(message_id: int) -> bool:
     return result.rowcount == 1
 
 
-def deliver_due(limit: int = 100) -> tuple[int, int]:
-    """Send what is due. Returns (sent, failed); failures stay queued for a later attempt."""
+def deliver_due(limit: int = 100, force: bool = False) -> tuple[int, int]:
+    """Send what is due (everything waiting, with force). Returns (sent, failed); failures stay queued."""
     if not smtp_configured():
         return 0, 0
     now = utcnow()
+    if force:
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.status == "pending").values(next_attempt_at=now))
+        db.session.commit()
     due = db.session.scalars(
         select(OutboxMessage.id)
         .where(

@@ -4,7 +4,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from diaspora.database import utcnow
 from diaspora.extensions import db
 from diaspora.models import OutboxMessage
 
@@ -40,15 +39,9 @@ def show(message_id: int):
 def retry():
     from diaspora.mail import deliver_due, smtp_configured
 
-    db.session.execute(
-        OutboxMessage.__table__.update()
-        .where(OutboxMessage.status == "pending")
-        .values(next_attempt_at=utcnow())
-    )
-    db.session.commit()
     if not smtp_configured():
         flash(_("No mail server is configured, so messages stay here."), "warning")
     else:
-        sent, failed = deliver_due()
+        sent, failed = deliver_due(force=True)
         flash(_("Sent: %(sent)d. Failed: %(failed)d.", sent=sent, failed=failed), "success" if not failed else "warning")
     return redirect(url_for("mail.index"))

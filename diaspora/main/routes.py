@@ -3,6 +3,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
+from flask_login import current_user
+
+from diaspora.auth.services import set_locale
+from diaspora.extensions import db
 from diaspora.i18n import LANGUAGE_COOKIE
 
 bp = Blueprint("main", __name__)
@@ -29,6 +33,9 @@ def index():
 def set_language(code: str):
     response = redirect(safe_next(request.args.get("next"), url_for("main.index")))
     if code in current_app.config["LANGUAGES"]:
+        if current_user.is_authenticated:  # mail to this account goes out in this language too
+            set_locale(current_user, code)
+            db.session.commit()
         response.set_cookie(
             LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
             secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True,

@@ -25,12 +25,17 @@
     box.appendChild(p);
   }
 
-  cfg.popup = function (id) {
+  cfg.popup = function (id, marker) {
     var box = el("div", "popup", cfg.loading);
     if (cache[id]) { fill(box, cache[id]); return box; }
     fetch(cfg.popupUrl + encodeURIComponent(id), {headers: {"Accept": "application/json"}})
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-      .then(function (data) { cache[id] = data; fill(box, data); })
+      .then(function (data) {
+        cache[id] = data;
+        fill(box, data);
+        // the popup grew: let Leaflet measure it again and pan so all of it is in view
+        if (marker && marker.isPopupOpen()) marker.getPopup().update();
+      })
       .catch(function () { box.textContent = cfg.failed; });
     return box;
   };

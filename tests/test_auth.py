@@ -1,0 +1,178 @@
+"""Accounts: sign-up, log in/out, password reset by mailed link, CSRF and rate limits."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from diaspora.models import OutboxMessage, User
+from tests.conftest import DEFAULT_PASSWORD
+
+
+def signup(client, email="new@example.org", password="long enough pw", password2=None, name="Айгүл"):
+    return client.post("/auth/signup", data={"name": name, "email": email, "password": password,
+                                             "password2": password2 or password})
+
+
+def test_signup_creates_an_account_with_a_hashed_password(client, db_query):
+    response = signup(client, email="  Aigul@Example.ORG ")
+    assert response.status_code == 302
+    user = db_query(lambda db: db.session.scalar(select(User)))
+    assert user.email == "aigul@example.org" and user.name == "Айгүл"
+    assert "long enough pw" not in user.password_hash and user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+    assert "Айгүл" in client.get("/auth/account").get_data(as_text=True)
+
+
+def test_signup_rejects_bad_input_and_keeps_it(client):
+    signup(client, email="taken@example.org")
+    client.post("/auth/logout")
+    page = signup(client, email="TAKEN@example.org").get_data(as_text=True)
+    assert "already exists" in page or "бар" in page or "существует" in page
+    page = signup(client, email="not-an-email", password="short", name="Бакыт").get_data(as_text=True)
+    assert page.count('class="error"') >= 2 and 'value="Бакыт"' in page and 'value="not-an-email"' in page
+    page = signup(client, email="x@example.org", password="long enough pw", password2="different pw").get_data(as_text=True)
+    assert 'class="error"' in page
+
+
+def test_login_and_logout(client, make_user):
+    user = make_user(email="user@example.org")
+    page = client.post("/auth/login", data={"email": "user@example.org", "password": "wrong password"})
+    assert page.status_code == 200 and 'class="error"' in page.get_data(as_text=True)
+    assert client.post("/auth/login", data={"email": "USER@example.org", "password": DEFAULT_PASSWORD}).status_code == 302
+    assert client.get("/auth/account").status_code == 200
+    client.post("/auth/logout")
+    assert client.get("/auth/account").status_code == 302
+    assert user.email == "user@example.org"
+
+
+def test_login_redirects_only_within_the_site(client, make_user):
+    make_user(email="user@example.org")
+    data = {"email": "user@example.org", "password": DEFAULT_PASSWORD}
+    response = client.post("/auth/login?next=https://evil.example/phish", data=data)
+    assert response.headers["Location"] == "/auth/account"
+    client.post("/auth/logout")
+    response = client.post("/auth/login?next=//evil.example", data=data)
+    assert response.headers["Location"] == "/auth/account"
+    client.post("/auth/logout")
+    assert client.post("/auth/login?next=/map", data=data).headers["Location"] == "/map"
+
+
+def reset_link(db_query) -> str:
+    message = db_query(lambda db: db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first())
+    return re.search(r"http://\S+/auth/reset/\S+", message.body_text).group(0)
+
+
+def test_password_reset_by_emailed_link(client, make_user, db_query):
+    make_user(email="user@example.org", locale="ru")
+    response = client.post("/auth/reset", data={"email": "user@example.org"})
+    assert response.status_code == 302
+    link = reset_link(db_query)
+    path = link.split("localhost", 1)[-1]
+    assert client.get(path).status_code == 200
+    assert client.post(path, data={"password": "a brand new pw", "password2": "a brand new pw"}).status_code == 302
+    client.post("/auth/logout")
+    assert client.post("/auth/login", data={"email": "user@example.org", "password": "a brand new pw"}).status_code == 302
+    client.post("/auth/logout")
+    # the link works once: the password it was made for has changed
+    response = client.post(path, data={"password": "another pw 123", "password2": "another pw 123"})
+    assert response.status_code == 302 and "/auth/reset" in response.headers["Location"]
+
+
+def test_reset_does_not_reveal_which_emails_have_accounts(client, make_user, db_query):
+    make_user(email="user@example.org")
+    known = client.post("/auth/reset", data={"email": "user@example.org"}, follow_redirects=True)
+    unknown = client.post("/auth/reset", data={"email": "nobody@example.org"}, follow_redirects=True)
+    strip = lambda r: re.sub(r'name="csrf_token"[^>]*', "", r.get_data(as_text=True))  # noqa: E731
+    assert strip(known) == strip(unknown)
+    assert db_query(lambda db: [m.to_address for m in db.session.scalars(select(OutboxMessage))]) == ["user@example.org"]
+
+
+def test_forged_or_expired_reset_tokens_fail(client):
+    response = client.get("/auth/reset/not-a-token")
+    assert response.status_code == 302 and "/auth/reset" in response.headers["Location"]
+
+
+def test_reset_mail_is_in_the_account_language(client, make_user, db_query):
+    make_user(email="ru@example.org", locale="ru")
+    make_user(email="ky@example.org", locale="ky")
+    client.post("/auth/reset", data={"email": "ru@example.org"})
+    client.post("/auth/reset", data={"email": "ky@example.org"})
+    subjects = db_query(lambda db: [m.subject for m in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))])
+    assert subjects[0] != subjects[1]
+    assert re.search("[а-яА-Я]", subjects[0]) and re.search("[а-яА-Я]", subjects[1])
+
+
+@pytest.fixture
+def csrf_on(app_config):
+    app_config.update(WTF_CSRF_ENABLED=True)
+
+
+def test_forms_need_the_csrf_token(csrf_on, client, make_user):
+    make_user(email="user@example.org")
+    data = {"email": "user@example.org", "password": DEFAULT_PASSWORD}
+    response = client.post("/auth/login", data=data)
+    assert response.status_code == 400
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert client.post("/auth/login", data={**data, "csrf_token": token}).status_code == 302
+    # logging out is a POST with the token too: a link on another site cannot log anybody out
+    assert client.post("/auth/logout").status_code == 400
+    assert client.get("/auth/account").status_code == 200
+
+
+def test_every_post_form_carries_a_csrf_token(csrf_on, client, make_user, make_org, login):
+    """Render the pages with forms and check each POST form has the token field."""
+    admin = make_user(is_admin=True)
+    org_id = make_org(owner=admin)
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/auth/login", data={"email": admin.email, "password": DEFAULT_PASSWORD, "csrf_token": token})
+    for url in ["/auth/account", "/organizations/new", f"/organizations/{org_id}", f"/organizations/{org_id}/edit",
+                f"/organizations/{org_id}/admins", f"/organizations/{org_id}/report", "/moderation/",
+                "/moderation/reports", "/moderation/categories", "/admin/outbox/"]:
+        html = client.get(url).get_data(as_text=True)
+        forms = re.findall(r'<form[^>]*method="post".*?</form>', html, re.S)
+        for form in forms:
+            assert 'name="csrf_token"' in form, (url, form[:200])
+
+
+@pytest.fixture
+def limits_on(app_config):
+    app_config.update(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="5 per minute", PUBLIC_POST_RATE_LIMIT="3 per minute")
+
+
+def test_login_is_rate_limited(limits_on, client, make_user):
+    make_user(email="user@example.org")
+    codes = [client.post("/auth/login", data={"email": "user@example.org", "password": f"guess {i}"}).status_code
+             for i in range(7)]
+    assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
+    page = client.post("/auth/login", data={"email": "user@example.org", "password": DEFAULT_PASSWORD})
+    assert page.status_code == 429
+    assert client.get("/auth/login").status_code == 200  # reading the page is not limited
+
+
+def test_public_posts_are_rate_limited(limits_on, client, make_org):
+    org_id = make_org()
+    codes = [client.post(f"/organizations/{org_id}/report", data={"reason": "wrong"}).status_code for _ in range(5)]
+    assert codes == [302, 302, 302, 429, 429]
+    codes = [client.post("/auth/reset", data={"email": f"a{i}@example.org"}).status_code for i in range(4)]
+    assert codes[-1] == 429
+
+
+def test_create_admin_command(runner, db_query):
+    result = runner.invoke(args=["create-admin", "boss@example.org", "--password", "very secret pw"])
+    assert result.exit_code == 0, result.output
+    user = db_query(lambda db: db.session.scalar(select(User)))
+    assert user.is_admin and user.check_password("very secret pw")
+    result = runner.invoke(args=["create-admin", "second@example.org"], input="pw for admin 2\npw for admin 2\n")
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["create-admin", "third@example.org", "--password", "short"]).exit_code != 0
+    # an existing account is promoted, not duplicated
+    runner.invoke(args=["create-admin", "BOSS@example.org", "--password", "very secret pw"])
+    assert db_query(lambda db: len(db.session.scalars(select(User)).all())) == 2
+
+
+def test_language_switch_is_remembered_by_the_account_for_mail(client, make_user, login, db_query):
+    user = make_user(email="user@example.org")
+    login(user)
+    client.get("/lang/en?next=/map")
+    assert db_query(lambda db: db.session.get(User, user.id).locale) == "en"

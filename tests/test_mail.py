@@ -1,0 +1,153 @@
+"""Mail against a real SMTP server (aiosmtpd): sent after the response, kept and retried when the
+server is down, never dropped; with no server configured, kept in the outbox for site admins."""
+import re
+import time
+from email import message_from_bytes
+from email.policy import default as default_policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from diaspora.models import OutboxMessage
+from tests.conftest import free_port
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content, policy=default_policy))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_port():
+    return free_port()
+
+
+@pytest.fixture
+def smtp_server(smtp_port):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def mail_config(app_config, smtp_port):
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_USE_TLS=False, MAIL_TIMEOUT=3,
+                      MAIL_DEFAULT_SENDER="Diaspora <no-reply@diaspora.test>")
+
+
+def wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def outbox(db_query):
+    def read(db):
+        db.session.expire_all()
+        return db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    return db_query(read)
+
+
+def test_without_a_mail_server_messages_stay_in_the_outbox(client, make_user, login, db_query):
+    make_user(email="user@example.org")
+    client.post("/auth/reset", data={"email": "user@example.org"})
+    (message,) = outbox(db_query)
+    assert message.status == "pending" and "/auth/reset/" in message.body_text
+    admin = make_user(is_admin=True)
+    login(admin)
+    page = client.get("/admin/outbox/").get_data(as_text=True)
+    assert "user@example.org" in page
+    assert "/auth/reset/" in client.get(f"/admin/outbox/{message.id}").get_data(as_text=True)
+
+
+def test_mail_is_sent_after_the_response(mail_config, smtp_server, live_server, make_user, db_query):
+    import urllib.parse
+    import urllib.request
+
+    make_user(email="user@example.org", locale="en")
+    data = urllib.parse.urlencode({"email": "user@example.org"}).encode()
+    urllib.request.urlopen(f"{live_server}/auth/reset", data=data, timeout=10).read()
+    assert wait_for(lambda: smtp_server.messages)
+    (mail,) = smtp_server.messages
+    assert mail["To"] == "user@example.org"
+    assert mail["From"] == "Diaspora <no-reply@diaspora.test>"
+    assert re.search(r"/auth/reset/\S+", mail.get_content())
+    assert wait_for(lambda: outbox(db_query)[0].status == "sent")
+
+
+def test_mail_waits_while_the_server_is_down_then_goes_out(mail_config, smtp_port, client, runner, make_user,
+                                                           db_query):
+    make_user(email="user@example.org")
+    response = client.post("/auth/reset", data={"email": "user@example.org"})
+    assert response.status_code == 302  # the person is not bothered by our mail server
+    response.close()  # runs the after-response delivery, which fails: nothing listens on the port
+    (message,) = outbox(db_query)
+    assert message.status == "pending" and message.attempts == 1 and message.last_error
+    assert message.next_attempt_at > message.created_at  # backed off
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        result = runner.invoke(args=["send-mail"])
+        assert "sent 0" in result.output  # not due yet
+        result = runner.invoke(args=["send-mail", "--now"])
+        assert "sent 1, failed 0" in result.output, result.output
+        assert len(inbox.messages) == 1 and inbox.messages[0]["To"] == "user@example.org"
+        (message,) = outbox(db_query)
+        assert message.status == "sent" and message.attempts == 2
+        assert "sent 0" in runner.invoke(args=["send-mail", "--now"]).output  # sent once, not twice
+    finally:
+        controller.stop()
+
+
+def test_two_senders_never_send_one_message_twice(mail_config, smtp_server, app, make_user, db_query):
+    from diaspora import mail
+    from diaspora.extensions import db
+
+    make_user(email="user@example.org")
+    with app.test_request_context():
+        mail.queue("user@example.org", "password_reset", "en", user=type("U", (), {"display_name": "x"})(),
+                   link="http://x", hours=2)
+        db.session.commit()
+        message_id = db.session.scalar(select(OutboxMessage.id))
+        assert mail._claim(message_id) is True
+        assert mail._claim(message_id) is False
+
+
+def test_admin_can_retry_from_the_outbox(mail_config, smtp_server, client, make_user, login, db_query):
+    admin = make_user(is_admin=True)
+    login(admin)
+    with client.application.test_request_context():
+        from diaspora import mail
+        from diaspora.extensions import db
+
+        mail.queue("someone@example.org", "organization_published", "ru",
+                   org=type("O", (), {"name": "Ала-Тоо"})(), link="http://x")
+        db.session.commit()
+    client.post("/admin/outbox/retry")
+    assert [m["To"] for m in smtp_server.messages] == ["someone@example.org"]
+    assert "Ала-Тоо" in smtp_server.messages[0].get_content()
+
+
+def test_subject_cannot_inject_headers(mail_config, smtp_server, app, runner):
+    from diaspora import mail
+    from diaspora.extensions import db
+
+    with app.test_request_context():
+        org = type("O", (), {"name": "Evil\r\nBcc: victim@example.org", "city": "X"})()
+        mail.queue("admin@example.org", "moderation_waiting", "en", org=org, link="http://x")
+        db.session.commit()
+    runner.invoke(args=["send-mail", "--now"])
+    (message,) = smtp_server.messages
+    assert message["Bcc"] is None
