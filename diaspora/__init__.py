@@ -69,9 +69,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from diaspora import headers
     from diaspora.errors import init_app
 
     init_app(app)
+    headers.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

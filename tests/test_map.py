@@ -165,3 +165,19 @@ def test_map_stays_small_with_many_associations(app, client):
     full = len(client.get("/map").data)
     per_org = (full - empty) / 2000
     assert per_org <= 60, per_org
+
+
+def test_tile_servers_are_not_told_which_page_was_open(client):
+    response = client.get("/map?near=Москва")
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_content_security_policy_allows_the_configured_tiles(app_config, database):
+    from diaspora import create_app
+    from tests.conftest import build_config
+
+    app = create_app(build_config(database, TILES_URL="https://{s}.tiles.example.org/{z}/{x}/{y}.png"))
+    policy = app.test_client().get("/").headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://*.tiles.example.org" in policy

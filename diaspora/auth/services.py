@@ -101,7 +101,8 @@ def count_users() -> int:
 def init_login(app) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.session_protection = "strong"
+    # "basic", not "strong": phones change IP address all the time, and "strong" would log people out.
+    login_manager.session_protection = "basic"
 
     from flask_babel import lazy_gettext
 
