@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from diaspora import urls
     from diaspora.api import register_api
     from diaspora.auth.routes import bp as auth_bp
     from diaspora.directory.routes import bp as directory_bp
@@ -60,6 +61,7 @@ def register_blueprints(app: Flask) -> None:
     from diaspora.main.routes import bp as main_bp
     from diaspora.moderation.routes import bp as moderation_bp
 
+    urls.init_app(app)  # the <id:...> converter, before any route uses it
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(directory_bp)

@@ -54,6 +54,10 @@ def load_config(instance_path: str, testing: bool = False) -> dict:
             raise RuntimeError("SECRET_KEY must be set in production (or set DIASPORA_ENV=development).")
         secret = _dev_secret_key(instance_path)
     production = env == "production"
+    site_url = os.environ.get("SITE_URL")
+    if production and not site_url:
+        raise RuntimeError("SITE_URL must be set in production (e.g. https://diaspora.example): links in mail use it.")
+    trusted_hosts = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
     return {
         "ENV_NAME": env,
         "SECRET_KEY": secret,
@@ -67,8 +71,10 @@ def load_config(instance_path: str, testing: bool = False) -> dict:
         # Tokens live as long as the session: a form left open on a phone for an hour still submits.
         "WTF_CSRF_TIME_LIMIT": None,
         "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "https" if production else "http"),
-        # Absolute links in mail sent outside a request (CLI, retries), e.g. https://diaspora.kg
-        "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000"),
+        # The public address: absolute links in mail and the API are built from it, never from the Host header.
+        "SITE_URL": site_url or "http://127.0.0.1:5000",
+        # Optional: requests naming any other host are refused (Flask's TRUSTED_HOSTS).
+        "TRUSTED_HOSTS": trusted_hosts or None,
         "PROXY_COUNT": env_int("PROXY_COUNT", 0),
         # Languages: Kyrgyz first, then Russian, then English.
         "LANGUAGES": ["ky", "ru", "en"],

@@ -1,6 +1,8 @@
 """Error pages in the reader's language, and JSON errors ({"error": {"message", "field"}}) under /api/."""
 from flask import jsonify, render_template, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -50,13 +52,21 @@ def _messages() -> dict[int, str]:
 
 
 def render_error(status: int, message: str | None = None):
-    text = message or _messages().get(status, _messages()[400])
-    if wants_json():
-        return json_error(text, status)
+    if wants_json():  # the API speaks one language, like its validation messages
+        with force_locale("en"):
+            return json_error(str(message or _messages().get(status, _messages()[400])), status)
+    text = str(message or _messages().get(status, _messages()[400]))
     return render_template("errors/error.html", status=status, message=text), status
 
 
 def init_app(app) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        # No person types U+0000; PostgreSQL cannot store it and would fail with a 500.
+        fields = list(request.args.lists()) + (list(request.form.lists()) if request.method == "POST" else [])
+        if any("\x00" in key or any("\x00" in v for v in values) for key, values in fields):
+            return render_error(400, _l("The request contains a character that is not allowed."))
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_error(

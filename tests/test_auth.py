@@ -58,7 +58,7 @@ def test_login_redirects_only_within_the_site(client, make_user):
 
 def reset_link(db_query) -> str:
     message = db_query(lambda db: db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first())
-    return re.search(r"http://\S+/auth/reset/\S+", message.body_text).group(0)
+    return re.search(r"https?://\S+/auth/reset/\S+", message.body_text).group(0)
 
 
 def test_password_reset_by_emailed_link(client, make_user, db_query):
@@ -66,7 +66,7 @@ def test_password_reset_by_emailed_link(client, make_user, db_query):
     response = client.post("/auth/reset", data={"email": "user@example.org"})
     assert response.status_code == 302
     link = reset_link(db_query)
-    path = link.split("localhost", 1)[-1]
+    path = link.split("127.0.0.1:5000", 1)[-1]
     assert client.get(path).status_code == 200
     assert client.post(path, data={"password": "a brand new pw", "password2": "a brand new pw"}).status_code == 302
     client.post("/auth/logout")
@@ -176,3 +176,48 @@ def test_language_switch_is_remembered_by_the_account_for_mail(client, make_user
     login(user)
     client.get("/lang/en?next=/map")
     assert db_query(lambda db: db.session.get(User, user.id).locale) == "en"
+
+
+def test_reset_links_use_the_site_address_not_the_host_header(app, make_user, db_query):
+    """A forged Host header must not put the attacker's domain into the victim's reset mail."""
+    app.config["SITE_URL"] = "https://diaspora.example"
+    make_user(email="victim@example.org")
+    evil = app.test_client()
+    evil.post("/auth/reset", data={"email": "victim@example.org"}, base_url="http://evil.example")
+    message = db_query(lambda db: db.session.scalar(select(OutboxMessage)))
+    assert "https://diaspora.example/auth/reset/" in message.body_text
+    assert "evil.example" not in message.body_text
+    api = evil.get("/api/v1/organizations", base_url="http://evil.example").get_json()
+    assert api["features"] == []  # (and any url in it would start with SITE_URL, see test_api)
+
+
+def test_changing_the_password_ends_other_sessions(app, make_user, db_query):
+    make_user(email="user@example.org")
+    phone, laptop = app.test_client(), app.test_client()
+    for c in (phone, laptop):
+        assert c.post("/auth/login", data={"email": "user@example.org", "password": DEFAULT_PASSWORD,
+                                           "remember": "y"}).status_code == 302
+    laptop.post("/auth/reset", data={"email": "user@example.org"})
+    path = reset_link(db_query).split("127.0.0.1:5000", 1)[-1]
+    laptop.post(path, data={"password": "new password 1", "password2": "new password 1"})
+    assert laptop.get("/auth/account").status_code == 200  # the one that changed it stays in
+    response = phone.get("/auth/account")  # the other one (a lost phone?) is logged out
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_a_duplicate_signup_race_gives_the_form_message(app, monkeypatch):
+    """When the existence check ran before the other insert landed, the unique index decides: the loser
+    gets the form's message, and the rest of its request's work is kept."""
+    import diaspora.auth.services as auth
+    from diaspora.errors import ServiceError
+    from diaspora.extensions import db
+
+    with app.app_context():
+        auth.create_user("same@example.org", "password 123")
+        db.session.commit()
+        db.session.add(User(email="other@example.org", password_hash="x"))
+        monkeypatch.setattr(auth, "find_user_by_email", lambda email: None)
+        with pytest.raises(ServiceError):
+            auth.create_user("same@example.org", "password 123")
+        db.session.commit()
+        assert db.session.scalar(select(User).where(User.email == "other@example.org")) is not None

@@ -301,3 +301,58 @@ def test_home_page_counts_published_associations(client, make_org):
     make_org(name="C", status="pending")
     page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "2 associations" in page and "2 countries" in page
+
+
+def test_latitude_without_longitude_is_an_error_either_way(client, make_user, login, db_query):
+    login(make_user())
+    for lat, lng, field in [("10", "", "longitude"), ("", "20", "latitude")]:
+        response = register(client, latitude=lat, longitude=lng)
+        assert response.status_code == 200
+        assert re.search(rf'id="{field}-error"', response.get_data(as_text=True))
+    assert db_query(lambda db: db.session.scalar(select(Organization))) is None
+
+
+def test_coadmins_are_not_offered_admin_management(client, make_user, make_org, login):
+    owner, coadmin = make_user(), make_user()
+    org_id = make_org(owner=owner, admins=[coadmin])
+    login(coadmin)
+    page = client.get(f"/organizations/{org_id}/admins").get_data(as_text=True)
+    assert 'name="email"' not in page and "/remove" not in page
+    client.post("/auth/logout")
+    login(owner)
+    page = client.get(f"/organizations/{org_id}/admins").get_data(as_text=True)
+    assert 'name="email"' in page and "/remove" in page
+
+
+def test_history_reads_in_the_moderator_language(client, make_user, make_org, login):
+    admin = make_user(is_admin=True)
+    org_id = make_org(name="Old", owner=admin, categories=("legal-aid", "culture"))
+    login(admin)
+    client.post(f"/organizations/{org_id}/edit", data={**FORM, "name": "New"})
+    client.get("/lang/ru")
+    page = client.get(f"/moderation/organizations/{org_id}/history").get_data(as_text=True)
+    assert "Название ассоциации" in page
+    assert "<td>name</td>" not in page and "['" not in page
+
+
+def test_a_too_long_report_note_is_refused(client, make_user, make_org, login, db_query):
+    org_id = make_org()
+    client.post(f"/organizations/{org_id}/report", data={"reason": "wrong"})
+    login(make_user(is_admin=True))
+    report_id = db_query(lambda db: db.session.scalar(select(OrganizationReport.id)))
+    client.post(f"/moderation/reports/{report_id}/resolved", data={"note": "x" * 3000})
+    assert db_query(lambda db: db.session.get(OrganizationReport, report_id).status) == "open"
+
+
+def test_contact_links_cannot_smuggle_mail_headers(client, make_org):
+    org_id = make_org(email="a?cc=spy@evil.org&body=hi@example.org", facebook="profile.php?id=100012345")
+    page = client.get(f"/organizations/{org_id}").get_data(as_text=True)
+    assert 'href="mailto:a%3Fcc%3Dspy%40evil.org%26body%3Dhi@example.org"' in page
+    assert 'href="https://www.facebook.com/profile.php?id=100012345"' in page
+
+
+def test_facebook_profile_links_keep_their_id(client, make_user, login, db_query):
+    login(make_user())
+    register(client, facebook="https://www.facebook.com/profile.php?id=100012345")
+    org = org_by_name(db_query, FORM["name"])
+    assert org.facebook == "profile.php?id=100012345"

@@ -22,10 +22,11 @@ BOOT_TIMEOUT = 30
 
 def production_env(database_url: str | None, **overrides) -> dict:
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DATABASE_", "SECRET_", "DIASPORA_", "FLASK_"))}
+           if not key.startswith(("DATABASE_", "SECRET_", "DIASPORA_", "FLASK_", "SITE_", "TRUSTED_"))}
     env.update(
         DIASPORA_ENV="production",
         SECRET_KEY="test-secret-key-for-gunicorn-0123456789abcdef",
+        SITE_URL="https://diaspora.test",
         SESSION_COOKIE_SECURE="0",
         TILES_URL="",
         GAZETTEER_PATH=GAZETTEER_PATH,
@@ -180,6 +181,18 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite'}")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_refuses_to_start_without_its_public_address(monkeypatch, tmp_path):
+    """Links in mail come from SITE_URL, never from a request's Host header."""
+    from diaspora import create_app
+
+    monkeypatch.setenv("DIASPORA_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.delenv("SITE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite'}")
+    with pytest.raises(RuntimeError, match="SITE_URL"):
         create_app()
 
 

@@ -181,3 +181,54 @@ def test_content_security_policy_allows_the_configured_tiles(app_config, databas
     app = create_app(build_config(database, TILES_URL="https://{s}.tiles.example.org/{z}/{x}/{y}.png"))
     policy = app.test_client().get("/").headers["Content-Security-Policy"]
     assert "img-src 'self' data: https://*.tiles.example.org" in policy
+
+
+HUGE = "99999999999999999999999"
+
+
+@pytest.mark.parametrize("url, status", [
+    ("/map?endpoint=x&_anchor=y&_method=z&page=2", 200),
+    (f"/map?page={HUGE}", 200),
+    (f"/organizations/{HUGE}", 404),
+    (f"/organizations/{HUGE}/edit", 404),
+    (f"/map/popup/{HUGE}", 404),
+    (f"/api/v1/organizations/{HUGE}", 404),
+    ("/organizations/0", 404),
+    ("/map?q=%00", 400),
+    ("/api/v1/organizations?q=a%00b", 400),
+    ("/map?near=%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0%00", 400),
+])
+def test_odd_requests_get_an_answer_not_a_500(client, make_org, url, status):
+    for i in range(25):
+        make_org(name=f"Org {i:02d}", lat=40 + i / 100, lng=70)
+    response = client.get(url)
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    if url.startswith("/api/"):
+        assert response.get_json()["error"]["message"]
+
+
+def test_posting_a_nul_character_is_refused_politely(client, make_org):
+    org_id = make_org()
+    response = client.post(f"/organizations/{org_id}/report", data={"reason": "wrong", "message": "a\x00b"})
+    assert response.status_code == 400
+
+
+def test_pager_links_keep_the_filters_only(client, make_org):
+    for i in range(25):
+        make_org(name=f"Org {i:02d}", lat=40 + i / 100, lng=70, categories=("legal-aid",))
+    page = client.get("/map?category=legal-aid&endpoint=evil").get_data(as_text=True)
+    assert 'href="/map?category=legal-aid&amp;page=2#results"' in page
+
+
+def test_a_place_in_another_country_than_the_filter_is_still_found(client, make_org):
+    make_org(name="Moscow club", lat=55.7558, lng=37.6173)
+    body = client.get("/api/v1/organizations?near=Москва&country=RU").get_json()
+    assert body["total"] == 1
+    # Ош is in Kyrgyzstan: asked with country=RU we still centre on Osh (and find nothing near it in RU)
+    assert client.get("/api/v1/organizations?near=Ош&country=RU").status_code == 200
+
+
+def test_api_errors_are_in_english_whatever_the_page_language(client):
+    client.get("/lang/ky")
+    body = client.get("/api/v1/nothing-here").get_json()
+    assert body["error"]["message"] == "This page does not exist, or it is not public."

@@ -1,5 +1,5 @@
 """GET /api/v1/organizations and /api/v1/organizations/<id>: the directory as GeoJSON."""
-from flask import jsonify, url_for
+from flask import jsonify
 from flask_smorest import Blueprint
 
 from diaspora.api.schemas import ApiErrorSchema, FeatureCollectionSchema, FeatureSchema, OrganizationQuerySchema
@@ -7,9 +7,10 @@ from diaspora.directory import search as finder
 from diaspora.directory.services import all_categories
 from diaspora.errors import NotFound, ServiceError
 from diaspora.extensions import db
-from diaspora.geo.geocoder import geocode_city
+from diaspora.geo.geocoder import geocode_place
 from diaspora.models import Organization
 from diaspora.models.organization import CONTACT_FIELDS
+from diaspora.urls import external_url
 
 blp = Blueprint("organizations", __name__, url_prefix="/api/v1/organizations",
                 description="Published diaspora associations, as GeoJSON.")
@@ -31,7 +32,7 @@ def feature(org: Organization, distance_km: float | None = None) -> dict:
             "languages": org.languages,
             "contacts": {name: getattr(org, name) for name in CONTACT_FIELDS},
             "year_founded": org.year_founded,
-            "url": url_for("directory.show", org_id=org.id, _external=True),
+            "url": external_url("directory.show", org_id=org.id),
             "distance_km": None if distance_km is None else round(distance_km, 3),
             "demo": org.is_demo,
         },
@@ -55,7 +56,7 @@ def list_organizations(args):
         limit=args["limit"], offset=args["offset"],
     )
     if args.get("near"):
-        location = geocode_city(args["near"], params.country)
+        location = geocode_place(args["near"], params.country)
         if location is None:
             raise ServiceError(f"Place not found: {args['near']}", "near")
         params.lat, params.lng = location.latitude, location.longitude
@@ -69,7 +70,7 @@ def list_organizations(args):
     })
 
 
-@blp.route("/<int:org_id>")
+@blp.route("/<id:org_id>")
 @blp.response(200, FeatureSchema)
 @blp.alt_response(404, schema=ApiErrorSchema, description="Unknown or not published.")
 def get_organization(org_id: int):

@@ -1,16 +1,16 @@
 """Accounts: sign-up, authentication, password reset. Services flush; the caller commits."""
-import hashlib
-
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 from diaspora import mail
 from diaspora.database import utcnow
 from diaspora.errors import ServiceError
 from diaspora.extensions import db, login_manager
+from diaspora.urls import external_url
 from diaspora.models import User
 
 RESET_MAX_AGE = 2 * 3600
@@ -31,8 +31,12 @@ def create_user(email: str, password: str, name: str = "", locale: str | None = 
         raise ServiceError(_("An account with this email already exists. Log in, or reset the password."), "email")
     user = User(email=email, name=(name or "").strip(), locale=locale, is_admin=is_admin)
     user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two sign-ups with one address at the same moment: one wins
+            db.session.add(user)
+    except IntegrityError:
+        raise ServiceError(_("An account with this email already exists. Log in, or reset the password."),
+                           "email") from None
     return user
 
 
@@ -55,13 +59,9 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
 
 
-def _hash_fingerprint(user: User) -> str:
-    # Ties the token to the current password: once it is changed, every older link stops working.
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
-
-
 def make_reset_token(user: User) -> str:
-    return _serializer().dumps({"uid": user.id, "h": _hash_fingerprint(user)})
+    # Tied to the current password: once it is changed, every older link stops working.
+    return _serializer().dumps({"uid": user.id, "h": user.password_fingerprint})
 
 
 def user_for_reset_token(token: str) -> User | None:
@@ -72,7 +72,7 @@ def user_for_reset_token(token: str) -> User | None:
     if not isinstance(data, dict):
         return None
     user = db.session.get(User, data.get("uid"))
-    if user is None or data.get("h") != _hash_fingerprint(user):
+    if user is None or data.get("h") != user.password_fingerprint:
         return None
     return user
 
@@ -82,7 +82,7 @@ def request_password_reset(email: str, locale: str) -> None:
     user = find_user_by_email(email)
     if user is None:
         return
-    link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+    link = external_url("auth.reset_password", token=make_reset_token(user))
     mail.queue(user.email, "password_reset", user.locale or locale, user=user, link=link, hours=RESET_MAX_AGE // 3600)
 
 
@@ -110,5 +110,9 @@ def init_login(app) -> None:
     login_manager.login_message_category = "warning"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str) -> User | None:
+        user_id, _, fingerprint = session_id.partition(":")
+        if not user_id.isdigit() or int(user_id) > 2**31 - 1:
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.password_fingerprint == fingerprint else None

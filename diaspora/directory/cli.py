@@ -33,7 +33,8 @@ def import_organizations(path: str, publish: bool):
         with open(path, newline="", encoding="utf-8-sig") as handle:
             report = import_csv(handle, publish=publish, source=path.rsplit("/", 1)[-1], progress=progress)
     except RowError as error:
-        raise click.ClickException(f"line 1: {error}") from None
+        message = str(error)
+        raise click.ClickException(message if message.startswith("line ") else f"line 1: {message}") from None
     except UnicodeDecodeError as error:
         raise click.ClickException(f"the file is not UTF-8 text ({error.reason} at byte {error.start})") from None
     for line, message in report.warnings:

@@ -1,7 +1,7 @@
 """Contacts as typed by people ("@kyrgyz_club", "t.me/kyrgyz_club", "instagram.com/x/") normalised to
 handles we store, and links we build ourselves, so a stored value can never become a javascript: URL."""
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from flask_babel import lazy_gettext as _l
 
@@ -30,6 +30,10 @@ def normalize_handle(kind: str, value: str | None) -> str | None:
         if host not in hosts:
             raise ContactError(_l("Give the name of the account, or a link to it on %(site)s.", site=hosts[0]))
         value = parts.path.strip("/").split("/")[0]
+        if kind == "facebook" and value == "profile.php":
+            profile = parse_qs(parts.query).get("id", [""])[0]
+            if profile.isdigit():
+                return f"profile.php?id={profile}"
     value = value.lstrip("@")
     if not pattern.match(value):
         raise ContactError(_l("This does not look like an account name."))
@@ -82,7 +86,9 @@ def contact_links(org) -> list[dict]:
     if org.website:
         links.append({"kind": "website", "text": urlsplit(org.website).hostname + urlsplit(org.website).path.rstrip("/"), "href": org.website})
     if org.email:
-        links.append({"kind": "email", "text": org.email, "href": "mailto:" + org.email})
+        # quoted: "a?cc=x@evil.org&body=...@example.org" is a valid address but must not add headers
+        local, _, domain = org.email.rpartition("@")
+        links.append({"kind": "email", "text": org.email, "href": f"mailto:{quote(local, safe='')}@{domain}"})
     if org.phone:
         links.append({"kind": "phone", "text": org.phone, "href": "tel:+" + phone_digits(org.phone) if org.phone.startswith("+") else "tel:" + phone_digits(org.phone)})
     if org.whatsapp:

@@ -66,9 +66,15 @@ class OrganizationForm(FlaskForm):
         if field.data is not None and not 1900 <= field.data <= date.today().year:
             raise ValidationError(_l("Enter a year from 1900 to %(year)d.", year=date.today().year))
 
-    def validate_longitude(self, field):
-        if (field.data is None) != (self.latitude.data is None):
-            raise ValidationError(_l("Give both latitude and longitude, or neither."))
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        # A form-level check: Optional() stops a field's own validators when it is empty.
+        lat, lng = self.latitude, self.longitude
+        if not lat.errors and not lng.errors and (lat.data is None) != (lng.data is None):
+            empty = lng if lng.data is None else lat
+            empty.errors = [*empty.errors, _l("Give both latitude and longitude, or neither.")]
+            valid = False
+        return valid
 
 
 class CoadminForm(FlaskForm):

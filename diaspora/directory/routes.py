@@ -1,4 +1,6 @@
 """Directory pages: the map and list, an association's page, registering and editing, reports."""
+from urllib.parse import urlencode
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -11,13 +13,15 @@ from diaspora.directory.forms import RADIUS_CHOICES, CoadminForm, MapFilterForm,
 from diaspora.errors import ServiceError
 from diaspora.extensions import db, limiter
 from diaspora.geo import maps
-from diaspora.geo.geocoder import geocode_city
+from diaspora.geo.geocoder import geocode_place
 from diaspora.forms import options
 from diaspora.i18n import COMMON_COUNTRIES, COMMON_LANGUAGES, country_choices, current_locale, language_choices
 from diaspora.models import Organization
 
 bp = Blueprint("directory", __name__)
 PAGE_SIZE = 20
+MAX_PAGE = 10_000
+FILTER_KEYS = ("q", "country", "category", "language", "near", "radius_km", "lat", "lng")
 
 
 def _public_post_limit() -> str:
@@ -87,7 +91,7 @@ def map_view():
         params.language = form.language.data or None
         params.radius_km = form.radius_km.data or 50
         if form.near.data and form.near.data.strip():
-            location = geocode_city(form.near.data.strip(), params.country)
+            location = geocode_place(form.near.data.strip(), params.country)
             if location is None:
                 form.near.errors.append(_("We could not find this place. Check the spelling, or try a larger city nearby."))
             else:
@@ -96,24 +100,27 @@ def map_view():
         elif form.lat.data is not None and form.lng.data is not None:
             params.lat, params.lng = float(form.lat.data), float(form.lng.data)
             centre_label = _("You are here")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     params.offset = (page - 1) * PAGE_SIZE
     result = finder.search(params)
     points = finder.map_points(params)
     fmap = maps.directory_map(
         points, centre=(params.lat, params.lng) if params.has_centre else None,
         radius_km=params.radius_km if params.has_centre else None, centre_label=centre_label, **_tiles())
-    args = request.args.to_dict(flat=False)
-    args.pop("page", None)
+    filters = urlencode([(key, value) for key in FILTER_KEYS for value in request.args.getlist(key)])
+
+    def page_url(number: int) -> str:
+        return url_for("directory.map_view") + "?" + "&".join(filter(None, [filters, f"page={number}"])) + "#results"
+
     return render_template(
         "directory/map.html", form=form, result=result, params=params, fmap=fmap, page=page,
-        page_size=PAGE_SIZE, args=args, count_label=ngettext(
+        page_size=PAGE_SIZE, page_url=page_url, count_label=ngettext(
             "%(num)d association found", "%(num)d associations found", result.total),
         has_more=params.offset + PAGE_SIZE < result.total,
     )
 
 
-@bp.get("/map/popup/<int:org_id>")
+@bp.get("/map/popup/<id:org_id>")
 def popup(org_id: int):
     """What a marker's popup shows, as JSON; map.js puts it on the page with textContent."""
     org = db.session.get(Organization, org_id)
@@ -132,7 +139,7 @@ def popup(org_id: int):
     }
 
 
-@bp.get("/organizations/<int:org_id>")
+@bp.get("/organizations/<id:org_id>")
 def show(org_id: int):
     org = _get_visible(org_id)
     fmap = None
@@ -163,7 +170,7 @@ def new():
     return render_template("directory/form.html", form=form, org=None, **_tiles())
 
 
-@bp.route("/organizations/<int:org_id>/edit", methods=["GET", "POST"])
+@bp.route("/organizations/<id:org_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(org_id: int):
     org = _get_visible(org_id)
@@ -188,7 +195,7 @@ def edit(org_id: int):
     return render_template("directory/form.html", form=form, org=org, **_tiles())
 
 
-@bp.route("/organizations/<int:org_id>/admins", methods=["GET", "POST"])
+@bp.route("/organizations/<id:org_id>/admins", methods=["GET", "POST"])
 @login_required
 def admins(org_id: int):
     org = _get_visible(org_id)
@@ -203,10 +210,11 @@ def admins(org_id: int):
             db.session.commit()
             flash(_("%(email)s can now edit the association.", email=other.email), "success")
             return redirect(url_for("directory.admins", org_id=org.id))
-    return render_template("directory/admins.html", org=org, form=form, memberships=services.admins_of(org))
+    return render_template("directory/admins.html", org=org, form=form, memberships=services.admins_of(org),
+                           can_manage=services.can_manage_admins(current_user, org))
 
 
-@bp.post("/organizations/<int:org_id>/admins/<int:user_id>/remove")
+@bp.post("/organizations/<id:org_id>/admins/<id:user_id>/remove")
 @login_required
 def remove_admin(org_id: int, user_id: int):
     org = _get_visible(org_id)
@@ -220,7 +228,7 @@ def remove_admin(org_id: int, user_id: int):
     return redirect(url_for("directory.admins", org_id=org.id))
 
 
-@bp.route("/organizations/<int:org_id>/report", methods=["GET", "POST"])
+@bp.route("/organizations/<id:org_id>/report", methods=["GET", "POST"])
 @limiter.limit(_public_post_limit, methods=["POST"])
 def report(org_id: int):
     org = db.session.get(Organization, org_id)

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field, fields
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
 
 from diaspora import mail
 from diaspora.database import utcnow
@@ -20,6 +21,7 @@ from diaspora.models import (
     User,
 )
 from diaspora.text import fold, search_text, sort_key
+from diaspora.urls import external_url
 
 
 @dataclass
@@ -79,13 +81,19 @@ def require_editor(user: User | None, org: Organization) -> None:
         raise Forbidden(_("Only the association's admins can change it."))
 
 
-def require_owner(user: User | None, org: Organization) -> None:
-    if user and getattr(user, "is_authenticated", False) and user.is_admin:
-        return
-    role = db.session.scalar(
+def can_manage_admins(user: User | None, org: Organization) -> bool:
+    """The owner and site admins add and remove co-admins; co-admins only edit."""
+    if not (user and getattr(user, "is_authenticated", False)):
+        return False
+    if user.is_admin:
+        return True
+    return db.session.scalar(
         select(Membership.role).where(Membership.organization_id == org.id, Membership.user_id == user.id)
-    ) if user and getattr(user, "is_authenticated", False) else None
-    if role != "owner":
+    ) == "owner"
+
+
+def require_owner(user: User | None, org: Organization) -> None:
+    if not can_manage_admins(user, org):
         raise Forbidden(_("Only the owner can manage the association's admins."))
 
 
@@ -225,9 +233,7 @@ def update_organization(user: User, org: Organization, data: OrganizationData) -
 
 
 def _notify_moderators(org: Organization) -> None:
-    from flask import url_for
-
-    link = url_for("moderation.index", _external=True)
+    link = external_url("moderation.index")
     for admin in db.session.scalars(select(User).where(User.is_admin.is_(True))).all():
         mail.queue(admin.email, "moderation_waiting", admin.locale or "ru", org=org, link=link)
 
@@ -253,9 +259,7 @@ def reject(admin: User, org: Organization, reason: str) -> None:
 
 
 def _notify_owners(org: Organization, template: str) -> None:
-    from flask import url_for
-
-    link = url_for("directory.show", org_id=org.id, _external=True)
+    link = external_url("directory.show", org_id=org.id)
     members = db.session.scalars(select(User).join(Membership).where(Membership.organization_id == org.id)).all()
     for member in members:
         mail.queue(member.email, template, member.locale or "ru", org=org, link=link)
@@ -270,7 +274,11 @@ def add_coadmin(user: User, org: Organization, email: str) -> User:
         raise ServiceError(_("There is no account with this email. Ask them to create one first."), "email")
     if is_member(other, org):
         raise ServiceError(_("This person is already an admin of the association."), "email")
-    db.session.add(Membership(organization_id=org.id, user_id=other.id, role="admin"))
+    try:
+        with db.session.begin_nested():
+            db.session.add(Membership(organization_id=org.id, user_id=other.id, role="admin"))
+    except IntegrityError:
+        raise ServiceError(_("This person is already an admin of the association."), "email") from None
     record(org, user, "admin_added", {"admins": [None, other.email]})
     return other
 
@@ -352,7 +360,11 @@ def add_category(admin: User, slug: str, name_ky: str, name_ru: str, name_en: st
     position = (db.session.scalar(select(func.max(Category.position))) or 0) + 10
     category = Category(slug=slug, name_ky=name_ky.strip(), name_ru=name_ru.strip(), name_en=name_en.strip(),
                         position=position)
-    db.session.add(category)
+    try:
+        with db.session.begin_nested():
+            db.session.add(category)
+    except IntegrityError:
+        raise ServiceError(_("A service with this slug already exists."), "slug") from None
     return category
 
 

@@ -37,6 +37,10 @@ class RowError(ValueError):
     pass
 
 
+# A cell may be long (a description) but not unbounded; _text reports what is over its column's limit.
+csv.field_size_limit(1_000_000)
+
+
 @dataclass
 class ImportReport:
     created: int = 0
@@ -48,6 +52,8 @@ class ImportReport:
 
 def _text(row: dict, name: str, limit: int, required: bool = False) -> str | None:
     value = unescape_cell((row.get(name) or "").strip())
+    if "\x00" in value:
+        raise RowError(f"{name}: contains a NUL character")
     if required and not value:
         raise RowError(f"{name}: required")
     if len(value) > limit:
@@ -123,7 +129,13 @@ def _rows_with_lines(handle):
     if missing:
         raise RowError(f"missing columns: {', '.join(sorted(missing))} (expected {','.join(COLUMNS)})")
     start = reader.line_num + 1
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # e.g. an unterminated quote swallowing the rest of the file
+            raise RowError(f"line {start}: {error}") from None
         yield start, row
         start = reader.line_num + 1
 

@@ -275,6 +275,14 @@ class SiteGeocoder:
 def init_app(app: Flask) -> None:
     """Register the geocoder; nothing is read or built until the first query."""
     app.extensions["geocoder"] = SiteGeocoder(app)
+    if app.config.get("GEOCODER") == "nominatim":
+        # Nominatim's usage policy: an agent that says who we are, one request a second for the whole site.
+        if "set NOMINATIM_USER_AGENT" in app.config.get("NOMINATIM_USER_AGENT", ""):
+            app.logger.warning("GEOCODER=nominatim with the default user agent: set NOMINATIM_USER_AGENT to "
+                               "name this site and a contact, as Nominatim's policy asks.")
+        if app.config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
+            app.logger.warning("GEOCODER=nominatim with RATELIMIT_STORAGE_URI=memory://: each worker process "
+                               "counts its own requests; use redis:// so the site stays at 1 request/s.")
 
 
 def get_geocoder() -> SiteGeocoder:
@@ -287,3 +295,8 @@ def geocode_city(city: str | None, country: str | None = None) -> Location | Non
 
 def geocode_address(address: str | None, city: str | None, country: str | None) -> Location | None:
     return get_geocoder().geocode_address(address, city, country)
+
+
+def geocode_place(query: str | None, prefer_country: str | None = None) -> Location | None:
+    """A place to search near: in the preferred country if there is one of that name, else anywhere."""
+    return (prefer_country and geocode_city(query, prefer_country)) or geocode_city(query)

@@ -1,5 +1,6 @@
 """Mail through an outbox: queued in the same transaction as the change it reports, sent after the
 commit, retried with back-off until it goes out. Without MAIL_SERVER it stays for site admins to read."""
+import re
 import smtplib
 import ssl
 from datetime import timedelta
@@ -15,6 +16,8 @@ from diaspora.extensions import db
 from diaspora.models import OutboxMessage
 
 CLAIM_TIMEOUT = timedelta(minutes=10)
+# Once delivered, secrets in a message have no business in the outbox that site admins read.
+REDACT_AFTER_SENDING = {"password_reset": re.compile(r"(/auth/reset/)\S+")}
 MAX_BACKOFF = timedelta(hours=6)
 
 
@@ -126,6 +129,8 @@ def deliver_due(limit: int = 100, force: bool = False) -> tuple[int, int]:
             current_app.logger.warning("Mail %s to outbox retry: %s", message.id, message.last_error)
         else:
             message.status = "sent"
+            if message.kind in REDACT_AFTER_SENDING:
+                message.body_text = REDACT_AFTER_SENDING[message.kind].sub(r"\1…", message.body_text)
             message.attempts += 1
             message.sent_at = utcnow()
             message.last_error = None

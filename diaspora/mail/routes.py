@@ -20,7 +20,7 @@ def admins_only():
 @bp.get("/")
 def index():
     status = request.args.get("status")
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
     if status in ("pending", "sending", "sent"):
         query = query.where(OutboxMessage.status == status)
@@ -29,7 +29,7 @@ def index():
     return render_template("mail/outbox.html", messages=messages, counts=counts, status=status, page=page)
 
 
-@bp.get("/<int:message_id>")
+@bp.get("/<id:message_id>")
 def show(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
     return render_template("mail/message.html", message=message)

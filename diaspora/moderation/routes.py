@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from diaspora.directory import services
-from diaspora.directory.forms import RejectForm, ResolveReportForm
+from diaspora.directory.forms import OrganizationForm, RejectForm, ResolveReportForm
 from diaspora.errors import ServiceError
 from diaspora.extensions import db
 from diaspora.i18n import current_locale
@@ -13,6 +13,16 @@ from diaspora.models import Organization, OrganizationReport
 from diaspora.moderation.forms import CategoryForm
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+
+
+@bp.app_template_filter("change_value")
+def change_value(value) -> str:
+    """A value in the history table: lists joined, nothing shown as a dash."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 @bp.before_request
@@ -33,7 +43,7 @@ def index():
                            reject_form=RejectForm(), locale=current_locale())
 
 
-@bp.post("/organizations/<int:org_id>/publish")
+@bp.post("/organizations/<id:org_id>/publish")
 def publish(org_id: int):
     org = db.get_or_404(Organization, org_id)
     services.publish(current_user, org)
@@ -43,7 +53,7 @@ def publish(org_id: int):
                     or url_for("moderation.index"))
 
 
-@bp.route("/organizations/<int:org_id>/reject", methods=["GET", "POST"])
+@bp.route("/organizations/<id:org_id>/reject", methods=["GET", "POST"])
 def reject(org_id: int):
     org = db.get_or_404(Organization, org_id)
     form = RejectForm()
@@ -59,10 +69,12 @@ def reject(org_id: int):
     return render_template("moderation/reject.html", org=org, form=form)
 
 
-@bp.get("/organizations/<int:org_id>/history")
+@bp.get("/organizations/<id:org_id>/history")
 def history(org_id: int):
     org = db.get_or_404(Organization, org_id)
-    return render_template("moderation/history.html", org=org, revisions=services.history(org))
+    labels = {name: field.label.text for name, field in OrganizationForm(meta={"csrf": False}, formdata=None)._fields.items()}
+    labels.update(admins=_("Admins"), status=_("Status"))
+    return render_template("moderation/history.html", org=org, revisions=services.history(org), field_labels=labels)
 
 
 @bp.get("/reports")
@@ -75,11 +87,13 @@ def reports():
                            form=ResolveReportForm())
 
 
-@bp.post("/reports/<int:report_id>/<any(resolved, dismissed):status>")
+@bp.post("/reports/<id:report_id>/<any(resolved, dismissed):status>")
 def resolve_report(report_id: int, status: str):
     report = db.get_or_404(OrganizationReport, report_id)
     form = ResolveReportForm()
-    form.validate()
+    if not form.validate():
+        flash(" ".join(form.note.errors) or _("Please correct the marked fields."), "error")
+        return redirect(url_for("moderation.reports"))
     services.resolve_report(current_user, report, status, form.note.data)
     db.session.commit()
     flash(_("Report closed."), "success")
