@@ -41,7 +41,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-static/vendor/.installed: node_modules/.installed
+static/vendor/.installed: node_modules/.installed Makefile
 	rm -rf static/vendor
 	mkdir -p static/vendor/leaflet static/vendor/leaflet.markercluster
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css static/vendor/leaflet/
@@ -49,6 +49,10 @@ static/vendor/.installed: node_modules/.installed
 	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
 	   node_modules/leaflet.markercluster/dist/MarkerCluster.css \
 	   node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css static/vendor/leaflet.markercluster/
+	mkdir -p static/vendor/jsqr static/vendor/fonts
+	cp node_modules/jsqr/dist/jsQR.js static/vendor/jsqr/
+	# fonts for PDF tickets and badges (Cyrillic and Kyrgyz ө ү ң): read by the server, not the browser
+	cp node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf static/vendor/fonts/
 	touch $@
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed

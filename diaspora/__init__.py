@@ -50,6 +50,9 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     mail.init_app(app)
     init_geo(app)
+    from diaspora.events import notify
+
+    notify.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -57,6 +60,8 @@ def register_blueprints(app: Flask) -> None:
     from diaspora.api import register_api
     from diaspora.auth.routes import bp as auth_bp
     from diaspora.directory.routes import bp as directory_bp
+    from diaspora.events import manage  # noqa: F401  (organizer routes on the events blueprint)
+    from diaspora.events.routes import bp as events_bp
     from diaspora.mail.routes import bp as mail_bp
     from diaspora.main.routes import bp as main_bp
     from diaspora.moderation.routes import bp as moderation_bp
@@ -65,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(directory_bp)
+    app.register_blueprint(events_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(mail_bp)
     register_api(app)

@@ -4,8 +4,10 @@
 def register(app) -> None:
     from diaspora.auth.cli import create_admin
     from diaspora.directory.cli import export_organizations, import_organizations, seed_demo
+    from diaspora.events.cli import create_event, send_reminders
     from diaspora.geo.cli import build_gazetteer
     from diaspora.mail.cli import send_mail
 
-    for command in (create_admin, import_organizations, export_organizations, seed_demo, build_gazetteer, send_mail):
+    for command in (create_admin, import_organizations, export_organizations, seed_demo, build_gazetteer, send_mail,
+                    create_event, send_reminders):
         app.cli.add_command(command)

@@ -40,3 +40,20 @@ def like_pattern(text: str) -> str:
     escaped = fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
+
+
+_TRANSLIT = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "zh", "з": "z", "и": "i",
+    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "ң": "ng", "о": "o", "ө": "o", "п": "p", "р": "r",
+    "с": "s", "т": "t", "у": "u", "ү": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sch",
+    "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya", "ә": "a", "ғ": "g", "қ": "k", "ұ": "u",
+    "һ": "h", "і": "i",
+}
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """"Мекендештер 2026" -> "mekendeshter-2026": Latin letters, digits and hyphens, for addresses."""
+    folded = unicodedata.normalize("NFKD", "".join(_TRANSLIT.get(ch, ch) for ch in (text or "").casefold()))
+    ascii_text = folded.encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    return slug[:max_length].rstrip("-")

@@ -2,7 +2,7 @@
 
 Built from SITE_URL, never from the request's Host header: otherwise anybody could ask for a password
 reset with `Host: evil.example` and have us mail the victim a link to their own server."""
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from werkzeug.routing import IntegerConverter
 
 # Integer primary keys are 32-bit on PostgreSQL; a longer number in a URL is simply not found.
@@ -15,7 +15,12 @@ class IdConverter(IntegerConverter):
 
 
 def external_url(endpoint: str, **values) -> str:
-    return current_app.config["SITE_URL"].rstrip("/") + url_for(endpoint, **values)
+    site = current_app.config["SITE_URL"].rstrip("/")
+    if has_request_context():
+        return site + url_for(endpoint, **values)
+    # mail queued by a command (reminders) or a retry: no request to build the path from
+    with current_app.test_request_context("/", base_url=site):
+        return site + url_for(endpoint, **values)
 
 
 def init_app(app) -> None:

@@ -196,3 +196,78 @@ def live_server(app):
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def make_event(app):
+    """An event created through the service (published, registration open), as the given organizer."""
+    from datetime import timedelta
+
+    from diaspora.database import utcnow
+    from diaspora.events import services
+    from diaspora.extensions import db
+
+    class Site:
+        id = None
+        is_admin = True
+        is_authenticated = True
+
+    def make(title="Мекендештер 2026", capacity=100, organizer=None, organization_id=None, status="published",
+             starts_in_days=30, approval=False, sessions=(), questions=(), city="Бишкек", country="KG",
+             opens_at=None, closes_at=None, timezone="Asia/Bishkek", **fields):
+        with app.app_context():
+            starts = utcnow().replace(microsecond=0) + timedelta(days=starts_in_days)
+            user = organizer or Site()
+            if organizer is not None:
+                user = db.session.merge(organizer)
+            data = services.EventData(titles={"ky": title, "ru": fields.pop("title_ru", ""), "en": fields.pop("title_en", "")},
+                                      starts_at=starts, ends_at=starts + timedelta(hours=8), capacity=capacity,
+                                      organization_id=organization_id, requires_approval=approval, city=city,
+                                      country=country, registration_opens_at=opens_at,
+                                      registration_closes_at=closes_at, timezone=timezone,
+                                      latitude=fields.pop("latitude", 42.8746), longitude=fields.pop("longitude", 74.5698),
+                                      **fields)
+            event = services.create_event(user, data)
+            for i, session in enumerate(sessions):
+                services.add_session(user, event, services.SessionData(
+                    titles={"ky": session["title"], "en": session.get("title_en", "")},
+                    starts_at=starts + timedelta(hours=i), ends_at=starts + timedelta(hours=i + 1),
+                    room=session.get("room", ""), capacity=session.get("capacity")))
+            for question in questions:
+                services.add_question(user, event, services.QuestionData(
+                    kind=question["kind"], labels={"ky": question["label"], "en": question.get("label_en", "")},
+                    options=question.get("options", []), required=question.get("required", False)))
+            if status == "published":
+                services.publish(user, event)
+            elif status == "cancelled":
+                event.status = "cancelled"
+            db.session.commit()
+            return event.slug
+
+    return make
+
+
+@pytest.fixture
+def event_ids(app):
+    """Ids of an event's sessions and questions, in programme order: event_ids(slug) -> (sessions, questions)."""
+    from diaspora.events import services
+
+    def read(slug):
+        with app.app_context():
+            event = services.event_by_slug(slug)
+            return [s.id for s in event.sessions], [q.id for q in event.questions]
+
+    return read
+
+
+REGISTRANT = {
+    "full_name": "Айгүл Токтогулова",
+    "email": "aigul@example.org",
+    "phone": "+7 912 000 00 00",
+    "country": "RU",
+    "city": "Екатеринбург",
+    "home_region": "osh",
+    "sector": "trade",
+    "consent": True,
+    "language": "ky",
+}

@@ -5,11 +5,14 @@ from diaspora.extensions import api, csrf, limiter
 
 
 def register_api(app) -> None:
+    from diaspora.api.events import blp as events
     from diaspora.api.organizations import blp as organizations
 
-    limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(organizations)
-    csrf.exempt(organizations)
-    api.register_blueprint(organizations)
+    for blueprint in (organizations, events):
+        limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(blueprint)
+        # JSON for partners' servers and bots; no cookie-based authority to protect
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
 
     @app.after_request
     def allow_embedding(response):

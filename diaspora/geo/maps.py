@@ -179,3 +179,19 @@ def single_map(lat: float, lng: float, label: str, *, tiles_url: str | None, att
 
 def init_app(app) -> None:
     configure_assets(app.static_url_path)
+
+
+def events_map(points: list[tuple[float, float, str, str]], *, tiles_url: str | None,
+               attribution: str) -> dict[str, Markup]:
+    """Upcoming events: a marker each (they are few), the title in an escaped tooltip; the list under the
+    map carries the links."""
+    lats = [p[0] for p in points]
+    lngs = [p[1] for p in points]
+    fmap = _base_map([sum(lats) / len(lats), sum(lngs) / len(lngs)], 3, tiles_url, attribution)
+    for lat, lng, title, _url in points:
+        marker = folium.Marker([lat, lng], alt=title)
+        folium.Tooltip(folium_text(title)).add_to(marker)
+        marker.add_to(fmap)
+    if len(points) > 1:
+        fmap.fit_bounds([[min(lats), min(lngs)], [max(lats), max(lngs)]], max_zoom=10)
+    return _parts(fmap)

@@ -13,9 +13,11 @@ from sqlalchemy import and_, or_, select, update
 
 from diaspora.database import utcnow
 from diaspora.extensions import db
-from diaspora.models import OutboxMessage
+from diaspora.models import OutboxAttachment, OutboxMessage
 
 CLAIM_TIMEOUT = timedelta(minutes=10)
+# "ticket" -> fn(ref: str, locale: str) -> bytes | None; registered by the features that make the files
+RENDERERS: dict = {}
 # Once delivered, secrets in a message have no business in the outbox that site admins read.
 REDACT_AFTER_SENDING = {"password_reset": re.compile(r"(/auth/reset/)\S+")}
 MAX_BACKOFF = timedelta(hours=6)
@@ -29,24 +31,43 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def queue(to: str, template: str, locale: str, **context) -> OutboxMessage:
+def queue(to: str, template: str, locale: str, attachments=(), **context) -> OutboxMessage:
     """Render templates/mail/<template>.txt (first line: the subject) in `locale` and queue it.
 
-    Plain text only: nothing a user typed can become markup in a mail client.
+    Plain text only: nothing a user typed can become markup in a mail client. `attachments` are
+    (filename, content_type, bytes) or (filename, content_type, "recipe:ref") to render when sent.
     """
     with force_locale(locale):
         rendered = render_template(f"mail/{template}.txt", **context)
     subject, _, body = rendered.strip().partition("\n")
     message = OutboxMessage(
-        kind=template,
+        kind=template.rsplit("/", 1)[-1],
+        locale=locale,
         to_address=to,
         subject=_one_line(subject)[:300],
         body_text=body.strip() + "\n",
         next_attempt_at=utcnow(),
     )
+    for filename, content_type, content in attachments:
+        if isinstance(content, str):
+            message.attachments.append(OutboxAttachment(filename=filename, content_type=content_type, recipe=content))
+        else:
+            message.attachments.append(OutboxAttachment(filename=filename, content_type=content_type, data=content))
     db.session.add(message)
     g.mail_queued = True
     return message
+
+
+def attachment_bytes(attachment: OutboxAttachment, locale: str) -> bytes | None:
+    """The file's bytes; a recipe is rendered now (None when what it described is gone)."""
+    if attachment.data is not None:
+        return attachment.data
+    kind, _, ref = (attachment.recipe or "").partition(":")
+    renderer = RENDERERS.get(kind)
+    if renderer is None:
+        return None
+    with force_locale(locale):
+        return renderer(ref, locale)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -62,6 +83,11 @@ def _send_smtp(message: OutboxMessage) -> None:
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(domain=config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip(">"))
     email.set_content(message.body_text)
+    for attachment in message.attachments:
+        content = attachment_bytes(attachment, message.locale)
+        if content is not None:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            email.add_attachment(content, maintype=maintype, subtype=subtype, filename=attachment.filename)
     timeout = config["MAIL_TIMEOUT"]
     if config["MAIL_USE_SSL"]:
         smtp = smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout,
@@ -133,6 +159,7 @@ def deliver_due(limit: int = 100, force: bool = False) -> tuple[int, int]:
                 message.body_text = REDACT_AFTER_SENDING[message.kind].sub(r"\1…", message.body_text)
             message.attempts += 1
             message.sent_at = utcnow()
+            message.attachments = []  # delivered: no need to keep tickets and calendars around
             message.last_error = None
             sent += 1
         db.session.commit()

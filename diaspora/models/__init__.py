@@ -1,6 +1,7 @@
 """Models, one module per domain. Importing this package registers every table with the metadata."""
+from diaspora.models.event import Event, EventQuestion, EventSession, Registration, RegistrationSession
 from diaspora.models.geocache import GeocodeCache
-from diaspora.models.mail import OutboxMessage
+from diaspora.models.mail import OutboxAttachment, OutboxMessage
 from diaspora.models.organization import (
     Category,
     Membership,
@@ -13,6 +14,12 @@ from diaspora.models.organization import (
 from diaspora.models.user import User
 
 __all__ = [
+    "Event",
+    "EventQuestion",
+    "EventSession",
+    "OutboxAttachment",
+    "Registration",
+    "RegistrationSession",
     "Category",
     "GeocodeCache",
     "Membership",

@@ -1,7 +1,7 @@
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.database import UTCDateTime, utcnow
 from diaspora.extensions import db
@@ -19,6 +19,7 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40), default="")
+    locale: Mapped[str] = mapped_column(String(5), default="ky")
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
@@ -30,3 +31,20 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    attachments: Mapped[list["OutboxAttachment"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class OutboxAttachment(db.Model):
+    """A file sent with a message. Either its bytes, or a recipe ("ticket:42") rendered when the message
+    is sent: a ticket's PDF is not worth making inside the request that registers someone, and if the
+    registration changed meanwhile, the current state is what should go out."""
+
+    __tablename__ = "outbox_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    recipe: Mapped[str | None] = mapped_column(String(100))

@@ -92,7 +92,7 @@ def resolve_report(report_id: int, status: str):
     report = db.get_or_404(OrganizationReport, report_id)
     form = ResolveReportForm()
     if not form.validate():
-        flash(" ".join(form.note.errors) or _("Please correct the marked fields."), "error")
+        flash(" ".join(map(str, form.note.errors)) or _("Please correct the marked fields."), "error")
         return redirect(url_for("moderation.reports"))
     services.resolve_report(current_user, report, status, form.note.data)
     db.session.commit()

@@ -1,0 +1,118 @@
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import Optional, Regexp
+
+from wtforms import Field
+from wtforms.widgets import DateTimeLocalInput
+
+from diaspora.forms import ChoiceField, LocalizedIntegerField, MaxLength, Required, in_range, options, strip
+
+DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
+
+
+class LocalDateTimeField(Field):
+    """A wall-clock date and time (the event's own time zone is applied by the service)."""
+
+    widget = DateTimeLocalInput()
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.strftime("%Y-%m-%dT%H:%M") if self.data else ""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not text:
+            return
+        for fmt in DATETIME_FORMATS:
+            try:
+                self.data = datetime.strptime(text, fmt)
+                return
+            except ValueError:
+                continue
+        raise ValueError(_l("Enter a date and time, e.g. 2026-06-15 09:30."))
+
+
+class EventForm(FlaskForm):
+    title_ky = StringField(_l("Title in Kyrgyz"), filters=[strip], validators=[MaxLength(200)])
+    title_ru = StringField(_l("Title in Russian"), filters=[strip], validators=[MaxLength(200)])
+    title_en = StringField(_l("Title in English"), filters=[strip], validators=[MaxLength(200)])
+    description_ky = TextAreaField(_l("Description in Kyrgyz"), validators=[MaxLength(10000)])
+    description_ru = TextAreaField(_l("Description in Russian"), validators=[MaxLength(10000)])
+    description_en = TextAreaField(_l("Description in English"), validators=[MaxLength(10000)])
+    organization_id = ChoiceField(_l("Organized by"))
+    timezone = ChoiceField(_l("Time zone"), default="Asia/Bishkek", validators=[Required()])
+    starts_at = LocalDateTimeField(_l("Starts"), validators=[Required()])
+    ends_at = LocalDateTimeField(_l("Ends"), validators=[Required()])
+    venue_name = StringField(_l("Venue"), filters=[strip], validators=[MaxLength(200)])
+    venue_address = StringField(_l("Street address"), filters=[strip], validators=[MaxLength(300)])
+    city = StringField(_l("City"), filters=[strip], validators=[MaxLength(120)])
+    country = ChoiceField(_l("Country"))
+    online_url = StringField(_l("Online link"), filters=[strip], validators=[
+        Optional(), MaxLength(300), Regexp(r"^https?://\S+$", message=_l("Give a link starting with https://."))])
+    capacity = LocalizedIntegerField(_l("Places"), validators=[Optional(), in_range(0, 1_000_000)])
+    registration_opens_at = LocalDateTimeField(_l("Registration opens"), validators=[Optional()])
+    registration_closes_at = LocalDateTimeField(_l("Registration closes"), validators=[Optional()])
+    requires_approval = BooleanField(_l("Each registration needs the organizer's approval"))
+
+
+class SessionForm(FlaskForm):
+    title_ky = StringField(_l("Title in Kyrgyz"), filters=[strip], validators=[MaxLength(200)])
+    title_ru = StringField(_l("Title in Russian"), filters=[strip], validators=[MaxLength(200)])
+    title_en = StringField(_l("Title in English"), filters=[strip], validators=[MaxLength(200)])
+    starts_at = LocalDateTimeField(_l("Starts"), validators=[Required()])
+    ends_at = LocalDateTimeField(_l("Ends"), validators=[Required()])
+    room = StringField(_l("Room"), filters=[strip], validators=[MaxLength(120)])
+    capacity = LocalizedIntegerField(_l("Places (empty: as many as the event)"),
+                                     validators=[Optional(), in_range(0, 1_000_000)])
+
+
+class QuestionForm(FlaskForm):
+    kind = ChoiceField(_l("Kind of answer"), choices=options([("text", _l("Text")), ("choice", _l("A choice")),
+                                                               ("yesno", _l("Yes or no"))]), default="text")
+    label_ky = StringField(_l("Question in Kyrgyz"), filters=[strip], validators=[MaxLength(300)])
+    label_ru = StringField(_l("Question in Russian"), filters=[strip], validators=[MaxLength(300)])
+    label_en = StringField(_l("Question in English"), filters=[strip], validators=[MaxLength(300)])
+    options_ky = TextAreaField(_l("Options in Kyrgyz, one per line"), validators=[MaxLength(3000)])
+    options_ru = TextAreaField(_l("Options in Russian, one per line"), validators=[MaxLength(3000)])
+    options_en = TextAreaField(_l("Options in English, one per line"), validators=[MaxLength(3000)])
+    required = BooleanField(_l("An answer is required"))
+
+
+class RegistrationForm(FlaskForm):
+    """Rendering and CSRF only: every rule is checked by events.registrations.clean, which the API uses too."""
+
+    full_name = StringField(_l("Full name"), filters=[strip], render_kw={"autocomplete": "name", "required": True})
+    email = StringField(_l("Email"), filters=[strip], render_kw={"autocomplete": "email", "type": "email",
+                                                                   "required": True})
+    phone = StringField(_l("Phone (optional)"), filters=[strip], render_kw={"autocomplete": "tel", "type": "tel"})
+    country = ChoiceField(_l("Country of residence"), render_kw={"required": True})
+    city = StringField(_l("City of residence"), filters=[strip], render_kw={"required": True})
+    home_region = ChoiceField(_l("Home region in Kyrgyzstan"))
+    organization_id = ChoiceField(_l("Your association (optional)"))
+    sector = ChoiceField(_l("Sector or occupation"))
+    project_title = StringField(_l("Project title"), filters=[strip])
+    project_text = TextAreaField(_l("Project in a few lines"))
+    consent = BooleanField(_l("I agree that the organizers process my data to run this event"))
+    public_listing = BooleanField(_l("Show my name and country in the public list of participants"))
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason, sent to the person"), validators=[Required(), MaxLength(2000)])
+
+
+class MessageForm(FlaskForm):
+    subject = StringField(_l("Subject"), filters=[strip], validators=[Required(), MaxLength(200)])
+    body = TextAreaField(_l("Message"), validators=[Required(), MaxLength(10000)])
+
+
+class CheckinForm(FlaskForm):
+    code = StringField(_l("Code from the ticket"), filters=[strip], validators=[Required(), MaxLength(40)],
+                       render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})
+
+
+__all__ = ["CheckinForm", "EventForm", "MessageForm", "QuestionForm", "ReasonForm", "RegistrationForm", "SessionForm"]

@@ -1,0 +1,431 @@
+"""The organizer's side: creating an event, its programme and questions, the registrations
+dashboard (filters, approval, charts, exports, mail to participants, badges) and check-in at the door."""
+from datetime import datetime
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from babel.dates import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from diaspora import mail
+from diaspora.errors import ServiceError
+from diaspora.events import dashboard
+from diaspora.events import registrations as regs
+from diaspora.events import services
+from diaspora.events.choices import HOME_REGIONS, STATUSES
+from diaspora.events.documents import badges_pdf
+from diaspora.events.exports import registrations_csv, registrations_xlsx, waitlist_positions
+from diaspora.events.forms import CheckinForm, EventForm, MessageForm, QuestionForm, ReasonForm, SessionForm
+from diaspora.events.routes import bp
+from diaspora.events.web import local
+from diaspora.extensions import db
+from diaspora.forms import options
+from diaspora.i18n import COMMON_COUNTRIES, country_choices, current_locale
+from diaspora.models import Registration
+from diaspora.models.event import LANGS
+from diaspora.urls import external_url
+
+PAGE_SIZE = 50
+
+
+def _managed(slug: str):
+    event = services.event_by_slug(slug)
+    if event is None:
+        abort(404)
+    services.require_manager(current_user, event)
+    return event
+
+
+def _aware(event_tz: str, moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=ZoneInfo(event_tz)) if moment is not None else None
+
+
+def _event_form_choices(form: EventForm) -> None:
+    locale = current_locale()
+    orgs = services.organizations_for(current_user)
+    blank = [("", _("No association (site event)"))] if current_user.is_admin else []
+    form.organization_id.choices = options(blank + [(org.id, org.name) for org in orgs])
+    form.timezone.choices = options((zone, zone) for zone in services.timezone_names())
+    form.country.choices = (options([("", "—")])
+                            + options(country_choices(locale)[:len(COMMON_COUNTRIES)], _("Frequent"))
+                            + options(country_choices(locale)[len(COMMON_COUNTRIES):], _("All countries")))
+
+
+def _event_data(form: EventForm) -> services.EventData:
+    zone = form.timezone.data if form.timezone.data in services.timezone_names() else "UTC"
+    return services.EventData(
+        titles={lang: getattr(form, f"title_{lang}").data for lang in LANGS},
+        descriptions={lang: getattr(form, f"description_{lang}").data for lang in LANGS},
+        timezone=form.timezone.data, starts_at=_aware(zone, form.starts_at.data),
+        ends_at=_aware(zone, form.ends_at.data), organization_id=int(form.organization_id.data)
+        if form.organization_id.data else None, venue_name=form.venue_name.data or "",
+        venue_address=form.venue_address.data or "", city=form.city.data or "", country=form.country.data or None,
+        online_url=form.online_url.data or None, capacity=form.capacity.data,
+        registration_opens_at=_aware(zone, form.registration_opens_at.data),
+        registration_closes_at=_aware(zone, form.registration_closes_at.data),
+        requires_approval=bool(form.requires_approval.data),
+    )
+
+
+def _field_error(form, error: ServiceError, default: str) -> None:
+    field = getattr(form, error.field or default, None) or getattr(form, default)
+    field.errors = [*field.errors, error.message]
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@login_required
+def new_event():
+    if not services.can_create(current_user):
+        abort(403)
+    form = EventForm()
+    _event_form_choices(form)
+    if form.validate_on_submit():
+        try:
+            event = services.create_event(current_user, _event_data(form))
+        except ServiceError as error:
+            _field_error(form, error, "title_ky")
+        else:
+            db.session.commit()
+            flash(_("The event is saved as a draft. Add its programme, then publish it."), "success")
+            return redirect(url_for("events.manage", slug=event.slug))
+    return render_template("events/manage/event_form.html", form=form, event=None)
+
+
+@bp.route("/events/<slug>/manage/edit", methods=["GET", "POST"])
+@login_required
+def edit_event(slug: str):
+    event = _managed(slug)
+    form = EventForm(obj=None)
+    _event_form_choices(form)
+    if request.method == "GET":
+        zone = ZoneInfo(event.timezone)
+        for lang in LANGS:
+            getattr(form, f"title_{lang}").data = getattr(event, f"title_{lang}")
+            getattr(form, f"description_{lang}").data = getattr(event, f"description_{lang}")
+        for name in ("venue_name", "venue_address", "city", "online_url", "capacity", "requires_approval", "timezone"):
+            getattr(form, name).data = getattr(event, name)
+        form.country.data = event.country or ""
+        form.organization_id.data = str(event.organization_id or "")
+        for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+            moment = getattr(event, name)
+            getattr(form, name).data = moment.astimezone(zone).replace(tzinfo=None) if moment else None
+    if form.validate_on_submit():
+        try:
+            promoted = services.update_event(current_user, event, _event_data(form))
+        except ServiceError as error:
+            db.session.rollback()
+            _field_error(form, error, "title_ky")
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            if promoted:
+                flash(_("%(num)d people moved up from the waitlist.", num=len(promoted)), "success")
+            return redirect(url_for("events.manage", slug=event.slug))
+    return render_template("events/manage/event_form.html", form=form, event=event)
+
+
+@bp.post("/events/<slug>/manage/publish")
+@login_required
+def publish(slug: str):
+    event = _managed(slug)
+    services.publish(current_user, event)
+    db.session.commit()
+    flash(_("The event is published."), "success")
+    return redirect(url_for("events.manage", slug=slug))
+
+
+@bp.route("/events/<slug>/manage/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_event(slug: str):
+    event = _managed(slug)
+    if request.method == "POST" and request.form.get("confirm") == "yes":
+        told = services.cancel_event(current_user, event)
+        db.session.commit()
+        flash(_("The event is cancelled. %(num)d people were told.", num=told), "success")
+        return redirect(url_for("events.manage", slug=slug))
+    return render_template("events/manage/cancel.html", event=event)
+
+
+@bp.route("/events/<slug>/manage/programme", methods=["GET", "POST"])
+@login_required
+def programme(slug: str):
+    event = _managed(slug)
+    form = SessionForm()
+    if form.validate_on_submit():
+        zone = event.timezone
+        try:
+            services.add_session(current_user, event, services.SessionData(
+                titles={lang: getattr(form, f"title_{lang}").data for lang in LANGS},
+                starts_at=_aware(zone, form.starts_at.data), ends_at=_aware(zone, form.ends_at.data),
+                room=form.room.data or "", capacity=form.capacity.data))
+        except ServiceError as error:
+            db.session.rollback()
+            _field_error(form, error, "title_ky")
+        else:
+            db.session.commit()
+            flash(_("Session added."), "success")
+            return redirect(url_for("events.programme", slug=slug))
+    taken = regs.session_places_taken([s.id for s in event.sessions])
+    return render_template("events/manage/programme.html", event=event, form=form, taken=taken,
+                           locale=current_locale())
+
+
+@bp.post("/events/<slug>/manage/programme/<id:session_id>/delete")
+@login_required
+def delete_session(slug: str, session_id: int):
+    event = _managed(slug)
+    services.delete_session(current_user, event, session_id)
+    db.session.commit()
+    flash(_("Session removed."), "success")
+    return redirect(url_for("events.programme", slug=slug))
+
+
+@bp.route("/events/<slug>/manage/questions", methods=["GET", "POST"])
+@login_required
+def questions(slug: str):
+    event = _managed(slug)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        lines = {lang: [line.strip() for line in (getattr(form, f"options_{lang}").data or "").splitlines()
+                        if line.strip()] for lang in LANGS}
+        count = max(len(v) for v in lines.values())
+        opts = [{lang: (lines[lang][i] if i < len(lines[lang]) else "") for lang in LANGS} for i in range(count)]
+        try:
+            services.add_question(current_user, event, services.QuestionData(
+                kind=form.kind.data, labels={lang: getattr(form, f"label_{lang}").data for lang in LANGS},
+                options=opts, required=bool(form.required.data)))
+        except ServiceError as error:
+            db.session.rollback()
+            _field_error(form, error, "label_ky")
+        else:
+            db.session.commit()
+            flash(_("Question added."), "success")
+            return redirect(url_for("events.questions", slug=slug))
+    return render_template("events/manage/questions.html", event=event, form=form, locale=current_locale())
+
+
+@bp.post("/events/<slug>/manage/questions/<id:question_id>/delete")
+@login_required
+def delete_question(slug: str, question_id: int):
+    event = _managed(slug)
+    services.delete_question(current_user, event, question_id)
+    db.session.commit()
+    flash(_("Question removed."), "success")
+    return redirect(url_for("events.questions", slug=slug))
+
+
+def _filters() -> dashboard.Filters:
+    args = request.args
+    session_id = args.get("session", type=int)
+    checked = {"yes": True, "no": False}.get(args.get("checked_in", ""))
+    status = args.get("status") if args.get("status") in STATUSES else None
+    region = args.get("home_region") if args.get("home_region") in HOME_REGIONS else None
+    country = (args.get("country") or "").upper()[:2] or None
+    q = (args.get("q") or "").strip()[:100] or None
+    return dashboard.Filters(status=status, country=country, home_region=region, session_id=session_id,
+                             checked_in=checked, q=q)
+
+
+FILTER_KEYS = ("status", "country", "home_region", "session", "checked_in", "q")
+
+
+def _filter_query() -> str:
+    return urlencode([(k, request.args[k]) for k in FILTER_KEYS if request.args.get(k)])
+
+
+@bp.get("/events/<slug>/manage")
+@login_required
+def manage(slug: str):
+    event = _managed(slug)
+    counts = dashboard.counts(event)
+    counts["day"] = [(format_date(day, "medium", locale=current_locale()), n) for day, n in counts["day"]]
+    return render_template("events/manage/dashboard.html", event=event, counts=counts,
+                           places_left=regs.places_left(event), locale=current_locale(),
+                           state=regs.registration_state(event))
+
+
+@bp.get("/events/<slug>/manage/registrations")
+@login_required
+def registrations(slug: str):
+    event = _managed(slug)
+    filters = _filters()
+    number = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
+    rows, total = dashboard.page(event, filters, number, PAGE_SIZE)
+    locale = current_locale()
+    countries = sorted({c for c, _ in dashboard.counts(event)["country"] if c})
+    return render_template("events/manage/registrations.html", event=event, rows=rows, total=total,
+                           page=number, page_size=PAGE_SIZE, filters=filters, query=_filter_query(),
+                           positions=waitlist_positions(event.id), locale=locale,
+                           countries=[(c, n) for c, n in country_choices(locale, common_first=False) if c in countries])
+
+
+@bp.get("/events/<slug>/manage/registrations/<id:registration_id>")
+@login_required
+def registration_detail(slug: str, registration_id: int):
+    event = _managed(slug)
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    return render_template("events/manage/registration.html", event=event, registration=registration,
+                           form=ReasonForm(), position=regs.waitlist_position(registration),
+                           locale=current_locale())
+
+
+def _registration_of(event, registration_id: int) -> Registration:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    return registration
+
+
+@bp.post("/events/<slug>/manage/registrations/<id:registration_id>/approve")
+@login_required
+def approve(slug: str, registration_id: int):
+    event = _managed(slug)
+    try:
+        regs.approve(_registration_of(event, registration_id))
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Approved. The person gets their ticket by mail."), "success")
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("events.registrations", slug=slug))
+
+
+@bp.post("/events/<slug>/manage/registrations/<id:registration_id>/reject")
+@login_required
+def reject(slug: str, registration_id: int):
+    event = _managed(slug)
+    registration = _registration_of(event, registration_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(" ".join(map(str, form.reason.errors)) or _("Say why, so the person understands."), "error")
+        return redirect(url_for("events.registration_detail", slug=slug, registration_id=registration_id))
+    try:
+        promoted = regs.reject(registration, form.reason.data)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Not accepted; the person was told why."), "success")
+        if promoted:
+            flash(_("%(num)d people moved up from the waitlist.", num=len(promoted)), "success")
+    return redirect(url_for("events.registrations", slug=slug))
+
+
+def _same_site(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url)
+
+
+def _export_rows(event):
+    return dashboard.all_matching(event, _filters())
+
+
+@bp.get("/events/<slug>/manage/export.csv")
+@login_required
+def export_csv(slug: str):
+    event = _managed(slug)
+    body = "\ufeff" + registrations_csv(event, _export_rows(event), current_locale())  # BOM: Excel reads UTF-8
+    response = make_response(body.encode("utf-8"))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-registrations.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/events/<slug>/manage/export.xlsx")
+@login_required
+def export_xlsx(slug: str):
+    event = _managed(slug)
+    response = make_response(registrations_xlsx(event, _export_rows(event), current_locale()))
+    response.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-registrations.xlsx"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/events/<slug>/manage/badges.pdf")
+@login_required
+def badges(slug: str):
+    event = _managed(slug)
+    filters = _filters()
+    filters.status = filters.status or "confirmed"
+    response = make_response(badges_pdf(dashboard.all_matching(event, filters), event, current_locale()))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-badges.pdf"'
+    return response
+
+
+@bp.route("/events/<slug>/manage/message", methods=["GET", "POST"])
+@login_required
+def message(slug: str):
+    event = _managed(slug)
+    filters = _filters()
+    recipients = [r for r in dashboard.all_matching(event, filters) if r.status in ("confirmed", "pending", "waitlisted")]
+    form = MessageForm()
+    if form.validate_on_submit():
+        for registration in recipients:
+            mail.queue(registration.email, "events/organizer_message", registration.language,
+                       subject=form.subject.data, body=form.body.data, event=event, registration=registration,
+                       link=external_url("events.private", token=registration.token))
+        db.session.commit()
+        flash(_("Your message is on its way to %(num)d people.", num=len(recipients)), "success")
+        return redirect(url_for("events.registrations", slug=slug) + ("?" + _filter_query() if _filter_query() else ""))
+    return render_template("events/manage/message.html", event=event, form=form, recipients=len(recipients),
+                           query=_filter_query())
+
+
+@bp.post("/events/<slug>/manage/reminders")
+@login_required
+def reminders(slug: str):
+    event = _managed(slug)
+    sent = dashboard.remind(event)
+    db.session.commit()
+    flash(_("Reminders queued: %(num)d.", num=sent), "success")
+    return redirect(url_for("events.manage", slug=slug))
+
+
+@bp.route("/events/<slug>/manage/checkin", methods=["GET", "POST"])
+@login_required
+def checkin(slug: str):
+    event = _managed(slug)
+    form = CheckinForm()
+    result = None
+    if form.validate_on_submit():
+        result = _check_in(event, form.code.data)
+        db.session.commit()
+        form.code.data = ""
+    return render_template("events/manage/checkin.html", event=event, form=form, result=result,
+                           counts=dashboard.counts(event))
+
+
+@bp.post("/events/<slug>/manage/checkin.json")
+@login_required
+def checkin_json(slug: str):
+    """For the camera scanner: the same check-in, answered as JSON (CSRF token in the X-CSRFToken header)."""
+    event = _managed(slug)
+    payload = request.get_json(silent=True) or {}
+    result = _check_in(event, str(payload.get("code", ""))[:40])
+    db.session.commit()
+    return jsonify(result)
+
+
+def _check_in(event, code: str) -> dict:
+    outcome, registration = regs.check_in(event, code, current_user)
+    locale = current_locale()
+    name = registration.full_name if registration else None
+    if outcome == "ok":
+        text = _("Welcome, %(name)s! Checked in.", name=name)
+    elif outcome == "already":
+        text = _("%(name)s was already checked in at %(time)s.", name=name,
+                 time=local(event, registration.checked_in_at, "HH:mm", locale))
+    elif outcome == "not_confirmed":
+        text = _("%(name)s is not confirmed (%(status)s).", name=name,
+                 status=STATUSES[registration.status])
+    else:
+        text = _("No registration with this code for this event.")
+    return {"result": outcome, "message": text, "name": name}

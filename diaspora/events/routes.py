@@ -1,0 +1,199 @@
+"""Event pages for everyone: upcoming events, an event's page and calendar, registering, and each
+participant's private page (reached by the secret link in their mail)."""
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from diaspora.errors import ServiceError
+from diaspora.events import registrations as regs
+from diaspora.events import services
+from diaspora.events.choices import HOME_REGIONS, SECTORS, STATUSES
+from diaspora.events.documents import event_ics, qr_svg, ticket_pdf
+from diaspora.events.notify import chosen_sessions
+from diaspora.events.web import data_from, local, registration_form, show_errors, zone_label
+from diaspora.extensions import db, limiter
+from diaspora.geo import maps
+from diaspora.i18n import current_locale
+from diaspora.models import Organization, Registration
+from diaspora.urls import external_url
+
+bp = Blueprint("events", __name__)
+
+
+def _public_post_limit() -> str:
+    return current_app.config["PUBLIC_POST_RATE_LIMIT"]
+
+
+def _visible_event(slug: str):
+    event = services.event_by_slug(slug)
+    if event is None or (event.status == "draft" and not services.can_manage(current_user, event)):
+        abort(404)
+    return event
+
+
+def _organizations():
+    return db.session.scalars(select(Organization).where(Organization.status == "published")
+                              .order_by(Organization.sort_key)).all()
+
+
+def _private(token: str) -> Registration:
+    registration = db.session.scalar(select(Registration).where(Registration.token == token)) \
+        if token and len(token) <= 64 else None
+    if registration is None:
+        abort(404)
+    return registration
+
+
+def _no_store(response):
+    # the private page carries personal data and a secret link: not for shared caches or history
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.app_context_processor
+def event_helpers():
+    return {"event_time": lambda event, moment, fmt="medium": local(event, moment, fmt, current_locale()),
+            "HOME_REGIONS": HOME_REGIONS, "SECTORS": SECTORS, "REGISTRATION_STATUSES": STATUSES}
+
+
+@bp.get("/events")
+def index():
+    events = services.upcoming()
+    located = [e for e in events if e.has_position]
+    fmap = None
+    if located:
+        fmap = maps.events_map([(e.latitude, e.longitude, e.title(current_locale()),
+                                 url_for("events.show", slug=e.slug)) for e in located],
+                               tiles_url=current_app.config["TILES_URL"] or None,
+                               attribution=current_app.config["TILES_ATTRIBUTION"])
+    return render_template("events/index.html", events=events, fmap=fmap, locale=current_locale(),
+                           can_create=services.can_create(current_user),
+                           managed=services.managed_by(current_user))
+
+
+@bp.get("/events/<slug>")
+def show(slug: str):
+    event = _visible_event(slug)
+    locale = current_locale()
+    fmap = None
+    if event.has_position:
+        fmap = maps.single_map(event.latitude, event.longitude, event.venue_name or event.title(locale),
+                               tiles_url=current_app.config["TILES_URL"] or None,
+                               attribution=current_app.config["TILES_ATTRIBUTION"])
+    session_taken = regs.session_places_taken([s.id for s in event.sessions if s.capacity is not None])
+    return render_template(
+        "events/show.html", event=event, locale=locale, fmap=fmap, state=regs.registration_state(event),
+        places_left=regs.places_left(event), session_taken=session_taken, zone=zone_label(event, locale),
+        participants=services.public_participants(event), can_manage=services.can_manage(current_user, event),
+        closed_message=regs.closed_message(regs.registration_state(event)),
+    )
+
+
+@bp.get("/events/<slug>/calendar.ics")
+def calendar(slug: str):
+    event = _visible_event(slug)
+    body = event_ics(event, current_locale(), sessions=list(event.sessions),
+                     url=external_url("events.show", slug=event.slug))
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
+    return response
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(_public_post_limit, methods=["POST"])
+def register(slug: str):
+    event = _visible_event(slug)
+    locale = current_locale()
+    state = regs.registration_state(event)
+    form = registration_form(event, locale, _organizations())
+    if request.method == "GET" and current_user.is_authenticated:
+        form.email.data = form.email.data or current_user.email
+        form.full_name.data = form.full_name.data or current_user.name
+    if state == "open" and form.validate_on_submit():
+        try:
+            outcome = regs.register(event, data_from(form, event, locale), user=current_user)
+        except regs.InvalidRegistration as error:
+            db.session.rollback()
+            show_errors(form, error.errors)
+        except ServiceError as error:  # closed meanwhile
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            if not outcome.created:
+                # Said to whoever typed the address: the link itself goes only to the mailbox.
+                flash(_("This email is already registered for the event. We have sent the link to your "
+                        "registration to it again."), "warning")
+                return redirect(url_for("events.show", slug=event.slug))
+            return redirect(url_for("events.private", token=outcome.registration.token, new=1))
+    return render_template("events/register.html", event=event, form=form, locale=locale, state=state,
+                           closed_message=regs.closed_message(state), places_left=regs.places_left(event))
+
+
+@bp.route("/r/<token>", methods=["GET", "POST"])
+@limiter.limit(_public_post_limit, methods=["POST"])
+def private(token: str):
+    registration = _private(token)
+    event = registration.event
+    locale = current_locale()
+    form = registration_form(event, locale, _organizations(), registration=registration,
+                             formdata=request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate_on_submit():
+        data = data_from(form, event, registration.language)
+        try:
+            regs.update_registration(registration, data)
+        except regs.InvalidRegistration as error:
+            db.session.rollback()
+            show_errors(form, error.errors)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Your answers are saved."), "success")
+            return redirect(url_for("events.private", token=token))
+    response = make_response(render_template(
+        "events/private.html", registration=registration, event=event, form=form, locale=locale,
+        position=regs.waitlist_position(registration), sessions=chosen_sessions(registration),
+        qr=qr_svg(registration.code, label=_("Check-in code %(code)s", code=registration.code))
+        if registration.status == "confirmed" else None,
+        new=request.args.get("new") == "1", zone=zone_label(event, locale)))
+    return _no_store(response)
+
+
+@bp.post("/r/<token>/cancel")
+@limiter.limit(_public_post_limit)
+def cancel(token: str):
+    registration = _private(token)
+    regs.cancel(registration)
+    db.session.commit()
+    flash(_("Your registration is cancelled. Thank you for letting us know: your place goes to the next "
+            "person on the waitlist."), "success")
+    return redirect(url_for("events.private", token=token))
+
+
+@bp.get("/r/<token>/ticket.pdf")
+def ticket(token: str):
+    registration = _private(token)
+    if registration.status != "confirmed":
+        abort(404)
+    body = ticket_pdf(registration, registration.event, current_locale(), sessions=chosen_sessions(registration),
+                      manage_url=external_url("events.private", token=token))
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="ticket-{registration.event.slug}.pdf"'
+    return _no_store(response)
+
+
+@bp.get("/r/<token>/calendar.ics")
+def private_calendar(token: str):
+    registration = _private(token)
+    body = event_ics(registration.event, current_locale(), sessions=chosen_sessions(registration),
+                     url=external_url("events.private", token=token))
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{registration.event.slug}.ics"'
+    return _no_store(response)

@@ -1,0 +1,286 @@
+"""Events: who may organize, creating and changing events, their programme and questions.
+
+Organizers are the admins of a published association (for its events) and site admins (for any, and
+for events of no association, such as the Forum of Compatriots). Services flush; the caller commits."""
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from diaspora.database import utcnow
+from diaspora.errors import Forbidden, ServiceError
+from diaspora.events import registrations
+from diaspora.extensions import db
+from diaspora.geo.geocoder import geocode_address, geocode_city
+from diaspora.models import Event, EventQuestion, EventSession, Membership, Organization, Registration
+from diaspora.models.event import LANGS
+from diaspora.text import slugify
+
+
+@dataclass
+class EventData:
+    titles: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str = "Asia/Bishkek"
+    descriptions: dict[str, str] = field(default_factory=dict)
+    organization_id: int | None = None
+    venue_name: str = ""
+    venue_address: str = ""
+    city: str = ""
+    country: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    online_url: str | None = None
+    capacity: int | None = None
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
+    requires_approval: bool = False
+
+
+@dataclass
+class SessionData:
+    titles: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime
+    room: str = ""
+    capacity: int | None = None
+
+
+@dataclass
+class QuestionData:
+    kind: str
+    labels: dict[str, str]
+    options: list[dict[str, str]] = field(default_factory=list)
+    required: bool = False
+
+
+def _authenticated(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def organizations_for(user) -> list[Organization]:
+    """The published associations this person may organize events for."""
+    if not _authenticated(user):
+        return []
+    query = select(Organization).where(Organization.status == "published").order_by(Organization.sort_key)
+    if not user.is_admin:
+        query = query.join(Membership).where(Membership.user_id == user.id)
+    return db.session.scalars(query).all()
+
+
+def can_create(user) -> bool:
+    return _authenticated(user) and (user.is_admin or bool(organizations_for(user)))
+
+
+def can_manage(user, event: Event) -> bool:
+    if not _authenticated(user):
+        return False
+    if user.is_admin:
+        return True
+    if event.organization_id is None:
+        return False
+    return bool(db.session.scalar(select(Membership.user_id).where(
+        Membership.organization_id == event.organization_id, Membership.user_id == user.id)))
+
+
+def require_manager(user, event: Event) -> None:
+    if not can_manage(user, event):
+        raise Forbidden(_("Only the event's organizers can do this."))
+
+
+def timezone_names() -> list[str]:
+    return sorted(zone for zone in available_timezones() if "/" in zone and not zone.startswith(("Etc/", "SystemV/")))
+
+
+def _check(data: EventData, user) -> None:
+    if not any((data.titles.get(lang) or "").strip() for lang in LANGS):
+        raise ServiceError(_("Give the title in at least one language."), "title_ky")
+    try:
+        ZoneInfo(data.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ServiceError(_("Choose a time zone from the list."), "timezone") from None
+    if data.ends_at < data.starts_at:
+        raise ServiceError(_("The event cannot end before it starts."), "ends_at")
+    if data.registration_opens_at and data.registration_closes_at and \
+            data.registration_closes_at < data.registration_opens_at:
+        raise ServiceError(_("Registration cannot close before it opens."), "registration_closes_at")
+    if data.capacity is not None and data.capacity < 0:
+        raise ServiceError(_("Enter a number from %(min)s to %(max)s.", min=0, max=1000000), "capacity")
+    if data.organization_id is None:
+        if not user.is_admin:
+            raise ServiceError(_("Choose the association that organizes the event."), "organization_id")
+    elif data.organization_id not in {org.id for org in organizations_for(user)}:
+        raise Forbidden(_("You can only organize events for associations you administer."))
+
+
+def _unique_slug(data: EventData) -> str:
+    title = next((data.titles[lang] for lang in ("en", "ru", "ky") if data.titles.get(lang)), "")
+    year = str(data.starts_at.year)
+    base = slugify(title if year in title else f"{title} {year}") or f"event-{year}"
+    slug, n = base, 1
+    while db.session.scalar(select(Event.id).where(Event.slug == slug)):
+        n += 1
+        slug = f"{base}-{n}" if n < 20 else f"{base}-{secrets.token_hex(3)}"
+    return slug
+
+
+def _place(event: Event, data: EventData) -> None:
+    if data.latitude is not None and data.longitude is not None:
+        event.latitude, event.longitude = data.latitude, data.longitude
+        return
+    location = None
+    if data.venue_address and data.city:
+        location = geocode_address(data.venue_address, data.city, data.country)
+    if location is None and data.city:
+        location = geocode_city(data.city, data.country)
+    event.latitude = round(location.latitude, 6) if location else None
+    event.longitude = round(location.longitude, 6) if location else None
+
+
+def _apply(event: Event, data: EventData) -> None:
+    for lang in LANGS:
+        setattr(event, f"title_{lang}", (data.titles.get(lang) or "").strip())
+        setattr(event, f"description_{lang}", (data.descriptions.get(lang) or "").strip())
+    for name in ("timezone", "starts_at", "ends_at", "organization_id", "venue_name", "venue_address", "city",
+                 "country", "online_url", "capacity", "registration_opens_at", "registration_closes_at",
+                 "requires_approval"):
+        value = getattr(data, name)
+        if isinstance(value, str):
+            value = value.strip()
+        setattr(event, name, value)
+    event.venue_name = event.venue_name or ""
+    event.venue_address = event.venue_address or ""
+    event.city = event.city or ""
+    event.online_url = event.online_url or None
+    event.country = event.country or None
+
+
+def create_event(user, data: EventData) -> Event:
+    if not can_create(user):
+        raise Forbidden(_("Only admins of a published association can organize events."))
+    _check(data, user)
+    event = Event(slug=_unique_slug(data), created_by_id=user.id, status="draft")
+    _apply(event, data)
+    _place(event, data)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def update_event(user, event: Event, data: EventData) -> list:
+    """Save changes; more places fill them from the waitlist at once."""
+    require_manager(user, event)
+    _check(data, user)
+    place_changed = (data.venue_address, data.city, data.country) != (event.venue_address, event.city, event.country)
+    _apply(event, data)
+    if place_changed or data.latitude is not None:
+        _place(event, data)
+    db.session.flush()
+    if event.status == "published":
+        registrations.lock_event(event.id)
+        return registrations.promote(event)
+    return []
+
+
+def publish(user, event: Event) -> None:
+    require_manager(user, event)
+    event.status = "published"
+
+
+def cancel_event(user, event: Event) -> int:
+    """Cancel the event and tell everyone registered. Returns how many were told."""
+    require_manager(user, event)
+    event.status = "cancelled"
+    people = db.session.scalars(select(Registration).where(
+        Registration.event_id == event.id, Registration.status.in_(("confirmed", "pending", "waitlisted")))).all()
+    from diaspora.events.notify import mail_participant
+
+    for registration in people:
+        mail_participant(registration, "event_cancelled")
+    return len(people)
+
+
+def add_session(user, event: Event, data: SessionData) -> EventSession:
+    require_manager(user, event)
+    if not any((data.titles.get(lang) or "").strip() for lang in LANGS):
+        raise ServiceError(_("Give the title in at least one language."), "title_ky")
+    if data.ends_at < data.starts_at:
+        raise ServiceError(_("The session cannot end before it starts."), "ends_at")
+    position = (db.session.scalar(select(func.max(EventSession.position)).where(
+        EventSession.event_id == event.id)) or 0) + 1
+    session = EventSession(event_id=event.id, starts_at=data.starts_at, ends_at=data.ends_at,
+                           room=data.room.strip(), capacity=data.capacity, position=position,
+                           **{f"title_{lang}": (data.titles.get(lang) or "").strip() for lang in LANGS})
+    db.session.add(session)
+    db.session.flush()
+    db.session.expire(event, ["sessions"])
+    return session
+
+
+def delete_session(user, event: Event, session_id: int) -> None:
+    require_manager(user, event)
+    session = db.session.get(EventSession, session_id)
+    if session is None or session.event_id != event.id:
+        raise ServiceError(_("No such session."), None)
+    db.session.delete(session)
+    db.session.flush()
+    db.session.expire(event, ["sessions"])
+
+
+def add_question(user, event: Event, data: QuestionData) -> EventQuestion:
+    require_manager(user, event)
+    if data.kind not in ("text", "choice", "yesno"):
+        raise ServiceError(_("Choose from the list."), "kind")
+    if not any((data.labels.get(lang) or "").strip() for lang in LANGS):
+        raise ServiceError(_("Give the question in at least one language."), "label_ky")
+    if data.kind == "choice" and len(data.options) < 2:
+        raise ServiceError(_("Give at least two options, one per line."), "options_ky")
+    position = (db.session.scalar(select(func.max(EventQuestion.position)).where(
+        EventQuestion.event_id == event.id)) or 0) + 1
+    question = EventQuestion(event_id=event.id, kind=data.kind, required=data.required, position=position,
+                             options=data.options if data.kind == "choice" else [],
+                             **{f"label_{lang}": (data.labels.get(lang) or "").strip() for lang in LANGS})
+    db.session.add(question)
+    db.session.flush()
+    db.session.expire(event, ["questions"])
+    return question
+
+
+def delete_question(user, event: Event, question_id: int) -> None:
+    require_manager(user, event)
+    question = db.session.get(EventQuestion, question_id)
+    if question is None or question.event_id != event.id:
+        raise ServiceError(_("No such question."), None)
+    db.session.delete(question)
+    db.session.flush()
+    db.session.expire(event, ["questions"])
+
+
+def upcoming(limit: int = 100) -> list[Event]:
+    return db.session.scalars(select(Event).where(Event.status == "published", Event.ends_at >= utcnow())
+                              .order_by(Event.starts_at, Event.id).limit(limit)).all()
+
+
+def managed_by(user) -> list[Event]:
+    if not _authenticated(user):
+        return []
+    query = select(Event).order_by(Event.starts_at.desc())
+    if not user.is_admin:
+        orgs = [org.id for org in organizations_for(user)]
+        query = query.where(Event.organization_id.in_(orgs or [-1]))
+    return db.session.scalars(query.limit(200)).all()
+
+
+def public_participants(event: Event) -> list[Registration]:
+    """Only those who said yes to appearing in the list, and only while they are coming."""
+    return db.session.scalars(select(Registration).where(
+        Registration.event_id == event.id, Registration.public_listing.is_(True),
+        Registration.status == "confirmed").order_by(Registration.full_name)).all()
+
+
+def event_by_slug(slug: str) -> Event | None:
+    return db.session.scalar(select(Event).where(Event.slug == slug))

@@ -1,0 +1,105 @@
+"""Pieces the event pages share: building the registration form for one event, reading it back,
+formatting times in the event's own time zone."""
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime, get_timezone_name
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import StringField
+
+from diaspora.events.choices import HOME_REGIONS, SECTORS
+from diaspora.events.forms import RegistrationForm
+from diaspora.events.registrations import RegistrationData
+from diaspora.forms import ChoiceField, MultiCheckboxField, options
+from diaspora.i18n import COMMON_COUNTRIES, country_choices
+from diaspora.models import Event, Registration
+
+
+def local(event: Event, moment, fmt: str = "medium", locale: str = "ky") -> str:
+    """A moment in the event's time zone, as people there read it: "15 июн. 2026 г., 09:30"."""
+    if moment is None:
+        return ""
+    return format_datetime(moment, fmt, tzinfo=ZoneInfo(event.timezone), locale=locale)
+
+
+def zone_label(event: Event, locale: str) -> str:
+    return get_timezone_name(ZoneInfo(event.timezone), locale=locale)
+
+
+def registration_form(event: Event, locale: str, organizations, registration: Registration | None = None,
+                      formdata=None):
+    """The form for this event: the fixed fields plus its sessions and the organizer's questions."""
+
+    class Form(RegistrationForm):
+        pass
+
+    if event.sessions:
+        Form.sessions = MultiCheckboxField(_l("Sessions you will attend"), coerce=int)
+    for question in event.questions:
+        label = question.label(locale)
+        if question.kind == "text":
+            field = StringField(label)
+        elif question.kind == "yesno":
+            field = ChoiceField(label, choices=options([("", "—"), ("yes", _("Yes")), ("no", _("No"))]))
+        else:
+            field = ChoiceField(label, choices=options([("", "—")] + list(enumerate(question.option_labels(locale)))))
+        setattr(Form, f"q_{question.id}", field)
+    kwargs = {} if formdata is None else {"formdata": formdata}
+    form = Form(**kwargs)
+    form.country.choices = (options([("", _("Choose a country"))])
+                            + options(country_choices(locale)[:len(COMMON_COUNTRIES)], _("Frequent"))
+                            + options(country_choices(locale)[len(COMMON_COUNTRIES):], _("All countries")))
+    form.home_region.choices = options([("", "—")] + [(k, v) for k, v in HOME_REGIONS.items()])
+    form.sector.choices = options([("", "—")] + [(k, v) for k, v in SECTORS.items()])
+    form.organization_id.choices = options([("", "—")] + [(org.id, f"{org.name} ({org.city})") for org in organizations])
+    if event.sessions:
+        form.sessions.choices = options((s.id, session_label(event, s, locale)) for s in event.sessions)
+    if registration is not None and formdata is None:
+        _fill(form, event, registration)
+    return form
+
+
+def session_label(event: Event, session, locale: str) -> str:
+    when = local(event, session.starts_at, "short", locale)
+    room = f", {session.room}" if session.room else ""
+    return f"{session.title(locale)} — {when}{room}"
+
+
+def _fill(form, event: Event, registration: Registration) -> None:
+    for name in ("full_name", "email", "phone", "country", "city", "home_region", "sector", "project_title",
+                 "project_text", "public_listing"):
+        getattr(form, name).data = getattr(registration, name)
+    form.organization_id.data = str(registration.organization_id or "")
+    form.consent.data = True
+    if event.sessions:
+        form.sessions.data = registration.session_ids
+    for question in event.questions:
+        value = (registration.answers or {}).get(str(question.id))
+        if question.kind == "yesno" and value is not None:
+            value = "yes" if value else "no"
+        getattr(form, f"q_{question.id}").data = "" if value is None else str(value)
+
+
+def data_from(form, event: Event, locale: str) -> RegistrationData:
+    answers = {}
+    for question in event.questions:
+        value = getattr(form, f"q_{question.id}").data
+        answers[str(question.id)] = value if value not in ("", None) else None
+    return RegistrationData(
+        full_name=form.full_name.data or "", email=form.email.data or "", phone=form.phone.data,
+        country=form.country.data or "", city=form.city.data or "", home_region=form.home_region.data or None,
+        organization_id=form.organization_id.data or None, sector=form.sector.data or None,
+        sessions=(form.sessions.data or []) if event.sessions else [], answers=answers,
+        project_title=form.project_title.data, project_text=form.project_text.data,
+        consent=bool(form.consent.data), public_listing=bool(form.public_listing.data), language=locale,
+    )
+
+
+def show_errors(form, errors: dict[str, str]) -> None:
+    """Put the service's {field: message} next to the form's fields."""
+    for name, message in errors.items():
+        field_name = f"q_{name.split('.', 1)[1]}" if name.startswith("answers.") else name
+        field = getattr(form, field_name, None)
+        if field is None:
+            field = form.full_name
+        field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]

@@ -1,0 +1,211 @@
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from diaspora.database import UTCDateTime, utcnow
+from diaspora.extensions import db
+
+LANGS = ("ky", "ru", "en")
+# Registrations that hold a place: counted against the event's and each session's capacity.
+HOLDING = ("confirmed", "pending")
+
+
+def _localized(obj, field: str, locale: str) -> str:
+    """The text in the reader's language, else in another one we have (ky, then ru, then en)."""
+    order = [locale] + [lang for lang in LANGS if lang != locale]
+    for lang in order:
+        value = getattr(obj, f"{field}_{lang}", None)
+        if value:
+            return value
+    return ""
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'published', 'cancelled')", name="status"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity"),
+        CheckConstraint("ends_at >= starts_at", name="dates"),
+        Index("ix_events_status_starts", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    title_ky: Mapped[str] = mapped_column(String(200), default="")
+    title_ru: Mapped[str] = mapped_column(String(200), default="")
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    description_ky: Mapped[str] = mapped_column(Text, default="")
+    description_ru: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Bishkek")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    venue_name: Mapped[str] = mapped_column(String(200), default="")
+    venue_address: Mapped[str] = mapped_column(String(300), default="")
+    city: Mapped[str] = mapped_column(String(120), default="")
+    country: Mapped[str | None] = mapped_column(String(2))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    online_url: Mapped[str | None] = mapped_column(String(300))
+    capacity: Mapped[int | None] = mapped_column(Integer)  # None: no limit
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    # Bumped by every change to registrations: the UPDATE is the lock that serialises them (see
+    # diaspora/events/registrations.py), and waitlist_seq hands out waitlist places under it.
+    lock_version: Mapped[int] = mapped_column(Integer, default=0)
+    waitlist_seq: Mapped[int] = mapped_column(Integer, default=0)
+    reminders_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    sessions: Mapped[list["EventSession"]] = relationship(
+        back_populates="event", cascade="all, delete-orphan",
+        order_by="(EventSession.starts_at, EventSession.position, EventSession.id)")
+    questions: Mapped[list["EventQuestion"]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="(EventQuestion.position, EventQuestion.id)")
+    organization: Mapped["Organization | None"] = relationship()  # noqa: F821
+
+    def title(self, locale: str) -> str:
+        return _localized(self, "title", locale)
+
+    def description(self, locale: str) -> str:
+        return _localized(self, "description", locale)
+
+    @property
+    def has_position(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+class EventSession(db.Model):
+    """A part of the programme ("Investment and business", "Labour migration and rights" ...)."""
+
+    __tablename__ = "event_sessions"
+    __table_args__ = (CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    title_ky: Mapped[str] = mapped_column(String(200), default="")
+    title_ru: Mapped[str] = mapped_column(String(200), default="")
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    room: Mapped[str] = mapped_column(String(120), default="")
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    event: Mapped[Event] = relationship(back_populates="sessions")
+
+    def title(self, locale: str) -> str:
+        return _localized(self, "title", locale)
+
+
+class EventQuestion(db.Model):
+    """The organizer's own question: free text, a choice among options, or yes/no."""
+
+    __tablename__ = "event_questions"
+    __table_args__ = (CheckConstraint("kind IN ('text', 'choice', 'yesno')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="text")
+    label_ky: Mapped[str] = mapped_column(String(300), default="")
+    label_ru: Mapped[str] = mapped_column(String(300), default="")
+    label_en: Mapped[str] = mapped_column(String(300), default="")
+    # for "choice": [{"ky": ..., "ru": ..., "en": ...}, ...]; an answer is the option's index
+    options: Mapped[list] = mapped_column(JSON, default=list)
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    event: Mapped[Event] = relationship(back_populates="questions")
+
+    def label(self, locale: str) -> str:
+        return _localized(self, "label", locale)
+
+    def option_labels(self, locale: str) -> list[str]:
+        order = [locale] + [lang for lang in LANGS if lang != locale]
+        return [next((opt.get(lang) for lang in order if opt.get(lang)), "") for opt in self.options or []]
+
+
+class Registration(db.Model):
+    __tablename__ = "registrations"
+    __table_args__ = (
+        # One registration per email and event, whatever arrives at the same moment.
+        UniqueConstraint("event_id", "email", name="uq_registrations_event_email"),
+        # A waitlist place is handed out once (NULLs, for everyone not waiting, do not collide).
+        UniqueConstraint("event_id", "waitlist_seq", name="uq_registrations_event_waitlist"),
+        UniqueConstraint("event_id", "code", name="uq_registrations_event_code"),
+        CheckConstraint("status IN ('pending', 'confirmed', 'waitlisted', 'rejected', 'cancelled')", name="status"),
+        CheckConstraint("status <> 'waitlisted' OR waitlist_seq IS NOT NULL", name="waitlist"),
+        Index("ix_registrations_event_status", "event_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    # The private link's secret (https://…/r/<token>), and the short code typed or scanned at the door.
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(String(12))
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    country: Mapped[str] = mapped_column(String(2))
+    city: Mapped[str] = mapped_column(String(120))
+    home_region: Mapped[str | None] = mapped_column(String(20))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    sector: Mapped[str | None] = mapped_column(String(30))
+    project_title: Mapped[str | None] = mapped_column(String(200))
+    project_text: Mapped[str | None] = mapped_column(Text)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    public_listing: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str] = mapped_column(String(2), default="ky")
+    # folded name, email, city and code, for the organizer's search (see diaspora.text.fold)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12))
+    waitlist_seq: Mapped[int | None] = mapped_column(Integer)
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    event: Mapped[Event] = relationship()
+    organization: Mapped["Organization | None"] = relationship()  # noqa: F821
+    session_links: Mapped[list["RegistrationSession"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def session_ids(self) -> list[int]:
+        return sorted(link.session_id for link in self.session_links)
+
+    @property
+    def holds_place(self) -> bool:
+        return self.status in HOLDING
+
+
+class RegistrationSession(db.Model):
+    """A session a participant chose. It holds a seat while the registration does (HOLDING)."""
+
+    __tablename__ = "registration_sessions"
+
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("event_sessions.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)

@@ -1,0 +1,118 @@
+"""Servers for tests that need real processes: gunicorn with several workers, configured from the
+environment as in production, on the test database."""
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import GAZETTEER_PATH, ROOT, free_port
+
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+WORKERS = 3
+BOOT_TIMEOUT = 30
+
+
+def production_env(database_url: str | None, **overrides) -> dict:
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("DATABASE_", "SECRET_", "DIASPORA_", "FLASK_", "SITE_", "TRUSTED_"))}
+    env.update(
+        DIASPORA_ENV="production",
+        SECRET_KEY="test-secret-key-for-gunicorn-0123456789abcdef",
+        SITE_URL="https://diaspora.test",
+        SESSION_COOKIE_SECURE="0",
+        TILES_URL="",
+        GAZETTEER_PATH=GAZETTEER_PATH,
+        RATELIMIT_ENABLED="0",
+        GEOCODER="offline",
+        MAIL_SERVER="",
+        PYTHONUNBUFFERED="1",
+    )
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    env.update(overrides)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def fetch(url: str, timeout: float = 10) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may contain spaces, so split after the closing parenthesis.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+class Gunicorn:
+    def __init__(self, env: dict, log_path: Path, workers: int = WORKERS):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(log_path, "w+b")
+        self.process = subprocess.Popen(
+            [str(GUNICORN), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--timeout", "60",
+             "--graceful-timeout", "5", "diaspora:create_app()"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def output(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
+
+    def wait_healthy(self, timeout: float = BOOT_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"gunicorn exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                status, body = fetch(self.url + "/healthz", timeout=2)
+                if status == 200 and json.loads(body).get("status") == "ok":
+                    return
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"/healthz did not answer within {timeout} s:\n{self.output()}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self.log.close()
+
+
+@pytest.fixture
+def gunicorn(database, app, tmp_path):
+    """Start gunicorn on the test database (emptied by `app`); always stopped at the end."""
+    servers = []
+
+    def start(**env_overrides):
+        server = Gunicorn(production_env(database["url"], **env_overrides), tmp_path / f"gunicorn-{len(servers)}.log")
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
