@@ -124,6 +124,10 @@ def test_seed_demo_is_marked_and_runs_once(runner, db_query):
     assert positioned == total
     assert "added: 0" in runner.invoke(args=["seed-demo", "--if-empty"]).output
     assert count(db_query) == total
+    from diaspora.models import Event
+
+    titles = db_query(lambda db: db.session.scalars(select(Event.title_ru)).all())
+    assert len(titles) == 2 and all("(демо)" in t for t in titles)
 
 
 def test_import_of_many_rows_is_batched(runner, tmp_path, db_query):

@@ -263,19 +263,19 @@ def test_csv_escapes_formulas_and_keeps_cyrillic(app, export_data):
         text = registrations_csv(event, registrations, "ru")
     rows = list(csv.reader(io.StringIO(text)))
     header, first, second, third = rows
-    assert header[:9] == ["ID", "Статус", "Waitlist position", "Full name", "Электронная почта", "Телефон",
-                          "Country code", "Страна", "Город"]
+    assert header[:9] == ["ID", "Статус", "Номер в листе ожидания", "Имя и фамилия", "Электронная почта", "Телефон",
+                          "Код страны", "Страна", "Город"]
     assert header.index("Вопрос") < header.index("Питание") < header.index("Нужна виза?")
     row = dict(zip(header, first))
-    assert row["Full name"] == "'" + FORMULAS[0]
-    assert row["Телефон"] == "'+7 999" and row["Город"] == "'-1" and row["Project title"] == "'@x"
+    assert row["Имя и фамилия"] == "'" + FORMULAS[0]
+    assert row["Телефон"] == "'+7 999" and row["Город"] == "'-1" and row["Название проекта"] == "'@x"
     assert row["Ассоциация"] == "'=Ассоциация" and row["Вопрос"] == "'=1+1"
-    assert row["Питание"] == "Халяль" and row["Нужна виза?"] == "Yes"
-    assert row["Страна"] == "Россия" and row["Sessions"] == "Инвестиция; Миграция"
-    assert row["Checked in at (Asia/Bishkek)"] == "2026-06-15 09:05"
-    assert dict(zip(header, second))["Full name"] == "Айгүл Өмүрбекова"
-    assert dict(zip(header, second))["Waitlist position"] == "2"
-    assert dict(zip(header, third))["Waitlist position"] == "1"
+    assert row["Питание"] == "Халяль" and row["Нужна виза?"] == "Да"
+    assert row["Страна"] == "Россия" and row["Секции"] == "Инвестиция; Миграция"
+    assert row["Время прихода (Asia/Bishkek)"] == "2026-06-15 09:05"
+    assert dict(zip(header, second))["Имя и фамилия"] == "Айгүл Өмүрбекова"
+    assert dict(zip(header, second))["Номер в листе ожидания"] == "2"
+    assert dict(zip(header, third))["Номер в листе ожидания"] == "1"
 
 
 def test_xlsx_keeps_formulas_as_text(app, export_data):
@@ -290,15 +290,15 @@ def test_xlsx_keeps_formulas_as_text(app, export_data):
     assert "Страна" in header and "Город" in header and "Электронная почта" in header
     assert sheet.cell(1, 1).font.b
     cells = {header[i]: cell for i, cell in enumerate(sheet[2])}
-    for name, value in [("Full name", FORMULAS[0]), ("Телефон", FORMULAS[1]), ("Город", FORMULAS[2]),
-                        ("Project title", FORMULAS[3]), ("Ассоциация", "=Ассоциация"), ("Вопрос", "=1+1")]:
+    for name, value in [("Имя и фамилия", FORMULAS[0]), ("Телефон", FORMULAS[1]), ("Город", FORMULAS[2]),
+                        ("Название проекта", FORMULAS[3]), ("Ассоциация", "=Ассоциация"), ("Вопрос", "=1+1")]:
         assert cells[name].data_type == "s", name
         assert cells[name].value == value
     assert cells["ID"].data_type == "n" and isinstance(cells["ID"].value, int)
     assert cells["Страна"].value == "Россия"
-    assert cells["Project description"].value == "bell tab\t"  # XML cannot carry \x07
+    assert cells["Описание проекта"].value == "bell tab\t"  # XML cannot carry \x07
     waitlisted = {header[i]: cell.value for i, cell in enumerate(sheet[3])}
-    assert waitlisted["Full name"] == "Айгүл Өмүрбекова" and waitlisted["Waitlist position"] == 2
+    assert waitlisted["Имя и фамилия"] == "Айгүл Өмүрбекова" and waitlisted["Номер в листе ожидания"] == 2
     with zipfile.ZipFile(io.BytesIO(data)) as archive:  # no cell was written as a formula
         assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
 

@@ -1,4 +1,4 @@
-"""Demo associations for `flask seed-demo`: made-up entries, flagged is_demo and shown with a "Demo"
+"""Demo associations (and events) for `flask seed-demo`: made-up entries, flagged is_demo and shown with a "Demo"
 badge everywhere, in the cities where most Kyrgyz compatriots live. Names echo the kinds of names real
 associations use, but none of these is a real association; contacts point at example.org."""
 import random
@@ -112,5 +112,10 @@ def seed(if_empty: bool = False) -> int:
             org.latitude = round(org.latitude + rng.uniform(-0.04, 0.04), 6)
             org.longitude = round(org.longitude + rng.uniform(-0.06, 0.06), 6)
         created += 1
+    from diaspora.events.demo import seed as seed_events
+
+    moscow = db.session.scalar(select(Organization.id).where(Organization.city == "Москва",
+                                                             Organization.status == "published"))
+    seed_events(moscow)
     db.session.commit()
     return created

@@ -4,6 +4,7 @@ Organizers are the admins of a published association (for its events) and site a
 for events of no association, such as the Forum of Compatriots). Services flush; the caller commits."""
 import secrets
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -17,7 +18,7 @@ from diaspora.extensions import db
 from diaspora.geo.geocoder import geocode_address, geocode_city
 from diaspora.models import Event, EventQuestion, EventSession, Membership, Organization, Registration
 from diaspora.models.event import LANGS
-from diaspora.text import slugify
+from diaspora.text import slugify, sort_key
 
 
 @dataclass
@@ -92,8 +93,9 @@ def require_manager(user, event: Event) -> None:
         raise Forbidden(_("Only the event's organizers can do this."))
 
 
-def timezone_names() -> list[str]:
-    return sorted(zone for zone in available_timezones() if "/" in zone and not zone.startswith(("Etc/", "SystemV/")))
+@lru_cache(maxsize=1)
+def timezone_names() -> tuple[str, ...]:
+    return tuple(sorted(zone for zone in available_timezones() if "/" in zone and not zone.startswith(("Etc/", "SystemV/"))))
 
 
 def _check(data: EventData, user) -> None:
@@ -277,9 +279,10 @@ def managed_by(user) -> list[Event]:
 
 def public_participants(event: Event) -> list[Registration]:
     """Only those who said yes to appearing in the list, and only while they are coming."""
-    return db.session.scalars(select(Registration).where(
+    people = db.session.scalars(select(Registration).where(
         Registration.event_id == event.id, Registration.public_listing.is_(True),
-        Registration.status == "confirmed").order_by(Registration.full_name)).all()
+        Registration.status == "confirmed")).all()
+    return sorted(people, key=lambda registration: sort_key(registration.full_name))
 
 
 def event_by_slug(slug: str) -> Event | None:

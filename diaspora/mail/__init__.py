@@ -85,8 +85,12 @@ def _send_smtp(message: OutboxMessage) -> None:
     email.set_content(message.body_text)
     for attachment in message.attachments:
         content = attachment_bytes(attachment, message.locale)
-        if content is not None:
-            maintype, _, subtype = attachment.content_type.partition("/")
+        if content is None:
+            continue
+        maintype, _, subtype = attachment.content_type.partition("/")
+        if maintype == "text":  # a calendar file: UTF-8 text, so the charset travels with it
+            email.add_attachment(content.decode("utf-8"), subtype=subtype, filename=attachment.filename)
+        else:
             email.add_attachment(content, maintype=maintype, subtype=subtype, filename=attachment.filename)
     timeout = config["MAIL_TIMEOUT"]
     if config["MAIL_USE_SSL"]:

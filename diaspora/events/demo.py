@@ -1,0 +1,57 @@
+"""Demo events for `flask seed-demo`: a made-up edition of the Forum of Compatriots and an association's
+Nooruz evening, marked "(demo)" in their titles."""
+from datetime import datetime, timedelta, timezone
+
+from diaspora.events import services
+from diaspora.extensions import db
+
+
+class _Site:
+    id = None
+    is_admin = True
+    is_authenticated = True
+
+
+FORUM_SESSIONS = [
+    ({"ky": "Инвестиция жана бизнес", "ru": "Инвестиции и бизнес", "en": "Investment and business"}, "Зал 1", 150),
+    ({"ky": "Билим берүү", "ru": "Образование", "en": "Education"}, "Зал 2", 100),
+    ({"ky": "Маданият", "ru": "Культура", "en": "Culture"}, "Зал 3", None),
+    ({"ky": "Эмгек миграциясы жана укуктар", "ru": "Трудовая миграция и права", "en": "Labour migration and rights"},
+     "Зал 1", 150),
+]
+
+
+def seed(organization_id: int | None = None) -> int:
+    """Create the demo events (published). Returns how many."""
+    site = _Site()
+    start = (datetime.now(timezone.utc) + timedelta(days=120)).replace(hour=3, minute=0, second=0, microsecond=0)
+    forum = services.create_event(site, services.EventData(
+        titles={"ky": "Мекендештер форуму (демо)", "ru": "Форум соотечественников «Мекендештер» (демо)",
+                "en": "Forum of Compatriots «Mekendeshter» (demo)"},
+        descriptions={
+            "ky": "Демо иш-чара. Чет өлкөдөгү мекендештер жана ишкерлер өкмөт мүчөлөрү менен жолугушуп, "
+                  "долбоорлорду жана инвестицияларды талкуулашат.",
+            "ru": "Демонстрационное мероприятие. Соотечественники за рубежом и предприниматели встречаются с членами "
+                  "правительства, обсуждают проекты и инвестиции.",
+            "en": "A demo event. Compatriots abroad and business people meet members of the government and discuss "
+                  "projects and investment."},
+        starts_at=start, ends_at=start + timedelta(days=1, hours=9), timezone="Asia/Bishkek",
+        venue_name="Демо: конференц-зал", city="Бишкек", country="KG", capacity=500))
+    for i, (titles, room, capacity) in enumerate(FORUM_SESSIONS):
+        begins = start + timedelta(hours=2 * (i % 2), days=i // 2)
+        services.add_session(site, forum, services.SessionData(titles=titles, starts_at=begins,
+                                                               ends_at=begins + timedelta(hours=2), room=room,
+                                                               capacity=capacity))
+    services.add_question(site, forum, services.QuestionData(
+        kind="yesno", labels={"ky": "Мейманкана керекпи?", "ru": "Нужна ли гостиница?", "en": "Do you need a hotel?"}))
+    services.publish(site, forum)
+    nooruz_start = start - timedelta(days=60)
+    nooruz = services.create_event(site, services.EventData(
+        titles={"ky": "Нооруз кечеси (демо)", "ru": "Вечер Нооруз (демо)", "en": "Nooruz evening (demo)"},
+        descriptions={"ru": "Демонстрационное мероприятие: праздник для всей семьи."},
+        starts_at=nooruz_start.replace(hour=15), ends_at=nooruz_start.replace(hour=19), timezone="Europe/Moscow",
+        venue_name="Демо: дом культуры", city="Москва", country="RU", capacity=120,
+        organization_id=organization_id))
+    services.publish(site, nooruz)
+    db.session.flush()
+    return 2

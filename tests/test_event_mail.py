@@ -1,0 +1,127 @@
+"""Participants' mail against a real SMTP server (aiosmtpd): confirmation, promotion and rejection, in
+the language they registered in, with the calendar file and the ticket; and when the server is down,
+registrations still succeed and the mail goes out once it is back."""
+import pytest
+from aiosmtpd.controller import Controller
+from icalendar import Calendar
+
+from tests.conftest import REGISTRANT, free_port
+from tests.test_mail import Inbox, outbox, wait_for
+
+
+@pytest.fixture
+def smtp_port():
+    return free_port()
+
+
+@pytest.fixture
+def inbox(smtp_port):
+    box = Inbox()
+    controller = Controller(box, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    yield box
+    controller.stop()
+
+
+@pytest.fixture
+def mail_on(app_config, smtp_port):
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_USE_TLS=False, MAIL_TIMEOUT=3,
+                      SITE_URL="https://diaspora.example")
+
+
+def register(client, slug, **fields):
+    response = client.post(f"/api/v1/events/{slug}/registrations", json={**REGISTRANT, **fields})
+    response.close()  # the mail goes out once the response is finished
+    return response
+
+
+def attachments(message) -> dict:
+    return {part.get_filename(): part for part in message.iter_attachments()}
+
+
+def test_confirmation_with_calendar_and_ticket_in_the_registration_language(mail_on, inbox, client, make_event):
+    slug = make_event(title="Мекендештер 2026", title_ru="Форум «Мекендештер» 2026", capacity=5)
+    body = register(client, slug, language="ru").get_json()
+    assert wait_for(lambda: inbox.messages)
+    (message,) = inbox.messages
+    assert message["To"] == REGISTRANT["email"]
+    assert "Форум «Мекендештер» 2026" in message["Subject"]
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert body["manage_url"] in text and "https://diaspora.example/r/" in text
+    files = attachments(message)
+    assert set(files) == {"event.ics", "ticket.pdf"}
+    assert files["ticket.pdf"].get_content().startswith(b"%PDF")
+    calendar = Calendar.from_ical(files["event.ics"].get_content())
+    (event,) = [c for c in calendar.walk("VEVENT")]
+    assert "Форум «Мекендештер» 2026" in str(event["SUMMARY"])
+
+
+def test_waitlist_then_promotion_then_rejection_mail(mail_on, inbox, client, make_event, make_user, login):
+    slug = make_event(capacity=1, approval=False)
+    first = register(client, slug, email="first@example.org", language="ky").get_json()
+    register(client, slug, email="second@example.org", language="en")
+    register(client, slug, email="third@example.org", language="en")
+    assert wait_for(lambda: len(inbox.messages) == 3)
+    waitlisted = [m for m in inbox.messages if m["To"] == "second@example.org"][0]
+    assert "waitlist" in waitlisted["Subject"].lower() and not attachments(waitlisted)
+    assert "1" in waitlisted.get_body(preferencelist=("plain",)).get_content()
+
+    token = first["manage_url"].rsplit("/", 1)[1]
+    client.post(f"/r/{token}/cancel").close()
+    assert wait_for(lambda: any(m["To"] == "second@example.org" and "place" in m["Subject"].lower()
+                                for m in inbox.messages))
+    promoted = [m for m in inbox.messages if m["To"] == "second@example.org"][-1]
+    assert set(attachments(promoted)) == {"event.ics", "ticket.pdf"}
+
+    login(make_user(is_admin=True))
+    with client.application.app_context():
+        from sqlalchemy import select
+
+        from diaspora.extensions import db
+        from diaspora.models import Registration
+
+        third_id = db.session.scalar(select(Registration.id).where(Registration.email == "third@example.org"))
+    client.post(f"/events/{slug}/manage/registrations/{third_id}/reject",
+                data={"reason": "The hall is for residents of Kazakhstan"}).close()
+    assert wait_for(lambda: any(m["To"] == "third@example.org" and "not accepted" in m["Subject"].lower()
+                                for m in inbox.messages))
+    rejected = [m for m in inbox.messages if m["To"] == "third@example.org"][-1]
+    assert "residents of Kazakhstan" in rejected.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_registrations_succeed_while_smtp_is_down_and_mail_goes_out_later(mail_on, smtp_port, client, runner,
+                                                                          make_event, db_query):
+    slug = make_event(capacity=5)
+    answers = [register(client, slug, email=f"p{i}@example.org") for i in range(3)]
+    assert [a.status_code for a in answers] == [201] * 3  # nobody notices the mail server is down
+    waiting = outbox(db_query)
+    assert len(waiting) == 3 and all(m.status == "pending" for m in waiting)
+    assert all(len(m.attachments) == 2 for m in waiting)  # kept with the message until it goes out
+
+    box = Inbox()
+    controller = Controller(box, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        result = runner.invoke(args=["send-mail", "--now"])
+        assert "sent 3, failed 0" in result.output, result.output
+        assert sorted(m["To"] for m in box.messages) == ["p0@example.org", "p1@example.org", "p2@example.org"]
+        assert all(set(attachments(m)) == {"event.ics", "ticket.pdf"} for m in box.messages)
+    finally:
+        controller.stop()
+    assert all(m.status == "sent" and not m.attachments for m in outbox(db_query))
+
+
+def test_a_ticket_is_not_sent_for_a_registration_cancelled_before_the_mail_went_out(mail_on, smtp_port, client,
+                                                                                    runner, make_event, db_query):
+    slug = make_event(capacity=5)
+    token = register(client, slug, language="en").get_json()["manage_url"].rsplit("/", 1)[1]
+    client.post(f"/r/{token}/cancel").close()
+    box = Inbox()
+    controller = Controller(box, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        runner.invoke(args=["send-mail", "--now"])
+        (confirmation,) = [m for m in box.messages if "registered" in m["Subject"].lower()]
+        assert "ticket.pdf" not in attachments(confirmation)  # made when sent: the registration is cancelled
+    finally:
+        controller.stop()
