@@ -548,3 +548,10 @@ def test_create_event_command(runner, db_query):
     bad = runner.invoke(args=["create-event", "--title", "X", "--starts", "soon", "--ends", "later",
                               "--capacity", "5"])
     assert bad.exit_code != 0 and "ISO" in bad.output
+
+
+def test_only_the_check_in_page_may_use_the_camera(client, make_user, login, make_event):
+    slug = make_event()
+    login(make_user(is_admin=True))
+    assert "camera=(self)" in client.get(f"/events/{slug}/manage/checkin").headers["Permissions-Policy"]
+    assert "camera=()" in client.get(f"/events/{slug}").headers["Permissions-Policy"]

@@ -112,7 +112,9 @@ class MessageForm(FlaskForm):
 
 class CheckinForm(FlaskForm):
     code = StringField(_l("Code from the ticket"), filters=[strip], validators=[Required(), MaxLength(40)],
-                       render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})
+                       render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false",
+                                  # the next person is already at the door: ready to type again
+                                  "autofocus": True})
 
 
 __all__ = ["CheckinForm", "EventForm", "MessageForm", "QuestionForm", "ReasonForm", "RegistrationForm", "SessionForm"]

@@ -399,8 +399,11 @@ def checkin(slug: str):
         result = _check_in(event, form.code.data)
         db.session.commit()
         form.code.data = ""
-    return render_template("events/manage/checkin.html", event=event, form=form, result=result,
-                           counts=dashboard.counts(event))
+    response = make_response(render_template("events/manage/checkin.html", event=event, form=form, result=result,
+                                             counts=dashboard.counts(event)))
+    # the one page that may use the camera: scanning tickets at the door
+    response.headers["Permissions-Policy"] = "geolocation=(self), camera=(self), microphone=()"
+    return response
 
 
 @bp.post("/events/<slug>/manage/checkin.json")

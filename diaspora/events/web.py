@@ -2,7 +2,7 @@
 formatting times in the event's own time zone."""
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, get_timezone_name
+from babel.dates import format_date, format_datetime, format_time, get_timezone_name
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
@@ -16,10 +16,17 @@ from diaspora.models import Event, Registration
 
 
 def local(event: Event, moment, fmt: str = "medium", locale: str = "ky") -> str:
-    """A moment in the event's time zone, as people there read it: "15 июн. 2026 г., 09:30"."""
+    """A moment in the event's time zone, as people there read it: "15 июн. 2026 г., 09:30".
+
+    "full" and "medium" give the date in that length with hours and minutes (Babel's own datetime formats
+    add seconds and the zone, which the pages show once, separately); other values are Babel formats."""
     if moment is None:
         return ""
-    return format_datetime(moment, fmt, tzinfo=ZoneInfo(event.timezone), locale=locale)
+    zone = ZoneInfo(event.timezone)
+    if fmt in ("full", "medium"):
+        here = moment.astimezone(zone)
+        return f"{format_date(here, fmt, locale=locale)}, {format_time(here, 'short', tzinfo=zone, locale=locale)}"
+    return format_datetime(moment, fmt, tzinfo=zone, locale=locale)
 
 
 def zone_label(event: Event, locale: str) -> str:

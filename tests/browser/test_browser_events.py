@@ -12,9 +12,9 @@ from tests.conftest import REGISTRANT
 pytestmark = pytest.mark.browser
 
 BLOCKING = {"serious", "critical"}
-# A Kyrgyz phrase of the page frame (templates/base.html's skip link), translated in
-# translations/ky/LC_MESSAGES/messages.po; the event strings themselves are still being translated.
-KY_SKIP_LINK = "Негизги мазмунга өтүү"
+# One Kyrgyz phrase: the private page's heading ("Your registration") in translations/ky/LC_MESSAGES/messages.po.
+# Everything else is asserted through ids, structure and lang="ky", so wording changes do not break these tests.
+KY_YOUR_REGISTRATION = "Каттооңуз"
 SESSIONS = [{"title": "Бизнес жана инвестиция", "capacity": 50}, {"title": "Маданият кечеси"}]
 QUESTIONS = [{"kind": "text", "label": "Кайсы тилде сүйлөйсүз?", "label_en": "Which languages do you speak?"}]
 
@@ -113,7 +113,6 @@ def test_register_in_kyrgyz_and_get_the_ticket(page, make_event, event_ids, db_q
     assert page.get_attribute("html", "lang") == "ky"
     assert page.locator("header .lang-switch a[hreflang=ky]").get_attribute("aria-current") == "true"
     assert "Мекендештер форуму 2026" in page.locator("h1").inner_text()
-    assert page.locator(".skip-link").inner_text().strip() == KY_SKIP_LINK
 
     with page.expect_navigation():
         page.locator("main .actions a[href$='/register']").click()
@@ -136,7 +135,7 @@ def test_register_in_kyrgyz_and_get_the_ticket(page, make_event, event_ids, db_q
     # The private page, with the secret link, in Kyrgyz.
     assert re.search(r"/r/[\w-]+\?new=1$", page.url), page.locator("main").inner_text()
     assert page.get_attribute("html", "lang") == "ky"
-    assert page.locator(".skip-link").inner_text().strip() == KY_SKIP_LINK
+    assert page.locator("h1").inner_text().strip() == KY_YOUR_REGISTRATION
     assert page.locator("#registered").is_visible()
     assert page.locator("#registered").get_attribute("role") == "status"
     assert "Айгүл Токтогулова" in page.locator("#registered").inner_text()
@@ -181,7 +180,7 @@ def test_register_in_kyrgyz_and_get_the_ticket(page, make_event, event_ids, db_q
     page.goto(f"/r/{stored.token}")
     assert page.locator("#registered").count() == 0
     assert page.locator("#checkin-code").inner_text().strip() == code
-    assert page.locator(".skip-link").inner_text().strip() == KY_SKIP_LINK
+    assert page.get_attribute("html", "lang") == "ky"  # the language choice is kept (cookie)
 
 
 # --- 2. a full event: the waitlist ----------------------------------------------------------------
@@ -262,8 +261,6 @@ def test_organizer_checks_a_participant_in_by_code(page, client, make_user, make
     assert numbers["Confirmed"].startswith("1"), numbers
 
 
-@pytest.mark.xfail(strict=True, reason="app bug: diaspora/headers.py sends `Permissions-Policy: camera=()` on every "
-                   "page, so the check-in page's QR scanner (static/js/checkin.js) can never get the camera")
 def test_the_check_in_page_may_use_the_camera(page, make_user, make_event):
     slug = make_event()
     as_organizer(page, make_user)
@@ -320,7 +317,7 @@ def test_organizer_approves_one_registration_and_rejects_another(page, client, m
         filter_by_status(page, status)
         assert listed_names(page) == names, (status, listed_names(page))
         assert page.input_value("#status") == status  # the filter stays chosen
-    assert "0" in page.locator("#total").inner_text()
+    assert re.match(r"\s*0\b", page.locator("#total").inner_text()), page.locator("#total").inner_text()
 
     # What the rejected person sees on their private page.
     page.goto(f"/r/{stored['bakyt@example.org'].token}")
