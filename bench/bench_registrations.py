@@ -18,7 +18,8 @@ above 25% the figures are flagged as disturbed), and the last column the cores e
 (gthread workers keep their keep-alive connections, so one worker can end up with most of the clients).
 
 After the burst the database must hold exactly `capacity` confirmed and the rest waitlisted at positions
-1..n (distinct waitlist_seq), every 201 answered registration present with the status it was told.
+1..n (the rank of distinct waitlist numbers), every 201 answered registration present with the status and
+position it was told.
 Target: registrations/s >= 40% of /healthz req/s, 0 errors, 0 overbooked.
 PostgreSQL: BENCH_POSTGRES_URL, or postgresql://postgres@127.0.0.1:5432/bench (its public schema is emptied).
 """
@@ -371,10 +372,14 @@ def check_database(app, event_id: int, burst: dict, capacity: int, count: int) -
         problems.append(f"{confirmed} confirmed for {capacity} places{overbooked}")
     if waitlisted != count - capacity:
         problems.append(f"{waitlisted} waitlisted, expected {count - capacity}")
+    # A position is the rank of the waitlist number (numbers may have gaps; they must not repeat).
     seqs = sorted(row.waitlist_seq for row in by_status.get("waitlisted", []))
-    if seqs != list(range(1, len(seqs) + 1)):
-        problems.append(f"waitlist positions are not 1..{len(seqs)} (distinct: {len(set(seqs))}, "
-                        f"min {seqs[0] if seqs else None}, max {seqs[-1] if seqs else None})")
+    if len(set(seqs)) != len(seqs) or None in seqs:
+        problems.append(f"waitlist numbers repeat or are missing ({len(seqs)} waiting, {len(set(seqs))} distinct)")
+    position_of = {row.id: seqs.index(row.waitlist_seq) + 1 for row in by_status.get("waitlisted", [])}
+    told = sorted(reply.get("waitlist_position") for reply in answered.values() if reply["status"] == "waitlisted")
+    if told != list(range(1, len(told) + 1)):
+        problems.append(f"the answers' waitlist positions are not 1..{len(told)} without gaps or repeats")
     emails = len({row.email for row in rows})
     if len(rows) != count or emails != count:
         problems.append(f"{len(rows)} registrations stored ({emails} emails) for {count} sent")
@@ -383,7 +388,7 @@ def check_database(app, event_id: int, burst: dict, capacity: int, count: int) -
     if lost:
         problems.append(f"{len(lost)} registrations answered 201 but missing from the database")
     mismatched = [i for i, reply in answered.items() if i in stored and (
-        reply["status"] != stored[i].status or reply.get("waitlist_position") != stored[i].waitlist_seq)]
+        reply["status"] != stored[i].status or reply.get("waitlist_position") != position_of.get(i))]
     if mismatched:
         problems.append(f"{len(mismatched)} answers disagree with the database (status or waitlist position)")
     return problems

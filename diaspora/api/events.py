@@ -55,6 +55,9 @@ class RegistrationRequestSchema(ma.Schema):
     language = ma.fields.String(metadata={"description": "ky | ru | en: the language of the mail"})
 
 
+REQUEST_FIELDS = frozenset(RegistrationRequestSchema().fields)
+
+
 class RegistrationResponseSchema(ma.Schema):
     id = ma.fields.Integer()
     status = ma.fields.String(metadata={"description": "confirmed | waitlisted | pending"})
@@ -104,13 +107,15 @@ def register(slug: str):
     then the waitlist, with the position."""
     from flask import request
 
-    event = services.event_by_slug(slug)
+    event = regs.event_rules(slug)
+    if event is None or event.status == "draft":
+        event = regs.event_rules(slug, fresh=True)  # this process's copy may be older than the change
     if event is None or event.status == "draft":
         return jsonify({"error": {"message": "Event not found.", "field": None}}), 404
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return jsonify({"error": {"message": "Send a JSON object.", "field": None}}), 400
-    known = set(RegistrationRequestSchema().fields)
+    known = REQUEST_FIELDS
     unknown = sorted(set(body) - known)
     if unknown:
         return jsonify({"error": {"message": f"Unknown field: {unknown[0]}", "field": unknown[0],
@@ -124,11 +129,9 @@ def register(slug: str):
     except regs.InvalidRegistration as error:
         db.session.rollback()
         return jsonify({"error": {"message": error.message, "field": error.field, "fields": error.errors}}), 422
-    except regs.RegistrationClosed as error:
+    except regs.RegistrationClosed as error:  # its message was written in English, above
         db.session.rollback()
-        with force_locale("en"):
-            message = regs.closed_message(regs.registration_state(event))
-        return jsonify({"error": {"message": message, "field": None}}), 409
+        return jsonify({"error": {"message": error.message, "field": None}}), 409
     db.session.commit()
     if not outcome.created:
         return jsonify({"error": {"message": "This email is already registered for the event; the private link "
@@ -137,6 +140,6 @@ def register(slug: str):
     return jsonify({
         "id": registration.id,
         "status": registration.status,
-        "waitlist_position": regs.waitlist_position(registration),
+        "waitlist_position": registration.waitlist_position,
         "manage_url": external_url("events.private", token=registration.token),
     }), 201

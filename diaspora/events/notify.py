@@ -1,32 +1,88 @@
 """Mail to participants, in the language they registered in, with the calendar file and the ticket.
 
-The ticket and calendar are attached as recipes and made when the message is sent (see diaspora.mail):
-registering stays fast, and what goes out matches the registration as it is then."""
+Messages are queued with the registration's id only and composed when sent (diaspora.mail.queue_later):
+registering stays a few INSERTs, and what goes out is true when it goes out. A message that no longer is
+(a confirmation for a registration cancelled meanwhile) is kept as void instead of being sent."""
+from sqlalchemy import select
+
 from diaspora import mail
 from diaspora.extensions import db
-from diaspora.models import Registration
+from diaspora.models import OutboxMessage, Registration
 from diaspora.urls import external_url
 
 WITH_CALENDAR = {"registration_confirmed", "registration_pending", "registration_promoted", "registration_link",
                  "event_reminder"}
+# What the registration's status must still be for the message to be worth sending.
+STILL_TRUE = {
+    "registration_confirmed": {"confirmed"},
+    "registration_pending": {"pending"},
+    "registration_waitlisted": {"waitlisted"},
+    "registration_promoted": {"confirmed", "pending"},
+    "registration_rejected": {"rejected"},
+    "event_reminder": {"confirmed", "pending"},
+}
 
 
 def mail_participant(registration: Registration, template: str, **extra) -> None:
-    event = registration.event
-    attachments = []
-    if template in WITH_CALENDAR and registration.holds_place:
-        attachments.append(("event.ics", "text/calendar", f"registration-ics:{registration.id}"))
-    if template in WITH_CALENDAR and registration.status == "confirmed":
-        attachments.append(("ticket.pdf", "application/pdf", f"ticket:{registration.id}"))
+    queue(registration.id, registration.email, registration.language, template, **extra)
+
+
+def queue(registration_id: int, email: str, language: str, template: str, **extra) -> None:
+    """Queue by id: nothing is rendered now (see the module's docstring)."""
+    mail.queue_later(email, f"events/{template}", language, registration_id=registration_id, **extra)
+
+
+def queue_new_registration(event_id: int, email: str, language: str) -> int:
+    """The message for a registration not yet made (see registrations._register): found by event and email
+    when it is sent, and worded for its status then. Returns the message's id."""
+    return mail.queue_later(email, "events/registration_new", language, event_id=event_id, email=email)
+
+
+def retarget(message_id: int, registration_id: int, template: str) -> None:
+    """It was a duplicate after all: the message becomes the one that sends the link again."""
+    mail.retarget(message_id, f"events/{template}", registration_id=registration_id)
+
+
+NEW_REGISTRATION = {"confirmed": "registration_confirmed", "pending": "registration_pending",
+                    "waitlisted": "registration_waitlisted"}
+
+
+def compose(template: str, params: dict, message=None):
+    """diaspora.mail's composer for events/*: the context, or why the message is void."""
     from diaspora.events.registrations import waitlist_position
 
-    mail.queue(
-        registration.email, f"events/{template}", registration.language, attachments=attachments,
-        registration=registration, event=event,
-        link=external_url("events.private", token=registration.token),
-        event_url=external_url("events.show", slug=event.slug),
-        position=waitlist_position(registration), **extra,
-    )
+    name = template.split("/", 1)[1]
+    if name == "registration_new":
+        registration = db.session.scalar(select(Registration).where(
+            Registration.event_id == params.get("event_id"), Registration.email == params.get("email")))
+        if registration is None or registration.status not in NEW_REGISTRATION:
+            return "outdated: the registration is gone, cancelled or not accepted"
+        if message is not None and db.session.scalar(select(OutboxMessage.id).where(
+                OutboxMessage.to_address == registration.email, OutboxMessage.kind == "registration_promoted",
+                OutboxMessage.created_at >= message.created_at).limit(1)):
+            return "outdated: moved up from the waitlist since; that message says so"
+        name = NEW_REGISTRATION[registration.status]
+        params = {}
+    else:
+        registration = db.session.get(Registration, params.get("registration_id"))
+    if registration is None:
+        return "the registration no longer exists"
+    if name in STILL_TRUE and registration.status not in STILL_TRUE[name]:
+        return f"outdated: the registration is now {registration.status}"
+    attachments = []
+    if name in WITH_CALENDAR and registration.holds_place:
+        attachments.append(("event.ics", "text/calendar", f"registration-ics:{registration.id}"))
+    if name in WITH_CALENDAR and registration.status == "confirmed":
+        attachments.append(("ticket.pdf", "application/pdf", f"ticket:{registration.id}"))
+    event = registration.event
+    context = {
+        "registration": registration, "event": event,
+        "link": external_url("events.private", token=registration.token),
+        "event_url": external_url("events.show", slug=event.slug),
+        "position": waitlist_position(registration),
+        **{key: value for key, value in params.items() if key not in ("registration_id", "event_id", "email")},
+    }
+    return mail.Composed(context, attachments, template=f"events/{name}")
 
 
 def _registration(ref: str) -> Registration | None:
@@ -60,3 +116,4 @@ def chosen_sessions(registration: Registration) -> list:
 
 def init_app(app) -> None:
     mail.RENDERERS.update({"ticket": render_ticket, "registration-ics": render_registration_ics})
+    mail.COMPOSERS["events"] = compose

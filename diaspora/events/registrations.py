@@ -14,16 +14,18 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from diaspora.database import utcnow
+from diaspora.events import writer_lock
 from diaspora.directory import contacts
 from diaspora.errors import ServiceError
 from diaspora.events.choices import HOME_REGIONS, SECTORS
 from diaspora.extensions import db
 from diaspora.i18n import country_codes
-from diaspora.models import Event, EventSession, Organization, Registration, RegistrationSession
-from diaspora.models.event import HOLDING
+from diaspora.models import Event, EventQuestion, EventSession, Organization, Registration, RegistrationSession
+from diaspora.models.event import HOLDING, LANGS
 from diaspora.text import search_text
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed at the door
@@ -64,10 +66,159 @@ class RegistrationData:
 
 
 @dataclass
+class RegistrationRef:
+    """What the caller of register() needs to answer: no ORM object, no reload after the commit."""
+
+    id: int
+    status: str
+    token: str
+    waitlist_position: int | None = None
+
+
+@dataclass
 class Outcome:
-    registration: Registration
+    registration: "RegistrationRef | Registration"
     created: bool  # False: this email was already registered; the private link was sent again
     dropped_sessions: list[EventSession] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SessionRule:
+    id: int
+    capacity: int | None
+    titles: tuple  # ((lang, title), ...)
+
+    def title(self, locale: str) -> str:
+        titles = dict(self.titles)
+        return next((titles[lang] for lang in (locale, "ky", "ru", "en") if titles.get(lang)), "")
+
+
+@dataclass(frozen=True)
+class QuestionRule:
+    id: int
+    kind: str
+    options: tuple
+    required: bool
+
+
+@dataclass(frozen=True)
+class EventRules:
+    """What registering needs to know about an event, without the ORM. Kept per process and checked
+    against the event row that the lock re-reads (updated_at, which every change to the event, its
+    sessions or its questions bumps), so a change is never missed."""
+
+    id: int
+    slug: str
+    status: str
+    capacity: int | None
+    requires_approval: bool
+    registration_opens_at: datetime | None
+    registration_closes_at: datetime | None
+    ends_at: datetime
+    updated_at: datetime
+    sessions: tuple
+    questions: tuple
+
+
+_PROGRAMMES: dict[int, tuple] = {}  # event id -> (updated_at, sessions, questions)
+_BY_SLUG: dict[str, EventRules] = {}
+
+# The registration path's statements, built once on the tables (not the ORM entities): constructing
+# and compiling them per request cost more than running them.
+_events, _registrations = Event.__table__, Registration.__table__
+_EVENT_FIELDS = (_events.c.id, _events.c.slug, _events.c.status, _events.c.capacity, _events.c.requires_approval,
+                 _events.c.registration_opens_at, _events.c.registration_closes_at, _events.c.ends_at,
+                 _events.c.updated_at)
+_RULES_ROW = select(*_EVENT_FIELDS).where(_events.c.slug == bindparam("slug"))
+# updated_at is named so that its onupdate default does not fire: it dates changes to the event itself
+_LOCK = update(_events).where(_events.c.id == bindparam("event_id")).values(
+    lock_version=_events.c.lock_version + 1, updated_at=_events.c.updated_at)
+# ... and for a registration, the decision too, taken by the statement that takes the lock: a place
+# while places_taken < capacity, else the waitlist (with a fresh waitlist number: positions are ranks,
+# so numbers drawn and not used do not matter, and the unique constraint gives each one once). All the
+# right-hand sides see the row as it was, before this statement.
+_FULL = and_(_events.c.capacity.is_not(None), _events.c.places_taken >= _events.c.capacity)
+_LOCK_FOR_REGISTRATION = update(_events).where(_events.c.id == bindparam("event_id")).values(
+    lock_version=_events.c.lock_version + 1,
+    places_taken=_events.c.places_taken + case((_FULL, 0), else_=1),
+    waiting=_events.c.waiting + case((_FULL, 1), else_=0),
+    waitlist_seq=_events.c.waitlist_seq + case((_FULL, 1), else_=0),
+    last_registration_waitlisted=_FULL,
+    updated_at=_events.c.updated_at,
+).returning(_events.c.waitlist_seq, _events.c.waiting, _events.c.last_registration_waitlisted, *_EVENT_FIELDS)
+# The counters from the rows: every change but a new registration ends with this, under the lock.
+_RECOUNT = update(_events).where(_events.c.id == bindparam("event_id")).values(
+    places_taken=select(func.count()).where(_registrations.c.event_id == _events.c.id,
+                                            _registrations.c.status.in_(HOLDING)).scalar_subquery(),
+    waiting=select(func.count()).where(_registrations.c.event_id == _events.c.id,
+                                       _registrations.c.status == "waitlisted").scalar_subquery(),
+    updated_at=_events.c.updated_at)
+_EXISTING = select(_registrations.c.id, _registrations.c.status, _registrations.c.token, _registrations.c.code,
+                   _registrations.c.language).where(_registrations.c.event_id == bindparam("event_id"),
+                                                    _registrations.c.email == bindparam("email"))
+_UPDATE_BY_ID = update(_registrations).where(_registrations.c.id == bindparam("registration_id"))
+_INSERTS: dict[str, object] = {}
+
+
+def _insert_unless_registered(dialect: str):
+    """INSERT ... ON CONFLICT (event_id, email) DO NOTHING RETURNING id: the duplicate check and the
+    insert in one statement. Only that constraint is named, so a clash of check-in codes still raises."""
+    if dialect not in _INSERTS:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        _INSERTS[dialect] = (dialect_insert(_registrations)
+                             .on_conflict_do_nothing(index_elements=["event_id", "email"])
+                             .returning(_registrations.c.id))
+    return _INSERTS[dialect]
+
+
+def _programme(conn, event_id: int, updated_at: datetime) -> tuple[tuple, tuple]:
+    cached = _PROGRAMMES.get(event_id)
+    if cached is None or cached[0] != updated_at:
+        sessions = tuple(
+            SessionRule(s.id, s.capacity, tuple((lang, getattr(s, f"title_{lang}")) for lang in LANGS))
+            for s in conn.execute(select(EventSession).where(EventSession.event_id == event_id)
+                                  .order_by(EventSession.starts_at, EventSession.position, EventSession.id)))
+        questions = tuple(
+            QuestionRule(q.id, q.kind, tuple(q.options or ()), q.required)
+            for q in conn.execute(select(EventQuestion).where(EventQuestion.event_id == event_id)
+                                  .order_by(EventQuestion.position, EventQuestion.id)))
+        cached = (updated_at, sessions, questions)
+        _PROGRAMMES[event_id] = cached
+    return cached[1], cached[2]
+
+
+def _rules_from_row(conn, row) -> EventRules:
+    sessions, questions = _programme(conn, row.id, row.updated_at)
+    rules = EventRules(id=row.id, slug=row.slug, status=row.status, capacity=row.capacity,
+                       requires_approval=row.requires_approval, registration_opens_at=row.registration_opens_at,
+                       registration_closes_at=row.registration_closes_at, ends_at=row.ends_at,
+                       updated_at=row.updated_at, sessions=sessions, questions=questions)
+    _BY_SLUG[rules.slug] = rules
+    return rules
+
+
+def rules_of(event: Event) -> EventRules:
+    """The rules of an event already loaded with the ORM (the web pages have it anyway)."""
+    return EventRules(
+        id=event.id, slug=event.slug, status=event.status, capacity=event.capacity,
+        requires_approval=event.requires_approval, registration_opens_at=event.registration_opens_at,
+        registration_closes_at=event.registration_closes_at, ends_at=event.ends_at, updated_at=event.updated_at,
+        sessions=tuple(SessionRule(s.id, s.capacity, tuple((lang, getattr(s, f"title_{lang}")) for lang in LANGS))
+                       for s in event.sessions),
+        questions=tuple(QuestionRule(q.id, q.kind, tuple(q.options or ()), q.required) for q in event.questions))
+
+
+def event_rules(slug: str, fresh: bool = False) -> EventRules | None:
+    """The rules by slug: as this process last saw them (register() re-reads the row under the lock
+    and starts again if anything changed), or read now with `fresh`."""
+    if not fresh and slug in _BY_SLUG:
+        return _BY_SLUG[slug]
+    conn = db.session.connection()
+    row = conn.execute(_RULES_ROW, {"slug": slug}).first()
+    return _rules_from_row(conn, row) if row is not None else None
 
 
 # --- the lock ------------------------------------------------------------------------------------
@@ -75,15 +226,26 @@ class Outcome:
 def lock_event(event_id: int) -> None:
     """Take the event's lock for the rest of the transaction.
 
-    SQLite: BEGIN IMMEDIATE takes the database's write lock now (a second writer waits for the busy
-    timeout rather than failing later). Both: the UPDATE locks the event row (PostgreSQL holds it until
-    commit) and leaves a trace that registrations changed."""
+    SQLite: BEGIN IMMEDIATE takes the database's write lock now (a second writer waits rather than
+    failing later). Both: the UPDATE locks the event row (PostgreSQL holds it until commit) and leaves a
+    trace that registrations changed."""
+    connection = _begin_writing()
+    connection.execute(_LOCK, {"event_id": event_id})
+
+
+def _lock_for_registration(event_id: int):
+    connection = _begin_writing()
+    return connection.execute(_LOCK_FOR_REGISTRATION, {"event_id": event_id}).first()
+
+
+def _begin_writing():
     connection = db.session.connection()
     if connection.dialect.name == "sqlite":
         raw = connection.connection.dbapi_connection
         if not raw.in_transaction:
+            writer_lock.acquire(db.session, connection.engine.url.database)
             connection.exec_driver_sql("BEGIN IMMEDIATE")
-    db.session.execute(update(Event).where(Event.id == event_id).values(lock_version=Event.lock_version + 1))
+    return connection
 
 
 def places_taken(event: Event) -> int:
@@ -243,14 +405,6 @@ def _clean_answers(event: Event, answers: dict, errors: dict) -> dict:
 
 # --- changes -------------------------------------------------------------------------------------
 
-def _new_code(event_id: int) -> str:
-    while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-        if not db.session.scalar(select(Registration.id).where(
-                Registration.event_id == event_id, Registration.code == code)):
-            return code
-
-
 def _apply(registration: Registration, data: RegistrationData) -> None:
     for name in ("full_name", "phone", "country", "city", "home_region", "organization_id", "sector",
                  "project_title", "project_text", "answers", "public_listing", "language"):
@@ -267,48 +421,113 @@ def _full_sessions(event: Event, session_ids: list[int], exclude: Registration |
     return [s for s in limited if taken[s.id] - (1 if s.id in own else 0) >= s.capacity]
 
 
-def register(event: Event, data: RegistrationData, user=None) -> Outcome:
+def register(event, data: RegistrationData, user=None) -> Outcome:
     """Register someone: confirmed (or pending, when the organizer approves each one) while places last,
-    then the waitlist. The same email twice gets the first registration back, not a second one."""
-    state = registration_state(event)
+    then the waitlist. The same email twice gets the first registration back, not a second one.
+
+    This is the path a thousand people take in a minute when a forum opens, so it is a handful of
+    statements on plain rows: everything is checked before the lock, and under it only the lock (which
+    re-reads the event row), one count, one INSERT that doubles as the duplicate check, the mail's
+    INSERT and (by the caller) the commit."""
+    rules = event if isinstance(event, EventRules) else rules_of(event)
+    try:
+        cleaned = _check(rules, data)
+    except (RegistrationClosed, InvalidRegistration):
+        if not isinstance(event, EventRules):
+            raise
+        # Our copy of the event may predate the change that makes this valid (a new session, a
+        # reopened registration): judge again on the event as it is.
+        rules = event_rules(rules.slug, fresh=True) or rules
+        cleaned = _check(rules, data)
+    user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+    for attempt in range(3):
+        try:
+            return _register(rules, data, cleaned, user_id)
+        except IntegrityError:
+            # Only a clash of the random check-in code gets here (duplicates are the INSERT's own
+            # business): roll back, which releases the lock, and draw again.
+            db.session.rollback()
+            if attempt == 2:
+                raise
+
+
+def _check(rules: EventRules, data: RegistrationData) -> RegistrationData:
+    state = registration_state(rules)
     if state != "open":
         raise RegistrationClosed(closed_message(state), None)
-    data = clean(event, data)
-    lock_event(event.id)
-    existing = db.session.scalar(select(Registration).where(
-        Registration.event_id == event.id, Registration.email == data.email))
-    if existing is not None and existing.status != "cancelled":
-        _mail(existing, "registration_link")
-        return Outcome(existing, created=False)
-    registration = existing or Registration(event_id=event.id, email=data.email, token=secrets.token_urlsafe(32),
-                                            code=_new_code(event.id))
-    _apply(registration, data)
-    registration.consented_at = utcnow()
-    registration.user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
-    registration.cancelled_at = None
-    registration.rejection_reason = None
-    registration.waitlist_seq = None
-    if event.capacity is None or places_taken(event) < event.capacity:
-        full = _full_sessions(event, data.sessions)
-        if full:
+    return clean(rules, data)
+
+
+def _row(data: RegistrationData, code: str, now: datetime, user_id: int | None) -> dict:
+    return {
+        "full_name": data.full_name, "phone": data.phone, "country": data.country, "city": data.city,
+        "home_region": data.home_region, "organization_id": data.organization_id, "sector": data.sector,
+        "project_title": data.project_title, "project_text": data.project_text, "answers": data.answers,
+        "public_listing": data.public_listing, "language": data.language, "consented_at": now,
+        "search_text": search_text(data.full_name, data.email, data.city, code), "rejection_reason": None,
+        "user_id": user_id, "cancelled_at": None, "updated_at": now,
+    }
+
+
+def _register(rules: EventRules, raw: RegistrationData, data: RegistrationData, user_id: int | None) -> Outcome:
+    from diaspora.events import notify
+
+    conn = db.session.connection()
+    # All that does not depend on the decision is done before the lock, which every other registration
+    # for the event waits on.
+    now = utcnow()
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    token = secrets.token_urlsafe(32)
+    values = _row(data, code, now, user_id)
+    # PostgreSQL: the mail is queued before the lock too, in the same transaction, its text chosen when it
+    # is sent (confirmed, pending or waitlisted: see notify). Not on SQLite, where a write before
+    # BEGIN IMMEDIATE would take the database's lock early, and without the writer lock.
+    message_id = notify.queue_new_registration(rules.id, data.email, data.language) \
+        if conn.dialect.name != "sqlite" else None
+    row = _lock_for_registration(rules.id)
+    if row is None:
+        raise RegistrationClosed(closed_message("cancelled"), None)
+    if row.updated_at != rules.updated_at:  # changed since we checked: check again, now that it holds still
+        rules = _rules_from_row(conn, row)
+        data = _check(rules, raw)
+        values = _row(data, code, now, user_id)
+    position = None
+    if not row.last_registration_waitlisted:
+        limited = [s for s in rules.sessions if s.id in data.sessions and s.capacity is not None]
+        seats = session_places_taken([s.id for s in limited]) if limited else {}
+        full = [s for s in limited if seats[s.id] >= s.capacity]
+        if full:  # the caller rolls back, and with it the counters
             raise InvalidRegistration({"sessions": _("No places left in: %(sessions)s. Choose other sessions.",
                                                      sessions=", ".join(s.title(data.language) for s in full))})
-        registration.status = "pending" if event.requires_approval else "confirmed"
+        values.update(status="pending" if rules.requires_approval else "confirmed", waitlist_seq=None)
     else:
-        registration.status = "waitlisted"
-        registration.waitlist_seq = _next_waitlist_seq(event)
-    registration.session_links = [RegistrationSession(session_id=s) for s in data.sessions]
-    if existing is None:
-        db.session.add(registration)
-    db.session.flush()
-    _mail(registration, {"confirmed": "registration_confirmed", "pending": "registration_pending",
-                         "waitlisted": "registration_waitlisted"}[registration.status])
-    return Outcome(registration, created=True)
-
-
-def _next_waitlist_seq(event: Event) -> int:
-    db.session.execute(update(Event).where(Event.id == event.id).values(waitlist_seq=Event.waitlist_seq + 1))
-    return db.session.scalar(select(Event.waitlist_seq).where(Event.id == event.id))
+        values.update(status="waitlisted", waitlist_seq=row.waitlist_seq)
+        position = row.waiting
+    registration_id = conn.execute(_insert_unless_registered(conn.dialect.name), {
+        "event_id": rules.id, "email": data.email, "token": token, "code": code, "created_at": now,
+        **values}).scalar_one_or_none()
+    if registration_id is None:  # this email is registered already
+        existing = conn.execute(_EXISTING, {"event_id": rules.id, "email": data.email}).first()
+        if existing.status != "cancelled":
+            conn.execute(_RECOUNT, {"event_id": rules.id})  # nobody new: undo the counting above
+            if message_id is not None:
+                notify.retarget(message_id, existing.id, "registration_link")
+            else:
+                notify.queue(existing.id, data.email, existing.language, "registration_link")
+            return Outcome(RegistrationRef(existing.id, existing.status, existing.token), created=False)
+        # cancelled before: the same registration (and link) comes back
+        registration_id, token = existing.id, existing.token
+        values["search_text"] = search_text(data.full_name, data.email, data.city, existing.code)
+        conn.execute(_UPDATE_BY_ID, {"registration_id": registration_id, **values})
+        conn.execute(delete(RegistrationSession).where(RegistrationSession.registration_id == registration_id))
+    if data.sessions:
+        conn.execute(insert(RegistrationSession),
+                     [{"registration_id": registration_id, "session_id": s} for s in data.sessions])
+    if message_id is None:
+        notify.queue(registration_id, data.email, data.language, {
+            "confirmed": "registration_confirmed", "pending": "registration_pending",
+            "waitlisted": "registration_waitlisted"}[values["status"]])
+    return Outcome(RegistrationRef(registration_id, values["status"], token, position), created=True)
 
 
 def update_registration(registration: Registration, data: RegistrationData) -> None:
@@ -391,6 +610,8 @@ def promote(event: Event) -> list[Outcome]:
         promoted.append(Outcome(first, created=False, dropped_sessions=full))
         if free is not None:
             free -= 1
+    db.session.flush()
+    db.session.execute(_RECOUNT, {"event_id": event.id})
     return promoted
 
 
@@ -424,9 +645,3 @@ def _mail(registration: Registration, template: str, **extra) -> None:
     from diaspora.events.notify import mail_participant
 
     mail_participant(registration, template, **extra)
-
-
-def messages_in(locale: str, fn, *args, **kwargs):
-    """Run fn with messages in `locale` (the API answers in English)."""
-    with force_locale(locale):
-        return fn(*args, **kwargs)

@@ -206,6 +206,13 @@ def cancel_event(user, event: Event) -> int:
     return len(people)
 
 
+def _programme_changed(event: Event) -> None:
+    # registering caches an event's sessions and questions by its updated_at (registrations.event_rules)
+    event.updated_at = utcnow()
+    db.session.flush()
+    db.session.expire(event, ["sessions", "questions"])
+
+
 def add_session(user, event: Event, data: SessionData) -> EventSession:
     require_manager(user, event)
     if not any((data.titles.get(lang) or "").strip() for lang in LANGS):
@@ -218,8 +225,7 @@ def add_session(user, event: Event, data: SessionData) -> EventSession:
                            room=data.room.strip(), capacity=data.capacity, position=position,
                            **{f"title_{lang}": (data.titles.get(lang) or "").strip() for lang in LANGS})
     db.session.add(session)
-    db.session.flush()
-    db.session.expire(event, ["sessions"])
+    _programme_changed(event)
     return session
 
 
@@ -229,8 +235,7 @@ def delete_session(user, event: Event, session_id: int) -> None:
     if session is None or session.event_id != event.id:
         raise ServiceError(_("No such session."), None)
     db.session.delete(session)
-    db.session.flush()
-    db.session.expire(event, ["sessions"])
+    _programme_changed(event)
 
 
 def add_question(user, event: Event, data: QuestionData) -> EventQuestion:
@@ -247,8 +252,7 @@ def add_question(user, event: Event, data: QuestionData) -> EventQuestion:
                              options=data.options if data.kind == "choice" else [],
                              **{f"label_{lang}": (data.labels.get(lang) or "").strip() for lang in LANGS})
     db.session.add(question)
-    db.session.flush()
-    db.session.expire(event, ["questions"])
+    _programme_changed(event)
     return question
 
 
@@ -258,8 +262,7 @@ def delete_question(user, event: Event, question_id: int) -> None:
     if question is None or question.event_id != event.id:
         raise ServiceError(_("No such question."), None)
     db.session.delete(question)
-    db.session.flush()
-    db.session.expire(event, ["questions"])
+    _programme_changed(event)
 
 
 def upcoming(limit: int = 100) -> list[Event]:

@@ -1,5 +1,11 @@
 """Mail through an outbox: queued in the same transaction as the change it reports, sent after the
-commit, retried with back-off until it goes out. Without MAIL_SERVER it stays for site admins to read."""
+commit, retried with back-off until it goes out. Without MAIL_SERVER it stays for site admins to read.
+
+Two ways to queue: `queue` renders the text now; `queue_later` stores a template and the ids it needs,
+and a composer registered by the feature writes the text (and names the attachments) when the message is
+sent. The second keeps busy requests short (a registration burst queues a thousand messages) and sends
+what is true at sending time: a message that no longer is (a confirmation for a registration cancelled
+since) is not sent at all, and is kept as "void" with the reason."""
 import re
 import smtplib
 import ssl
@@ -9,7 +15,7 @@ from email.utils import formatdate, make_msgid
 
 from flask import current_app, g, render_template
 from flask_babel import force_locale
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 
 from diaspora.database import utcnow
 from diaspora.extensions import db
@@ -18,6 +24,8 @@ from diaspora.models import OutboxAttachment, OutboxMessage
 CLAIM_TIMEOUT = timedelta(minutes=10)
 # "ticket" -> fn(ref: str, locale: str) -> bytes | None; registered by the features that make the files
 RENDERERS: dict = {}
+# "events" -> fn(template: str, params: dict, message) -> Composed | str (the reason it is void)
+COMPOSERS: dict = {}
 # Once delivered, secrets in a message have no business in the outbox that site admins read.
 REDACT_AFTER_SENDING = {"password_reset": re.compile(r"(/auth/reset/)\S+")}
 MAX_BACKOFF = timedelta(hours=6)
@@ -58,6 +66,63 @@ def queue(to: str, template: str, locale: str, attachments=(), **context) -> Out
     return message
 
 
+class Composed:
+    """What a composer returns: the template's context and (filename, content type, recipe) attachments."""
+
+    def __init__(self, context: dict, attachments=(), template: str | None = None):
+        self.context = context
+        self.attachments = list(attachments)
+        self.template = template  # when the composer chose the wording itself
+
+
+_QUEUE_LATER = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
+_RETARGET = update(OutboxMessage.__table__).where(OutboxMessage.__table__.c.id == bindparam("message_id"))
+
+
+def queue_later(to: str, template: str, locale: str, **params) -> int:
+    """Queue a message whose text is written when it is sent (see the module's docstring). One INSERT;
+    returns the message's id."""
+    now = utcnow()
+    message_id = db.session.connection().execute(_QUEUE_LATER, {
+        "kind": template.rsplit("/", 1)[-1], "locale": locale, "to_address": to, "subject": "", "body_text": "",
+        "template": template, "params": params, "status": "pending", "attempts": 0,
+        "created_at": now, "next_attempt_at": now,
+    }).scalar_one()
+    g.mail_queued = True
+    return message_id
+
+
+def retarget(message_id: int, template: str, **params) -> None:
+    """Point a message queued with queue_later at another template (before it is sent)."""
+    db.session.connection().execute(_RETARGET, {"message_id": message_id, "template": template,
+                                                "kind": template.rsplit("/", 1)[-1], "params": params})
+
+
+def compose(message: OutboxMessage) -> tuple[str, str, list] | str:
+    """(subject, body, attachments) of a message queued with queue_later, or the reason it is void."""
+    family = (message.template or "").split("/", 1)[0]
+    composer = COMPOSERS.get(family)
+    if composer is None:
+        return f"nothing composes {message.template}"
+    with force_locale(message.locale):
+        composed = composer(message.template, message.params or {}, message)
+        if isinstance(composed, str):
+            return composed
+        rendered = render_template(f"mail/{composed.template or message.template}.txt", **composed.context)
+    subject, _, body = rendered.strip().partition("\n")
+    return _one_line(subject)[:300], body.strip() + "\n", composed.attachments
+
+
+def preview(message: OutboxMessage) -> tuple[str, str]:
+    """Subject and text as the outbox shows them (composed for a look when not sent yet)."""
+    if message.body_text or not message.template:
+        return message.subject, message.body_text
+    composed = compose(message)
+    if isinstance(composed, str):
+        return message.template, composed
+    return composed[0], composed[1]
+
+
 def attachment_bytes(attachment: OutboxAttachment, locale: str) -> bytes | None:
     """The file's bytes; a recipe is rendered now (None when what it described is gone)."""
     if attachment.data is not None:
@@ -74,7 +139,7 @@ def _backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** min(attempts, 12)), MAX_BACKOFF)
 
 
-def _send_smtp(message: OutboxMessage) -> None:
+def _send_smtp(message: OutboxMessage, attachments: list) -> None:
     config = current_app.config
     email = EmailMessage()
     email["From"] = config["MAIL_DEFAULT_SENDER"]
@@ -83,7 +148,7 @@ def _send_smtp(message: OutboxMessage) -> None:
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(domain=config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip(">"))
     email.set_content(message.body_text)
-    for attachment in message.attachments:
+    for attachment in attachments:
         content = attachment_bytes(attachment, message.locale)
         if content is None:
             continue
@@ -148,13 +213,26 @@ def deliver_due(limit: int = 100, force: bool = False) -> tuple[int, int]:
         if not _claim(message_id):
             continue
         message = db.session.get(OutboxMessage, message_id)
+        attachments = list(message.attachments)
+        if message.template and not message.body_text:
+            composed = compose(message)
+            if isinstance(composed, str):  # no longer true: not sent, and kept with the reason
+                message.status = "void"
+                message.last_error = composed[:1000]
+                db.session.commit()
+                continue
+            message.subject, message.body_text, recipes = composed
+            attachments += [OutboxAttachment(filename=name, content_type=ctype, recipe=recipe)
+                            for name, ctype, recipe in recipes]
         try:
-            _send_smtp(message)
+            _send_smtp(message, attachments)
         except (OSError, smtplib.SMTPException) as error:
             message.status = "pending"
             message.attempts += 1
             message.last_error = f"{type(error).__name__}: {error}"[:1000]
             message.next_attempt_at = utcnow() + _backoff(message.attempts)
+            if message.template:  # composed afresh next time, attachments and all
+                message.subject = message.body_text = ""
             failed += 1
             current_app.logger.warning("Mail %s to outbox retry: %s", message.id, message.last_error)
         else:

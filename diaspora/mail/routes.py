@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from diaspora.extensions import db
+from diaspora.mail import preview
 from diaspora.models import OutboxMessage
 
 bp = Blueprint("mail", __name__, url_prefix="/admin/outbox")
@@ -22,17 +23,20 @@ def index():
     status = request.args.get("status")
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
-    if status in ("pending", "sending", "sent"):
+    if status in ("pending", "sending", "sent", "void"):
         query = query.where(OutboxMessage.status == status)
     messages = db.session.scalars(query.limit(50).offset((page - 1) * 50)).all()
     counts = dict(db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
-    return render_template("mail/outbox.html", messages=messages, counts=counts, status=status, page=page)
+    subjects = {message.id: preview(message)[0] for message in messages}
+    return render_template("mail/outbox.html", messages=messages, counts=counts, status=status, page=page,
+                           subjects=subjects)
 
 
 @bp.get("/<id:message_id>")
 def show(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
-    return render_template("mail/message.html", message=message)
+    subject, body = preview(message)
+    return render_template("mail/message.html", message=message, subject=subject, body=body)
 
 
 @bp.post("/retry")

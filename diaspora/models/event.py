@@ -12,6 +12,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.database import UTCDateTime, utcnow
@@ -70,6 +71,13 @@ class Event(db.Model):
     # diaspora/events/registrations.py), and waitlist_seq hands out waitlist places under it.
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
     waitlist_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # Registrations holding a place (confirmed, pending) and waiting, kept by every change under the lock
+    # (and recounted from the rows by every change other than a new registration), so that registering
+    # decides in the one statement that takes the lock; last_registration_waitlisted is that decision,
+    # read back by the same statement.
+    places_taken: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    waiting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_registration_waitlisted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     reminders_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
