@@ -3,6 +3,7 @@
 import decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
@@ -51,7 +52,16 @@ def _known_values(field) -> set[str]:
     return {str(choice.value) for choice in field.iter_choices()}
 
 
-class MultiCheckboxField(SelectMultipleField):
+class _LocalizedMultiple(SelectMultipleField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = []
+            raise ValueError(_l("Choose from the list.")) from None
+
+
+class MultiCheckboxField(_LocalizedMultiple):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
@@ -60,7 +70,7 @@ class MultiCheckboxField(SelectMultipleField):
             raise StopValidation(_l("Choose from the list."))
 
 
-class MultiSelectField(SelectMultipleField):
+class MultiSelectField(_LocalizedMultiple):
     def pre_validate(self, form):
         if self.data and any(str(value) not in _known_values(self) for value in self.data):
             raise StopValidation(_l("Choose from the list."))
@@ -81,7 +91,10 @@ class ChoiceField(SelectField):
 
 def options(pairs, group=None) -> list[SelectChoice]:
     """(value, label) pairs as WTForms options, optionally inside an <optgroup>."""
-    return [SelectChoice(str(value), str(label), optgroup=str(group) if group else None) for value, label in pairs]
+    # Lazy labels (lazy_gettext at import time) stay lazy: they are put in the reader's language when rendered.
+    return [SelectChoice(str(value), label if isinstance(label, LazyString) else str(label),
+                         optgroup=group if isinstance(group, LazyString) or not group else str(group))
+            for value, label in pairs]
 
 
 def strip(value):

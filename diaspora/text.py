@@ -35,10 +35,14 @@ def sort_key(text: str | None) -> str:
     return "".join(_SORT_MAP.get(ch, ch) for ch in folded)[:300]
 
 
+def like_prefix(folded: str) -> str:
+    """Escape LIKE's wildcards in an already folded string (ESCAPE '\\')."""
+    return folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def like_pattern(text: str) -> str:
     """A LIKE pattern for a folded substring, with LIKE's own wildcards escaped (ESCAPE '\\')."""
-    escaped = fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{like_prefix(fold(text))}%"
 
 
 

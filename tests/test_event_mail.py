@@ -132,3 +132,13 @@ def test_news_that_is_no_longer_true_is_not_sent(mail_on, smtp_port, client, run
     login(make_user(is_admin=True))
     page = client.get("/admin/outbox/").get_data(as_text=True)
     assert "first@example.org" in page
+
+
+def test_private_links_do_not_stay_in_the_outbox_once_sent(mail_on, inbox, client, make_event, db_query):
+    slug = make_event()
+    body = register(client, slug, language="en").get_json()
+    assert wait_for(lambda: inbox.messages)
+    token = body["manage_url"].rsplit("/", 1)[1]
+    assert token in inbox.messages[0].get_body(preferencelist=("plain",)).get_content()  # the person has it
+    (message,) = outbox(db_query)
+    assert message.status == "sent" and token not in message.body_text and "/r/…" in message.body_text

@@ -221,14 +221,21 @@ def test_cancelling_promotes_the_first_on_the_waitlist(client, make_event, db_qu
     assert [r.status for r in regs_of(db_query, slug)].count("confirmed") == 1
 
 
-def test_a_cancelled_person_may_register_again(client, make_event, db_query):
+def test_a_cancelled_person_may_register_again_with_a_new_link(client, make_event, db_query):
+    """Whoever registers a cancelled address again gets a new link, and only what they typed: never the
+    old registration's link or answers."""
     slug = make_event(capacity=5)
-    first = api_register(client, slug).get_json()
+    first = api_register(client, slug, phone="+996 555 111 222").get_json()
     token = first["manage_url"].rsplit("/", 1)[1]
     client.post(f"/r/{token}/cancel")
-    again = api_register(client, slug).get_json()
-    assert again["status"] == "confirmed" and again["manage_url"].endswith(token)
-    assert len(regs_of(db_query, slug)) == 1
+    again = client.post(f"/events/{slug}/register", data=form(full_name="Someone Else", phone=""))
+    new_token = again.headers["Location"].split("/r/", 1)[1].split("?")[0]
+    assert new_token != token
+    assert client.get(f"/r/{token}").status_code == 404  # the old link is dead
+    page = client.get(f"/r/{new_token}").get_data(as_text=True)
+    assert "Someone Else" in page and "555 111 222" not in page
+    (registration,) = regs_of(db_query, slug)
+    assert registration.status == "confirmed" and registration.phone is None
 
 
 def test_approval_flow(client, make_user, make_event, login, db_query):
@@ -623,3 +630,177 @@ def test_the_event_counters_always_match_the_registrations(client, make_user, lo
     check()
     assert api_register(client, slug, email="p2@example.org").status_code == 201  # back after cancelling
     check()
+
+
+@pytest.mark.parametrize("raw", [
+    '{"full_name": "A", "email": "a@example.org", "country": "RU", "city": "X", "consent": true, "sessions": [Infinity]}',
+    '{"full_name": "A", "email": "a@example.org", "country": "RU", "city": "X", "consent": true, "organization_id": 1e400}',
+    '{"full_name": "A", "email": "a@example.org", "country": "RU", "city": "X", "consent": true, "home_region": ["osh"]}',
+    '{"full_name": "A", "email": "a@example.org", "country": "RU", "city": "X", "consent": true, "sector": {}}',
+    '{"full_name": "A\\u0000B", "email": "a@example.org", "country": "RU", "city": "X", "consent": true}',
+    '{"full_name": "A", "email": "a@example.org", "country": "RU", "city": "X\\u0007", "consent": true}',
+    '{"full_name": "A", "email": "a@example.org", "country": "RU", "city": "X", "consent": true, "language": "xx"}',
+    '{"full_name": "A", "email": "a@example.org", "country": "RU", "city": "X", "consent": true, "sessions": [true]}',
+    '{"full_name": "A", "email": "a@example.org", "country": "RU", "city": "X", "consent": true, "sessions": [1.5]}',
+    "[" * 100000 + "]" * 100000,
+    '{"full_name": NaN}',
+    '{"a": ' * 5000 + "1" + "}" * 5000,
+])
+def test_odd_json_is_answered_not_crashed_on(client, make_event, raw):
+    slug = make_event(sessions=[{"title": "S"}])
+    response = client.post(f"/api/v1/events/{slug}/registrations", data=raw, content_type="application/json")
+    assert response.status_code in (400, 413, 422), response.get_data(as_text=True)[:300]
+    assert response.get_json()["error"]["message"]
+
+
+def test_odd_answers_to_questions_are_refused(client, make_event, event_ids):
+    slug = make_event(questions=[{"kind": "choice", "label": "Тамак", "options": [{"ky": "Эт"}, {"ky": "Жашылча"}]},
+                                 {"kind": "text", "label": "Суроо"}])
+    _, (meal, text) = event_ids(slug)
+    response = api_register(client, slug, answers={str(meal): 1.9, str(text): ["a", "list"]})
+    assert response.status_code == 422
+    assert set(response.get_json()["error"]["fields"]) == {f"answers.{meal}", f"answers.{text}"}
+
+
+def test_a_place_freed_in_a_cancelled_event_goes_to_nobody(client, make_user, login, make_event, db_query):
+    slug = make_event(capacity=1)
+    first = api_register(client, slug, email="a@example.org").get_json()
+    api_register(client, slug, email="b@example.org")
+    login(make_user(is_admin=True))
+    client.post(f"/events/{slug}/manage/cancel", data={"confirm": "yes"})
+    client.post(f"/r/{first['manage_url'].rsplit('/', 1)[1]}/cancel")
+    statuses = {r.email: r.status for r in regs_of(db_query, slug)}
+    assert statuses == {"a@example.org": "cancelled", "b@example.org": "waitlisted"}
+    assert not [m for m in outbox(db_query) if m.kind == "registration_promoted"]
+    private = client.get(f"/r/{first['manage_url'].rsplit('/', 1)[1]}", headers={"Accept-Language": "en"})
+    client.get("/lang/en")
+    private = client.get(f"/r/{first['manage_url'].rsplit('/', 1)[1]}").get_data(as_text=True)
+    assert "This event was cancelled." in private
+    assert client.post(f"/events/{slug}/manage/publish").status_code == 302  # refused: not a draft
+    assert api_register(client, slug, email="c@example.org").status_code == 409
+
+
+def test_moving_up_elsewhere_does_not_silence_a_new_confirmation(client, make_event, db_query):
+    a = make_event(title="A", capacity=1)
+    b = make_event(title="B", capacity=5)
+    first = api_register(client, a, email="first@example.org").get_json()
+    api_register(client, a, email="me@example.org")  # waitlisted in A
+    api_register(client, b, email="me@example.org")  # confirmed in B
+    client.post(f"/r/{first['manage_url'].rsplit('/', 1)[1]}/cancel")  # I move up in A
+    mine = [m for m in outbox(db_query) if m.to_address == "me@example.org"]
+    confirmed_in_b = [m for m in mine if m.void is None and m.subject and "B" in m.subject]
+    assert confirmed_in_b, [(m.kind, m.void, m.subject) for m in mine]
+
+
+def test_admins_of_an_unpublished_association_no_longer_organize(client, make_user, make_org, make_event, login,
+                                                                 db_query):
+    owner = make_user()
+    org_id = make_org(owner=owner)
+    slug = make_event(organizer=owner, organization_id=org_id)
+    login(owner)
+    assert client.get(f"/events/{slug}/manage").status_code == 200
+    from diaspora.models import Organization
+
+    with client.application.app_context():
+        from diaspora.extensions import db
+
+        db.session.get(Organization, org_id).status = "rejected"
+        db.session.commit()
+    assert client.get(f"/events/{slug}/manage").status_code == 403
+    assert client.get(f"/events/{slug}/manage/export.csv").status_code == 403
+
+
+@pytest.mark.parametrize("role, allowed", [("stranger", False), ("other_org_admin", False), ("coadmin", True),
+                                           ("site_admin", True)])
+def test_who_may_act_on_registrations(client, make_user, make_org, make_event, login, db_query, role, allowed):
+    owner, coadmin, other = make_user(), make_user(), make_user()
+    org_id = make_org(owner=owner, admins=[coadmin])
+    make_org(name="Other", owner=other)
+    slug = make_event(organizer=owner, organization_id=org_id, approval=True, starts_in_days=1)
+    a = api_register(client, slug, email="a@example.org").get_json()
+    b = api_register(client, slug, email="b@example.org").get_json()
+    users = {"stranger": make_user(), "other_org_admin": other, "coadmin": coadmin, "site_admin": make_user(is_admin=True)}
+    login(users[role])
+    codes = {
+        "approve": client.post(f"/events/{slug}/manage/registrations/{a['id']}/approve").status_code,
+        "reject": client.post(f"/events/{slug}/manage/registrations/{b['id']}/reject", data={"reason": "x"}).status_code,
+        "checkin": client.post(f"/events/{slug}/manage/checkin.json", json={"code": "X"}).status_code,
+        "reminders": client.post(f"/events/{slug}/manage/reminders").status_code,
+        "message": client.post(f"/events/{slug}/manage/message", data={"subject": "s", "body": "b"}).status_code,
+        "programme": client.post(f"/events/{slug}/manage/programme", data={
+            "title_ky": "S", "starts_at": "2027-06-15T10:00", "ends_at": "2027-06-15T12:00"}).status_code,
+    }
+    statuses = sorted(r.status for r in regs_of(db_query, slug))
+    if allowed:
+        assert all(code in (200, 302) for code in codes.values()), codes
+        assert statuses == ["confirmed", "rejected"]
+    else:
+        assert all(code == 403 for code in codes.values()), codes
+        assert statuses == ["pending", "pending"]
+        assert not [m for m in outbox(db_query) if m.kind in ("organizer_message", "event_reminder")]
+
+
+def test_organizer_pages_speak_the_organizer_language(client, make_user, make_event, login, make_org):
+    slug = make_event()
+    login(make_user(is_admin=True))
+    client.get("/lang/ky")
+    page = client.get(f"/events/{slug}/manage/questions").get_data(as_text=True)
+    assert "Yes or no" not in page and "A choice" not in page
+    org_id = make_org()
+    report = client.get(f"/organizations/{org_id}/report").get_data(as_text=True)
+    assert "The information is outdated" not in report
+
+
+def test_odd_organizer_input(client, make_user, make_event, login):
+    slug = make_event()
+    login(make_user(is_admin=True))
+    assert client.get(f"/events/{slug}/manage/registrations?session=99999999999999999999").status_code == 200
+    assert client.get(f"/events/{slug}/manage/export.csv?session=99999999999999999999").status_code == 200
+    assert client.post(f"/events/{slug}/manage/checkin.json", json=[1, 2]).get_json()["result"] == "unknown"
+    page = client.post("/events/new", data={"title_ky": "X", "timezone": "Asia/Bishkek", "starts_at": "0001-01-01T00:00",
+                                            "ends_at": "0001-01-02T00:00"})
+    assert page.status_code == 200 and 'id="starts_at-error"' in page.get_data(as_text=True)
+
+
+def test_the_link_is_not_mailed_again_and_again(client, make_event, db_query):
+    slug = make_event()
+    api_register(client, slug)
+    for _ in range(5):
+        assert api_register(client, slug).status_code == 409
+    links = [m for m in outbox(db_query) if m.kind == "registration_link"]
+    assert len(links) == 1
+
+
+def test_with_a_big_directory_the_association_is_typed_not_chosen(client, make_event, make_org, db_query, app):
+    from sqlalchemy import insert
+
+    from diaspora.database import utcnow
+    from diaspora.events import routes
+    from diaspora.extensions import db
+    from diaspora.models import Organization
+
+    slug = make_event()
+    make_org(name="Ала-Тоо", city="Москва")
+    make_org(name="Ала-Тоо", city="Дубай", country="AE", lat=25.2, lng=55.27)
+    make_org(name="Кыргыз биримдиги", city="Москва")
+    now = utcnow()
+    with app.app_context():
+        db.session.execute(insert(Organization), [
+            {"name": f"Org {i}", "country": "RU", "city": "X", "status": "published", "description": "",
+             "location_source": "none", "is_demo": False, "search_text": "", "sort_key": f"org {i}",
+             "dedupe_key": f"org {i}|RU|x", "created_at": now, "updated_at": now}
+            for i in range(routes.ORGANIZATIONS_IN_A_LIST)])
+        db.session.commit()
+    page = client.get(f"/events/{slug}/register").get_data(as_text=True)
+    assert '<select id="organization_id"' not in page and 'name="organization_id"' in page
+    assert len(page) < 100_000
+    ok = client.post(f"/events/{slug}/register", data=form(organization_id="кыргыз БИРИМДИГИ"))
+    assert ok.status_code == 302
+    ambiguous = client.post(f"/events/{slug}/register", data=form(email="b@example.org", organization_id="Ала-Тоо"))
+    assert 'id="organization_id-error"' in ambiguous.get_data(as_text=True)
+    assert 'value="Ала-Тоо"' in ambiguous.get_data(as_text=True)  # kept as typed
+    precise = client.post(f"/events/{slug}/register", data=form(email="b@example.org", organization_id="Ала-Тоо (Дубай)"))
+    assert precise.status_code == 302
+    cities = db_query(lambda db: sorted(db.session.get(Organization, r.organization_id).city
+                                        for r in regs_of(db_query, slug) if r.organization_id))
+    assert cities == ["Дубай", "Москва"]

@@ -1,5 +1,7 @@
 """GET /api/v1/events and POST /api/v1/events/<slug>/registrations, for partners such as a Telegram bot
 or a consulate's site. The same rules, capacity and rate limits as the web form."""
+import json
+
 import marshmallow as ma
 from flask import current_app, jsonify
 from flask_babel import force_locale
@@ -90,6 +92,19 @@ def list_events():
     return jsonify({"events": [_event_json(event) for event in services.upcoming()]})
 
 
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _json_object(request) -> dict | None:
+    """The body as a JSON object, or None: not JSON, not an object, NaN/Infinity, or nested too deep."""
+    try:
+        body = json.loads(request.get_data(as_text=True), parse_constant=_reject_constant)
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
 def _public_post_limit() -> str:
     return current_app.config["PUBLIC_POST_RATE_LIMIT"]
 
@@ -112,8 +127,8 @@ def register(slug: str):
         event = regs.event_rules(slug, fresh=True)  # this process's copy may be older than the change
     if event is None or event.status == "draft":
         return jsonify({"error": {"message": "Event not found.", "field": None}}), 404
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
+    body = _json_object(request)
+    if body is None:
         return jsonify({"error": {"message": "Send a JSON object.", "field": None}}), 400
     known = REQUEST_FIELDS
     unknown = sorted(set(body) - known)

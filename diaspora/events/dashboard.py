@@ -99,11 +99,19 @@ def send_reminders(hours: int = 48, now=None) -> int:
         Event.status == "published", Event.starts_at > now, Event.starts_at <= now + timedelta(hours=hours))).all()
     sent = 0
     for event in events:
-        sent += remind(event, now)
+        sent += _remind(event, now)
     return sent
 
 
-def remind(event: Event, now=None) -> int:
+def remind(user, event: Event, now=None) -> int:
+    """The organizer's "send reminders now"."""
+    from diaspora.events.services import require_manager
+
+    require_manager(user, event)
+    return _remind(event, now)
+
+
+def _remind(event: Event, now=None) -> int:
     from diaspora.events.notify import mail_participant
 
     now = now or utcnow()
@@ -119,3 +127,23 @@ def remind(event: Event, now=None) -> int:
             sent += 1
     event.reminders_sent_at = now
     return sent
+
+
+def message_participants(user, event: Event, filters: Filters, subject: str, body: str) -> int:
+    """The organizer writes to everyone (or the filtered people) still concerned; each in their language,
+    with the link to their registration. Returns how many."""
+    from diaspora import mail
+    from diaspora.events.services import require_manager
+    from diaspora.urls import external_url
+
+    require_manager(user, event)
+    recipients = [r for r in all_matching(event, filters) if r.status in ("confirmed", "pending", "waitlisted")]
+    for registration in recipients:
+        mail.queue(registration.email, "events/organizer_message", registration.language, subject=subject,
+                   body=body, event=event, registration=registration,
+                   link=external_url("events.private", token=registration.token))
+    return len(recipients)
+
+
+def recipients_count(event: Event, filters: Filters) -> int:
+    return sum(r.status in ("confirmed", "pending", "waitlisted") for r in all_matching(event, filters))

@@ -30,10 +30,12 @@ class LocalDateTimeField(Field):
             return
         for fmt in DATETIME_FORMATS:
             try:
-                self.data = datetime.strptime(text, fmt)
-                return
+                moment = datetime.strptime(text, fmt)
             except ValueError:
                 continue
+            if 2000 <= moment.year <= 2100:
+                self.data = moment
+                return
         raise ValueError(_l("Enter a date and time, e.g. 2026-06-15 09:30."))
 
 

@@ -9,7 +9,6 @@ from babel.dates import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from diaspora import mail
 from diaspora.errors import ServiceError
 from diaspora.events import dashboard
 from diaspora.events import registrations as regs
@@ -25,7 +24,6 @@ from diaspora.forms import options
 from diaspora.i18n import COMMON_COUNTRIES, country_choices, current_locale
 from diaspora.models import Registration
 from diaspora.models.event import LANGS
-from diaspora.urls import external_url
 
 PAGE_SIZE = 50
 
@@ -130,7 +128,11 @@ def edit_event(slug: str):
 @login_required
 def publish(slug: str):
     event = _managed(slug)
-    services.publish(current_user, event)
+    try:
+        services.publish(current_user, event)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("events.manage", slug=slug))
     db.session.commit()
     flash(_("The event is published."), "success")
     return redirect(url_for("events.manage", slug=slug))
@@ -219,6 +221,7 @@ def delete_question(slug: str, question_id: int):
 def _filters() -> dashboard.Filters:
     args = request.args
     session_id = args.get("session", type=int)
+    session_id = session_id if session_id and 0 < session_id < 2**31 else None
     checked = {"yes": True, "no": False}.get(args.get("checked_in", ""))
     status = args.get("status") if args.get("status") in STATUSES else None
     region = args.get("home_region") if args.get("home_region") in HOME_REGIONS else None
@@ -285,7 +288,7 @@ def _registration_of(event, registration_id: int) -> Registration:
 def approve(slug: str, registration_id: int):
     event = _managed(slug)
     try:
-        regs.approve(_registration_of(event, registration_id))
+        regs.approve(current_user, _registration_of(event, registration_id))
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -305,7 +308,7 @@ def reject(slug: str, registration_id: int):
         flash(" ".join(map(str, form.reason.errors)) or _("Say why, so the person understands."), "error")
         return redirect(url_for("events.registration_detail", slug=slug, registration_id=registration_id))
     try:
-        promoted = regs.reject(registration, form.reason.data)
+        promoted = regs.reject(current_user, registration, form.reason.data)
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -365,17 +368,14 @@ def badges(slug: str):
 def message(slug: str):
     event = _managed(slug)
     filters = _filters()
-    recipients = [r for r in dashboard.all_matching(event, filters) if r.status in ("confirmed", "pending", "waitlisted")]
     form = MessageForm()
     if form.validate_on_submit():
-        for registration in recipients:
-            mail.queue(registration.email, "events/organizer_message", registration.language,
-                       subject=form.subject.data, body=form.body.data, event=event, registration=registration,
-                       link=external_url("events.private", token=registration.token))
+        sent = dashboard.message_participants(current_user, event, filters, form.subject.data, form.body.data)
         db.session.commit()
-        flash(_("Your message is on its way to %(num)d people.", num=len(recipients)), "success")
+        flash(_("Your message is on its way to %(num)d people.", num=sent), "success")
         return redirect(url_for("events.registrations", slug=slug) + ("?" + _filter_query() if _filter_query() else ""))
-    return render_template("events/manage/message.html", event=event, form=form, recipients=len(recipients),
+    return render_template("events/manage/message.html", event=event, form=form,
+                           recipients=dashboard.recipients_count(event, filters),
                            query=_filter_query())
 
 
@@ -383,7 +383,7 @@ def message(slug: str):
 @login_required
 def reminders(slug: str):
     event = _managed(slug)
-    sent = dashboard.remind(event)
+    sent = dashboard.remind(current_user, event)
     db.session.commit()
     flash(_("Reminders queued: %(num)d.", num=sent), "success")
     return redirect(url_for("events.manage", slug=slug))
@@ -411,14 +411,15 @@ def checkin(slug: str):
 def checkin_json(slug: str):
     """For the camera scanner: the same check-in, answered as JSON (CSRF token in the X-CSRFToken header)."""
     event = _managed(slug)
-    payload = request.get_json(silent=True) or {}
-    result = _check_in(event, str(payload.get("code", ""))[:40])
+    payload = request.get_json(silent=True)
+    code = payload.get("code") if isinstance(payload, dict) else None
+    result = _check_in(event, code[:40] if isinstance(code, str) else "")
     db.session.commit()
     return jsonify(result)
 
 
 def _check_in(event, code: str) -> dict:
-    outcome, registration = regs.check_in(event, code, current_user)
+    outcome, registration = regs.check_in(current_user, event, code)
     locale = current_locale()
     name = registration.full_name if registration else None
     if outcome == "ok":

@@ -3,10 +3,13 @@
 Messages are queued with the registration's id only and composed when sent (diaspora.mail.queue_later):
 registering stays a few INSERTs, and what goes out is true when it goes out. A message that no longer is
 (a confirmation for a registration cancelled meanwhile) is kept as void instead of being sent."""
-from sqlalchemy import select
+from datetime import timedelta
+
+from sqlalchemy import delete, select
 
 from diaspora import mail
 from diaspora.extensions import db
+from diaspora.database import utcnow
 from diaspora.models import OutboxMessage, Registration
 from diaspora.urls import external_url
 
@@ -38,6 +41,20 @@ def queue_new_registration(event_id: int, email: str, language: str) -> int:
     return mail.queue_later(email, "events/registration_new", language, event_id=event_id, email=email)
 
 
+LINK_AGAIN_AFTER = timedelta(minutes=10)
+
+
+def link_sent_recently(email: str) -> bool:
+    """Whether the link was mailed to this address again a moment ago (then once is enough)."""
+    return bool(db.session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.to_address == email, OutboxMessage.kind == "registration_link",
+        OutboxMessage.created_at > utcnow() - LINK_AGAIN_AFTER).limit(1)))
+
+
+def discard(message_id: int) -> None:
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.id == message_id))
+
+
 def retarget(message_id: int, registration_id: int, template: str) -> None:
     """It was a duplicate after all: the message becomes the one that sends the link again."""
     mail.retarget(message_id, f"events/{template}", registration_id=registration_id)
@@ -57,9 +74,7 @@ def compose(template: str, params: dict, message=None):
             Registration.event_id == params.get("event_id"), Registration.email == params.get("email")))
         if registration is None or registration.status not in NEW_REGISTRATION:
             return "outdated: the registration is gone, cancelled or not accepted"
-        if message is not None and db.session.scalar(select(OutboxMessage.id).where(
-                OutboxMessage.to_address == registration.email, OutboxMessage.kind == "registration_promoted",
-                OutboxMessage.created_at >= message.created_at).limit(1)):
+        if message is not None and registration.promoted_at and registration.promoted_at >= message.created_at:
             return "outdated: moved up from the waitlist since; that message says so"
         name = NEW_REGISTRATION[registration.status]
         params = {}
@@ -69,6 +84,8 @@ def compose(template: str, params: dict, message=None):
         return "the registration no longer exists"
     if name in STILL_TRUE and registration.status not in STILL_TRUE[name]:
         return f"outdated: the registration is now {registration.status}"
+    if registration.event.status == "cancelled" and name != "event_cancelled":
+        return "outdated: the event was cancelled"
     attachments = []
     if name in WITH_CALENDAR and registration.holds_place:
         attachments.append(("event.ics", "text/calendar", f"registration-ics:{registration.id}"))

@@ -8,11 +8,11 @@ in order. Unique constraints back up what must be unique (one registration per e
 place each). Services flush; the caller commits, which releases the lock.
 """
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -295,9 +295,17 @@ def registration_state(event: Event, now: datetime | None = None) -> str:
     return "open"
 
 
+def _has_control_characters(text: str) -> bool:
+    # No person types them; PostgreSQL refuses U+0000, and the others only hide things in exports and mail.
+    return any(ch not in "\n\r\t" and unicodedata.category(ch) == "Cc" for ch in text)
+
+
 def _text(errors: dict, name: str, value, limit: int, required: bool = False) -> str | None:
     if value is not None and not isinstance(value, str):
         errors[name] = _("Must be text.")
+        return None
+    if value and _has_control_characters(value):
+        errors[name] = _("Contains characters that are not allowed.")
         return None
     value = " ".join((value or "").split()) if name != "project_text" else (value or "").strip()
     if required and not value:
@@ -307,11 +315,34 @@ def _text(errors: dict, name: str, value, limit: int, required: bool = False) ->
     return value or None
 
 
+def _as_id(value) -> int | None:
+    """A whole number as an id or an index (JSON 3, or the form's "3"); None for anything else, such as
+    true, 3.7, "3a", Infinity or a list."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value < 2**31 else None
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 10:
+        number = int(value.strip())
+        return number if number < 2**31 else None
+    return None
+
+
+def _choice(errors: dict, name: str, value, allowed) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or value not in allowed:
+        errors[name] = _("Choose from the list.")
+        return None
+    return value
+
+
 def clean(event: Event, data: RegistrationData) -> RegistrationData:
     """Normalise and check everything a person (or a partner's bot) sent; InvalidRegistration lists
     every problem at once, each with its field."""
     errors: dict[str, str] = {}
-    out = RegistrationData(language=data.language if data.language in ("ky", "ru", "en") else "ky")
+    language = _choice(errors, "language", data.language, ("ky", "ru", "en"))
+    out = RegistrationData(language=language or "ky")
     out.full_name = _text(errors, "full_name", data.full_name, 200, required=True)
     email = _text(errors, "email", data.email, 254, required=True)
     if email and "email" not in errors:
@@ -330,20 +361,14 @@ def clean(event: Event, data: RegistrationData) -> RegistrationData:
         errors["country"] = _("Choose a country from the list.")
     out.country = country
     out.city = _text(errors, "city", data.city, 120, required=True)
-    if data.home_region not in (None, "") and data.home_region not in HOME_REGIONS:
-        errors["home_region"] = _("Choose from the list.")
-    out.home_region = data.home_region or None
-    if data.sector not in (None, "") and data.sector not in SECTORS:
-        errors["sector"] = _("Choose from the list.")
-    out.sector = data.sector or None
+    out.home_region = _choice(errors, "home_region", data.home_region, HOME_REGIONS)
+    out.sector = _choice(errors, "sector", data.sector, SECTORS)
     if data.organization_id not in (None, ""):
-        try:
-            org_id = int(data.organization_id)
-        except (TypeError, ValueError):
-            org_id = None
-        org = db.session.get(Organization, org_id) if org_id and 0 < org_id < 2**31 else None
+        org_id = _as_id(data.organization_id)
+        org = db.session.get(Organization, org_id) if org_id else None
         if org is None or not org.is_published:
-            errors["organization_id"] = _("Choose an association from the directory.")
+            errors["organization_id"] = _("We did not find this association in the directory. Type its name as "
+                                          "it is there; if several have that name, add the city: “Name (City)”.")
         else:
             out.organization_id = org.id
     out.project_title = _text(errors, "project_title", data.project_title, 200)
@@ -351,14 +376,12 @@ def clean(event: Event, data: RegistrationData) -> RegistrationData:
     if out.project_text and not out.project_title:
         errors.setdefault("project_title", _("Give your project a title."))
     known_sessions = {s.id for s in event.sessions}
-    try:
-        sessions = sorted({int(s) for s in data.sessions or []})
-    except (TypeError, ValueError):
+    chosen = data.sessions if isinstance(data.sessions, (list, tuple)) else [None]
+    sessions = [_as_id(s) for s in chosen or []]
+    if any(s is None or s not in known_sessions for s in sessions) or len(sessions) > 100:
+        errors["sessions"] = _("Choose from the list.")
         sessions = []
-        errors["sessions"] = _("Choose from the list.")
-    if any(s not in known_sessions for s in sessions):
-        errors["sessions"] = _("Choose from the list.")
-    out.sessions = sessions
+    out.sessions = sorted(set(sessions))
     out.answers = _clean_answers(event, data.answers if isinstance(data.answers, dict) else {}, errors)
     if data.consent is not True:
         errors["consent"] = _("We can only register you with your consent to the processing of your data.")
@@ -373,30 +396,32 @@ def _clean_answers(event: Event, answers: dict, errors: dict) -> dict:
     cleaned = {}
     for question in event.questions:
         key = str(question.id)
-        value = answers.get(key, answers.get(question.id))
+        value = answers.get(key)
         field_name = f"answers.{key}"
         if question.kind == "text":
-            text = " ".join(str(value).split()) if isinstance(value, (str, int, float)) else ""
-            if len(text) > 1000:
-                errors[field_name] = _("At most %(max)d characters.", max=1000)
-            elif text:
-                cleaned[key] = text
+            if value not in (None, "") and not isinstance(value, str):
+                errors[field_name] = _("Must be text.")
+            elif value and _has_control_characters(value):
+                errors[field_name] = _("Contains characters that are not allowed.")
+            else:
+                text = " ".join((value or "").split())
+                if len(text) > 1000:
+                    errors[field_name] = _("At most %(max)d characters.", max=1000)
+                elif text:
+                    cleaned[key] = text
         elif question.kind == "yesno":
             if isinstance(value, str):
                 value = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}.get(
                     value.strip().lower(), value)
-            if value in (True, False):
-                cleaned[key] = bool(value)
+            if isinstance(value, bool):
+                cleaned[key] = value
             elif value not in (None, ""):
                 errors[field_name] = _("Answer yes or no.")
-        else:  # choice: the option's index
-            try:
-                index = int(value) if value not in (None, "") else None
-            except (TypeError, ValueError):
-                index = -1
-            if index is not None and not 0 <= index < len(question.options or []):
+        elif value not in (None, ""):  # choice: the option's index
+            index = _as_id(value)
+            if index is None or index >= len(question.options or []):
                 errors[field_name] = _("Choose from the list.")
-            elif index is not None:
+            else:
                 cleaned[key] = index
         if question.required and key not in cleaned and field_name not in errors:
             errors[field_name] = _("This field is required.")
@@ -487,7 +512,7 @@ def _register(rules: EventRules, raw: RegistrationData, data: RegistrationData, 
     row = _lock_for_registration(rules.id)
     if row is None:
         raise RegistrationClosed(closed_message("cancelled"), None)
-    if row.updated_at != rules.updated_at:  # changed since we checked: check again, now that it holds still
+    if row.updated_at != rules.updated_at or row.slug != rules.slug:  # changed since: check again, now it holds still
         rules = _rules_from_row(conn, row)
         data = _check(rules, raw)
         values = _row(data, code, now, user_id)
@@ -510,15 +535,22 @@ def _register(rules: EventRules, raw: RegistrationData, data: RegistrationData, 
         existing = conn.execute(_EXISTING, {"event_id": rules.id, "email": data.email}).first()
         if existing.status != "cancelled":
             conn.execute(_RECOUNT, {"event_id": rules.id})  # nobody new: undo the counting above
-            if message_id is not None:
+            if notify.link_sent_recently(data.email):  # not a way to flood someone's mailbox
+                if message_id is not None:
+                    notify.discard(message_id)
+            elif message_id is not None:
                 notify.retarget(message_id, existing.id, "registration_link")
             else:
                 notify.queue(existing.id, data.email, existing.language, "registration_link")
             return Outcome(RegistrationRef(existing.id, existing.status, existing.token), created=False)
-        # cancelled before: the same registration (and link) comes back
-        registration_id, token = existing.id, existing.token
-        values["search_text"] = search_text(data.full_name, data.email, data.city, existing.code)
-        conn.execute(_UPDATE_BY_ID, {"registration_id": registration_id, **values})
+        # Cancelled before: the row comes back as a new registration, with what was typed now, a new
+        # link and a new code. The old link stops working: whoever typed this address gets only what
+        # they typed, never what the cancelled registration held.
+        registration_id = existing.id
+        conn.execute(_UPDATE_BY_ID, {"registration_id": registration_id, "token": token, "code": code,
+                                     "checked_in_at": None, "checked_in_by_id": None, "reminded_at": None,
+                                     "promoted_at": None,
+                                     "created_at": now, **values})
         conn.execute(delete(RegistrationSession).where(RegistrationSession.registration_id == registration_id))
     if data.sessions:
         conn.execute(insert(RegistrationSession),
@@ -539,6 +571,9 @@ def update_registration(registration: Registration, data: RegistrationData) -> N
     data.consent = True
     data = clean(event, data)
     lock_event(event.id)
+    db.session.refresh(registration)  # its status may have changed while the form was open
+    if registration.status in ("cancelled", "rejected"):
+        raise ServiceError(_("This registration is closed."), None)
     if registration.holds_place:
         added = [s for s in data.sessions if s not in registration.session_ids]
         full = _full_sessions(event, added, exclude=registration)
@@ -564,7 +599,14 @@ def cancel(registration: Registration) -> list[Outcome]:
     return promote(registration.event)
 
 
-def approve(registration: Registration) -> None:
+def _require_manager(user, registration: Registration) -> None:
+    from diaspora.events.services import require_manager
+
+    require_manager(user, registration.event)
+
+
+def approve(user, registration: Registration) -> None:
+    _require_manager(user, registration)
     lock_event(registration.event_id)
     db.session.refresh(registration)
     if registration.status != "pending":
@@ -573,7 +615,8 @@ def approve(registration: Registration) -> None:
     _mail(registration, "registration_confirmed")
 
 
-def reject(registration: Registration, reason: str) -> list[Outcome]:
+def reject(user, registration: Registration, reason: str) -> list[Outcome]:
+    _require_manager(user, registration)
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("Say why, so the person understands."), "reason")
@@ -590,8 +633,13 @@ def reject(registration: Registration, reason: str) -> list[Outcome]:
 
 
 def promote(event: Event) -> list[Outcome]:
-    """Fill free places from the waitlist, first come first served. Call with the event locked."""
+    """Fill free places from the waitlist, first come first served. Call with the event locked.
+    Only while the event is on: a place freed in a cancelled or past event goes to nobody."""
     promoted = []
+    if event.status != "published" or event.ends_at < utcnow():
+        db.session.flush()
+        db.session.execute(_RECOUNT, {"event_id": event.id})
+        return promoted
     free = None if event.capacity is None else event.capacity - places_taken(event)
     while free is None or free > 0:
         first = db.session.scalar(select(Registration).where(
@@ -605,6 +653,7 @@ def promote(event: Event) -> list[Outcome]:
                                    if link.session_id not in {s.id for s in full}]
         first.status = "pending" if event.requires_approval else "confirmed"
         first.waitlist_seq = None
+        first.promoted_at = utcnow()
         db.session.flush()
         _mail(first, "registration_promoted", dropped=[s.title(first.language) for s in full])
         promoted.append(Outcome(first, created=False, dropped_sessions=full))
@@ -615,9 +664,12 @@ def promote(event: Event) -> list[Outcome]:
     return promoted
 
 
-def check_in(event: Event, code: str, user) -> tuple[str, Registration | None]:
+def check_in(user, event: Event, code: str) -> tuple[str, Registration | None]:
     """("ok" | "already" | "not_confirmed" | "unknown", registration). A second scanner at the same moment
     gets "already": the UPDATE only changes a row nobody has checked in."""
+    from diaspora.events.services import require_manager
+
+    require_manager(user, event)
     code = "".join(ch for ch in (code or "").upper() if ch.isalnum())
     registration = db.session.scalar(select(Registration).where(
         Registration.event_id == event.id, Registration.code == code)) if code else None

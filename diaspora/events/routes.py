@@ -32,9 +32,15 @@ def _visible_event(slug: str):
     return event
 
 
+ORGANIZATIONS_IN_A_LIST = 300
+
+
 def _organizations():
-    return db.session.scalars(select(Organization).where(Organization.status == "published")
-                              .order_by(Organization.sort_key)).all()
+    """The directory as a list to choose from while it is short; past that, None: people type the name
+    (a select of thousands is heavy on a phone, and slow to send)."""
+    rows = db.session.scalars(select(Organization).where(Organization.status == "published")
+                              .order_by(Organization.sort_key).limit(ORGANIZATIONS_IN_A_LIST + 1)).all()
+    return rows if len(rows) <= ORGANIZATIONS_IN_A_LIST else None
 
 
 def _private(token: str) -> Registration:

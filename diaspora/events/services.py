@@ -84,8 +84,11 @@ def can_manage(user, event: Event) -> bool:
         return True
     if event.organization_id is None:
         return False
-    return bool(db.session.scalar(select(Membership.user_id).where(
-        Membership.organization_id == event.organization_id, Membership.user_id == user.id)))
+    # admins of the association, while it is published (an unpublished one organizes nothing)
+    return bool(db.session.scalar(select(Membership.user_id).join(
+        Organization, Organization.id == Membership.organization_id).where(
+        Membership.organization_id == event.organization_id, Membership.user_id == user.id,
+        Organization.status == "published")))
 
 
 def require_manager(user, event: Event) -> None:
@@ -115,7 +118,7 @@ def _check(data: EventData, user) -> None:
     if data.organization_id is None:
         if not user.is_admin:
             raise ServiceError(_("Choose the association that organizes the event."), "organization_id")
-    elif data.organization_id not in {org.id for org in organizations_for(user)}:
+    elif not user.is_admin and data.organization_id not in {org.id for org in organizations_for(user)}:
         raise Forbidden(_("You can only organize events for associations you administer."))
 
 
@@ -190,6 +193,8 @@ def update_event(user, event: Event, data: EventData) -> list:
 
 def publish(user, event: Event) -> None:
     require_manager(user, event)
+    if event.status != "draft":
+        raise ServiceError(_("Only a draft can be published."), None)
     event.status = "published"
 
 

@@ -5,14 +5,17 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime, format_time, get_timezone_name
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from wtforms import StringField
 
 from diaspora.events.choices import HOME_REGIONS, SECTORS
 from diaspora.events.forms import RegistrationForm
 from diaspora.events.registrations import RegistrationData
-from diaspora.forms import ChoiceField, MultiCheckboxField, options
+from diaspora.extensions import db
+from diaspora.forms import ChoiceField, MultiCheckboxField, options, strip
 from diaspora.i18n import COMMON_COUNTRIES, country_choices
-from diaspora.models import Event, Registration
+from diaspora.models import Event, Organization, Registration
+from diaspora.text import fold, like_prefix
 
 
 def local(event: Event, moment, fmt: str = "medium", locale: str = "ky") -> str:
@@ -40,6 +43,9 @@ def registration_form(event: Event, locale: str, organizations, registration: Re
     class Form(RegistrationForm):
         pass
 
+    if organizations is None:  # too many to list: the name is typed (resolved by organization_by_name)
+        Form.organization_id = StringField(_l("Your association (optional)"), filters=[strip])
+
     if event.sessions:
         Form.sessions = MultiCheckboxField(_l("Sessions you will attend"), coerce=int)
     for question in event.questions:
@@ -58,7 +64,9 @@ def registration_form(event: Event, locale: str, organizations, registration: Re
                             + options(country_choices(locale)[len(COMMON_COUNTRIES):], _("All countries")))
     form.home_region.choices = options([("", "—")] + [(k, v) for k, v in HOME_REGIONS.items()])
     form.sector.choices = options([("", "—")] + [(k, v) for k, v in SECTORS.items()])
-    form.organization_id.choices = options([("", "—")] + [(org.id, f"{org.name} ({org.city})") for org in organizations])
+    if organizations is not None:
+        form.organization_id.choices = options(
+            [("", "—")] + [(org.id, f"{org.name} ({org.city})") for org in organizations])
     if event.sessions:
         form.sessions.choices = options((s.id, session_label(event, s, locale)) for s in event.sessions)
     if registration is not None and formdata is None:
@@ -76,7 +84,10 @@ def _fill(form, event: Event, registration: Registration) -> None:
     for name in ("full_name", "email", "phone", "country", "city", "home_region", "sector", "project_title",
                  "project_text", "public_listing"):
         getattr(form, name).data = getattr(registration, name)
-    form.organization_id.data = str(registration.organization_id or "")
+    if isinstance(form.organization_id, ChoiceField):
+        form.organization_id.data = str(registration.organization_id or "")
+    elif registration.organization is not None:
+        form.organization_id.data = f"{registration.organization.name} ({registration.organization.city})"
     form.consent.data = True
     if event.sessions:
         form.sessions.data = registration.session_ids
@@ -95,11 +106,28 @@ def data_from(form, event: Event, locale: str) -> RegistrationData:
     return RegistrationData(
         full_name=form.full_name.data or "", email=form.email.data or "", phone=form.phone.data,
         country=form.country.data or "", city=form.city.data or "", home_region=form.home_region.data or None,
-        organization_id=form.organization_id.data or None, sector=form.sector.data or None,
+        organization_id=_organization_id(form.organization_id), sector=form.sector.data or None,
         sessions=(form.sessions.data or []) if event.sessions else [], answers=answers,
         project_title=form.project_title.data, project_text=form.project_text.data,
         consent=bool(form.consent.data), public_listing=bool(form.public_listing.data), language=locale,
     )
+
+
+def _organization_id(field):
+    """The chosen association's id: from the list, or found by the name typed ("Name" or "Name (City)").
+    A name that matches none or several is passed on as it is, and refused with a message by clean()."""
+    if isinstance(field, ChoiceField) or not field.data:
+        return field.data or None
+    typed = field.data.strip()
+    name, city = typed, None
+    if typed.endswith(")") and "(" in typed:
+        name, _, city = typed[:-1].rpartition("(")
+        name, city = name.strip(), city.strip()
+    query = select(Organization.id, Organization.city).where(
+        Organization.status == "published",
+        Organization.dedupe_key.like(like_prefix(fold(name)) + "|%", escape="\\"))
+    matches = [row for row in db.session.execute(query) if city is None or fold(row.city) == fold(city)]
+    return matches[0].id if len(matches) == 1 else typed
 
 
 def show_errors(form, errors: dict[str, str]) -> None:

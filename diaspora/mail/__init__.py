@@ -27,7 +27,11 @@ RENDERERS: dict = {}
 # "events" -> fn(template: str, params: dict, message) -> Composed | str (the reason it is void)
 COMPOSERS: dict = {}
 # Once delivered, secrets in a message have no business in the outbox that site admins read.
-REDACT_AFTER_SENDING = {"password_reset": re.compile(r"(/auth/reset/)\S+")}
+_PRIVATE_LINK = re.compile(r"(/r/)[\w-]{20,}")
+REDACT_AFTER_SENDING = {"password_reset": re.compile(r"(/auth/reset/)\S+"), **{
+    kind: _PRIVATE_LINK for kind in ("registration_confirmed", "registration_pending", "registration_waitlisted",
+                                     "registration_promoted", "registration_rejected", "registration_link",
+                                     "registration_new", "event_reminder", "event_cancelled", "organizer_message")}}
 MAX_BACKOFF = timedelta(hours=6)
 
 

@@ -25,7 +25,7 @@
       headers: {"Content-Type": "application/json", "X-CSRFToken": box.getAttribute("data-csrf")},
       body: JSON.stringify({code: code}),
       credentials: "same-origin"
-    }).then(function (r) { return r.json(); })
+    }).then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (data) { show(data.message, data.result === "ok"); })
       .catch(function () { show(box.getAttribute("data-error"), false); })
       .finally(function () { busy = false; });
@@ -54,6 +54,6 @@
       video.srcObject = stream;
       video.play();
       window.requestAnimationFrame(tick);
-    }).catch(function () { show(box.getAttribute("data-error"), false); });
+    }).catch(function () { show(box.getAttribute("data-camera-error"), false); });
   });
 })();
