@@ -106,6 +106,9 @@ def load_config(instance_path: str, testing: bool = False) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Diaspora <no-reply@localhost>"),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
+        # Send right after each response (default), or leave it all to `flask send-mail --loop 30`, so that a
+        # slow mail server never holds a web worker.
+        "MAIL_SEND_AFTER_RESPONSE": env_bool("MAIL_SEND_AFTER_RESPONSE", True),
         # Rate limits (Flask-Limiter). Use redis://127.0.0.1:6379 with several workers so they share counts.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True),

@@ -258,7 +258,7 @@ def init_app(app) -> None:
     @app.after_request
     def send_after_response(response):
         # Sent once the response is on its way, so a slow or dead SMTP server never delays the page.
-        if g.get("mail_queued") and smtp_configured():
+        if g.get("mail_queued") and smtp_configured() and app.config.get("MAIL_SEND_AFTER_RESPONSE", True):
             def deliver():
                 with app.app_context():
                     try:
