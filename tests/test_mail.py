@@ -163,8 +163,8 @@ def test_a_sent_reset_link_is_not_left_in_the_outbox(mail_config, smtp_server, c
     assert re.search(r"/auth/reset/…", message.body_text) and not re.search(r"/auth/reset/\w{20,}", message.body_text)
 
 
-def test_sending_can_be_left_to_the_worker(mail_config, app_config, smtp_server, client, runner, make_user, db_query):
-    app_config.update(MAIL_SEND_AFTER_RESPONSE=False)
+def test_sending_can_be_left_to_the_worker(mail_config, smtp_server, client, runner, make_user, db_query):
+    client.application.config["MAIL_SEND_AFTER_RESPONSE"] = False
     make_user(email="user@example.org")
     client.post("/auth/reset", data={"email": "user@example.org"}).close()
     assert smtp_server.messages == [] and outbox(db_query)[0].status == "pending"
