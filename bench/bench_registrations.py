@@ -97,6 +97,7 @@ def production_env(database_url: str) -> dict:
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("DATABASE_", "SECRET_", "DIASPORA_", "FLASK_", "SITE_", "TRUSTED_"))}
     env.update(DIASPORA_ENV="production", SECRET_KEY="bench-secret-key-for-gunicorn-0123456789abcdef",
+               DATA_KEY="YmVuY2gtZGF0YS1rZXktZm9yLWd1bmljb3JuLTAxMjM=",
                SITE_URL="https://diaspora.test", SESSION_COOKIE_SECURE="0", TILES_URL="",
                GAZETTEER_PATH=GAZETTEER_PATH, RATELIMIT_ENABLED="0", GEOCODER="offline", MAIL_SERVER="",
                PYTHONUNBUFFERED="1", DATABASE_URL=database_url)

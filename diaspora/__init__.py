@@ -34,13 +34,14 @@ def register_proxy_fix(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from diaspora import database, i18n, mail
+    from diaspora import crypto, database, i18n, mail
     from diaspora.auth.services import init_login
     from diaspora.extensions import api, babel, csrf, db, limiter, migrate
     from diaspora.geo import init_geo
 
     db.init_app(app)
     database.init_app(app)
+    crypto.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -50,14 +51,18 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     mail.init_app(app)
     init_geo(app)
+    from diaspora.assistance import notify as assistance_notify
     from diaspora.events import notify
 
     notify.init_app(app)
+    assistance_notify.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from diaspora import urls
     from diaspora.api import register_api
+    from diaspora.assistance import coordination  # noqa: F401  (coordinators' routes on the same blueprint)
+    from diaspora.assistance.routes import bp as assistance_bp
     from diaspora.auth.routes import bp as auth_bp
     from diaspora.directory.routes import bp as directory_bp
     from diaspora.events import manage  # noqa: F401  (organizer routes on the events blueprint)
@@ -71,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(events_bp)
+    app.register_blueprint(assistance_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(mail_bp)
     register_api(app)

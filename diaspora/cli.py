@@ -2,6 +2,7 @@
 
 
 def register(app) -> None:
+    from diaspora.assistance.cli import help_retention
     from diaspora.auth.cli import create_admin
     from diaspora.directory.cli import export_organizations, import_organizations, seed_demo
     from diaspora.events.cli import create_event, send_reminders
@@ -9,5 +10,5 @@ def register(app) -> None:
     from diaspora.mail.cli import send_mail
 
     for command in (create_admin, import_organizations, export_organizations, seed_demo, build_gazetteer, send_mail,
-                    create_event, send_reminders):
+                    create_event, send_reminders, help_retention):
         app.cli.add_command(command)

@@ -116,6 +116,14 @@ def load_config(instance_path: str, testing: bool = False) -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "PUBLIC_POST_RATE_LIMIT": os.environ.get("PUBLIC_POST_RATE_LIMIT", "10 per minute;60 per hour"),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
+        # Encryption at rest of requests for help (diaspora/crypto.py); several keys: the first encrypts.
+        "DATA_KEY": os.environ.get("DATA_KEY", ""),
+        # Mutual help: routing and retention
+        "HELP_ROUTE_LIMIT": env_int("HELP_ROUTE_LIMIT", 5),
+        "HELP_ROUTE_KM": env_int("HELP_ROUTE_KM", 500),
+        "HELP_STALE_DAYS": env_int("HELP_STALE_DAYS", 14),
+        "HELP_CLOSE_AFTER_REMINDER_DAYS": env_int("HELP_CLOSE_AFTER_REMINDER_DAYS", 7),
+        "HELP_RETENTION_DAYS": env_int("HELP_RETENTION_DAYS", 180),
         # API / OpenAPI (flask-smorest)
         "API_TITLE": "Diaspora directory API",
         "API_VERSION": "v1",

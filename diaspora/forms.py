@@ -4,7 +4,7 @@ import decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, widgets
+from wtforms import DateField, DecimalField, IntegerField, SelectField, SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
@@ -34,6 +34,20 @@ class LocalizedDecimalField(DecimalField):
             self.data = None
             raise ValueError(_l("Enter a number."))
         self.data = value
+
+
+class LocalDateField(DateField):
+    """A date (YYYY-MM-DD from the browser's date picker), with the message in the reader's language."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Enter a date, e.g. 2026-12-31.")) from None
+        if self.data is not None and not 2000 <= self.data.year <= 2100:
+            self.data = None
+            raise ValueError(_l("Enter a date, e.g. 2026-12-31."))
 
 
 class LocalizedIntegerField(IntegerField):
@@ -107,6 +121,7 @@ def in_range(minimum, maximum):
 
 
 __all__ = [
+    "LocalDateField",
     "LocalizedDecimalField",
     "LocalizedIntegerField",
     "MaxLength",

@@ -47,11 +47,14 @@ def get_metadata():
 
 
 def render_item(type_, obj, autogen_context):
-    """Write our UTC timestamp type as plain sa.DateTime(timezone=True): migrations must not import the app."""
+    """Write our column types as plain SQLAlchemy ones: migrations must not import the app."""
+    from diaspora.crypto import EncryptedText
     from diaspora.database import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, EncryptedText):
+        return "sa.Text()"  # encrypted by the app: the database sees text
     return False
 
 

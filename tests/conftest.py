@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GAZETTEER_PATH = str(ROOT / "instance" / "gazetteer.sqlite")
 DEFAULT_PASSWORD = "correct horse battery"
 IN_CI = bool(os.environ.get("CI"))
+DATA_KEY = "dGVzdC1kYXRhLWtleS1mb3ItZ3VuaWNvcm4tMDEyMzQ="
 
 
 def pytest_report_header(config):
@@ -83,6 +84,7 @@ def build_config(database, **overrides) -> dict:
         "GAZETTEER_PATH": GAZETTEER_PATH,
         "GEOCODER": "offline",
         "SERVER_NAME": None,
+        "DATA_KEY": DATA_KEY,  # the key gunicorn in tests/servers.py gets: both read the same rows
     }
     config.update(overrides)
     return config

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GAZETTEER_PATH, ROOT, free_port
+from tests.conftest import DATA_KEY, GAZETTEER_PATH, ROOT, free_port
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 WORKERS = 3
@@ -24,6 +24,7 @@ def production_env(database_url: str | None, **overrides) -> dict:
     env.update(
         DIASPORA_ENV="production",
         SECRET_KEY="test-secret-key-for-gunicorn-0123456789abcdef",
+        DATA_KEY=DATA_KEY,
         SITE_URL="https://diaspora.test",
         SESSION_COOKIE_SECURE="0",
         TILES_URL="",

@@ -38,7 +38,7 @@ class Mail:
             self.void, self.subject, self.body_text, self.attachments = composed, None, "", []
         else:
             self.void = None
-            self.subject, self.body_text, recipes = composed
+            self.subject, self.body_text, recipes = composed[:3]
             self.attachments = [name for name, _, _ in recipes] + [a.filename for a in message.attachments]
 
 

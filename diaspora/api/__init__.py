@@ -5,10 +5,11 @@ from diaspora.extensions import api, csrf, limiter
 
 
 def register_api(app) -> None:
+    from diaspora.api.assistance import offers_blp, requests_blp
     from diaspora.api.events import blp as events
     from diaspora.api.organizations import blp as organizations
 
-    for blueprint in (organizations, events):
+    for blueprint in (organizations, events, offers_blp, requests_blp):
         limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(blueprint)
         # JSON for partners' servers and bots; no cookie-based authority to protect
         csrf.exempt(blueprint)

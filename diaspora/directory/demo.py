@@ -117,5 +117,8 @@ def seed(if_empty: bool = False) -> int:
     moscow = db.session.scalar(select(Organization.id).where(Organization.city == "Москва",
                                                              Organization.status == "published"))
     seed_events(moscow)
+    from diaspora.assistance.demo import seed as seed_offers
+
+    seed_offers()
     db.session.commit()
     return created

@@ -80,6 +80,9 @@ class OrganizationForm(FlaskForm):
 class CoadminForm(FlaskForm):
     email = EmailField(_l("Email of their account"), filters=[strip], validators=[
         Required(), Email(message=_l("Enter a valid email address."), check_deliverability=False), MaxLength(254)])
+    role = ChoiceField(_l("Role"), default="admin", choices=options([
+        ("admin", _l("Admin: edits the association's page, its events and offers")),
+        ("volunteer", _l("Volunteer: publishes offers of help and takes requests"))]))
 
 
 class RejectForm(FlaskForm):

@@ -203,7 +203,7 @@ def admins(org_id: int):
     form = CoadminForm()
     if form.validate_on_submit():
         try:
-            other = services.add_coadmin(current_user, org, form.email.data)
+            other = services.add_coadmin(current_user, org, form.email.data, form.role.data or "admin")
         except ServiceError as error:
             form.email.errors.append(error.message)
         else:

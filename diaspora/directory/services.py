@@ -64,16 +64,25 @@ def dedupe_key(name: str, country: str, city: str) -> str:
 
 # --- permissions -------------------------------------------------------------------------------
 
-def is_member(user: User | None, org: Organization) -> bool:
+EDITING_ROLES = ("owner", "admin")
+
+
+def member_role(user: User | None, org: Organization) -> str | None:
+    """owner | admin | volunteer | None"""
     if user is None or not getattr(user, "is_authenticated", False):
-        return False
+        return None
     return db.session.scalar(
-        select(exists().where(Membership.organization_id == org.id, Membership.user_id == user.id))
-    )
+        select(Membership.role).where(Membership.organization_id == org.id, Membership.user_id == user.id))
+
+
+def is_member(user: User | None, org: Organization) -> bool:
+    return member_role(user, org) is not None
 
 
 def can_edit(user: User | None, org: Organization) -> bool:
-    return bool(user and getattr(user, "is_authenticated", False) and (user.is_admin or is_member(user, org)))
+    """Site admins, the owner and co-admins edit the entry; volunteers only help (offers, requests)."""
+    return bool(user and getattr(user, "is_authenticated", False)
+                and (user.is_admin or member_role(user, org) in EDITING_ROLES))
 
 
 def require_editor(user: User | None, org: Organization) -> None:
@@ -252,10 +261,21 @@ def reject(admin: User, org: Organization, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("Say why, so the owner can fix it."), "reason")
+    was_published = org.is_published
     org.status = "rejected"
     org.rejection_reason = reason
     record(org, admin, "rejected", note=reason)
     _notify_owners(org, "organization_rejected")
+    if was_published:
+        _release_help_requests(org)
+
+
+def _release_help_requests(org: Organization) -> None:
+    # requests for help it accepted go back to the other associations (imported here: assistance builds on us)
+    from diaspora.assistance.requests import release_organization
+
+    db.session.flush()
+    release_organization(org.id)
 
 
 def _notify_owners(org: Organization, template: str) -> None:
@@ -265,10 +285,13 @@ def _notify_owners(org: Organization, template: str) -> None:
         mail.queue(member.email, template, member.locale or "ru", org=org, link=link)
 
 
-def add_coadmin(user: User, org: Organization, email: str) -> User:
+def add_coadmin(user: User, org: Organization, email: str, role: str = "admin") -> User:
+    """Add an existing account as a co-admin (edits the entry) or a volunteer (offers help, takes requests)."""
     from diaspora.auth.services import find_user_by_email
 
     require_owner(user, org)
+    if role not in ("admin", "volunteer"):
+        raise ServiceError(_("Choose from the list."), "role")
     other = find_user_by_email(email)
     if other is None:
         raise ServiceError(_("There is no account with this email. Ask them to create one first."), "email")
@@ -276,10 +299,10 @@ def add_coadmin(user: User, org: Organization, email: str) -> User:
         raise ServiceError(_("This person is already an admin of the association."), "email")
     try:
         with db.session.begin_nested():
-            db.session.add(Membership(organization_id=org.id, user_id=other.id, role="admin"))
+            db.session.add(Membership(organization_id=org.id, user_id=other.id, role=role))
     except IntegrityError:
         raise ServiceError(_("This person is already an admin of the association."), "email") from None
-    record(org, user, "admin_added", {"admins": [None, other.email]})
+    record(org, user, "admin_added", {"admins": [None, f"{other.email} ({role})"]})
     return other
 
 
@@ -324,6 +347,7 @@ def unpublish(admin: User, org: Organization, reason: str) -> None:
 
 def delete_organization(admin: User, org: Organization) -> None:
     require_site_admin(admin)
+    _release_help_requests(org)
     db.session.delete(org)
 
 

@@ -69,7 +69,7 @@ def organizations_for(user) -> list[Organization]:
         return []
     query = select(Organization).where(Organization.status == "published").order_by(Organization.sort_key)
     if not user.is_admin:
-        query = query.join(Membership).where(Membership.user_id == user.id)
+        query = query.join(Membership).where(Membership.user_id == user.id, Membership.role.in_(("owner", "admin")))
     return db.session.scalars(query).all()
 
 
@@ -88,7 +88,7 @@ def can_manage(user, event: Event) -> bool:
     return bool(db.session.scalar(select(Membership.user_id).join(
         Organization, Organization.id == Membership.organization_id).where(
         Membership.organization_id == event.organization_id, Membership.user_id == user.id,
-        Organization.status == "published")))
+        Membership.role.in_(("owner", "admin")), Organization.status == "published")))
 
 
 def require_manager(user, event: Event) -> None:

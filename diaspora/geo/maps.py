@@ -195,3 +195,22 @@ def events_map(points: list[tuple[float, float, str, str]], *, tiles_url: str | 
     if len(points) > 1:
         fmap.fit_bounds([[min(lats), min(lngs)], [max(lats), max(lngs)]], max_zoom=10)
     return _parts(fmap)
+
+
+def countries_map(figures: dict[str, tuple[int, int]], places: dict[str, tuple[float, float]],
+                  labels: dict[str, str], *, tiles_url: str | None, attribution: str) -> dict[str, Markup]:
+    """Demand against supply by country: a red circle sized by the requests, a blue one by the offers,
+    at the country's capital; the tooltip gives the figures (our own text, escaped all the same)."""
+    fmap = _base_map([45.0, 60.0], 3, tiles_url, attribution)
+    for code, (demand, supply) in figures.items():
+        if code not in places:
+            continue
+        lat, lng = places[code]
+        label = folium_text(labels.get(code, code))
+        if demand:
+            folium.CircleMarker([lat, lng], radius=4 + 3 * demand ** 0.5, color="#b01c1c", fill=True,
+                                fill_opacity=0.35, tooltip=folium.Tooltip(label)).add_to(fmap)
+        if supply:
+            folium.CircleMarker([lat, lng], radius=3 + 3 * supply ** 0.5, color="#0b57a4", fill=False, weight=3,
+                                tooltip=folium.Tooltip(label)).add_to(fmap)
+    return _parts(fmap)

@@ -32,6 +32,13 @@ REDACT_AFTER_SENDING = {"password_reset": re.compile(r"(/auth/reset/)\S+"), **{
     kind: _PRIVATE_LINK for kind in ("registration_confirmed", "registration_pending", "registration_waitlisted",
                                      "registration_promoted", "registration_rejected", "registration_link",
                                      "registration_new", "event_reminder", "event_cancelled", "organizer_message")}}
+# Mail to a person who asked for help: their address and private link are theirs alone. It is queued
+# without them (the composer reads the encrypted request when sending), site admins reading the outbox
+# see neither, and what was sent keeps neither.
+PERSON_KINDS = frozenset(("request_received", "request_accepted", "request_resolved", "request_returned",
+                          "message_for_person", "request_reminder", "request_closed"))
+_HELP_LINK = re.compile(r"(/h/)[\w-]{20,}")
+REDACT_AFTER_SENDING.update({kind: _HELP_LINK for kind in PERSON_KINDS})
 MAX_BACKOFF = timedelta(hours=6)
 
 
@@ -73,10 +80,11 @@ def queue(to: str, template: str, locale: str, attachments=(), **context) -> Out
 class Composed:
     """What a composer returns: the template's context and (filename, content type, recipe) attachments."""
 
-    def __init__(self, context: dict, attachments=(), template: str | None = None):
+    def __init__(self, context: dict, attachments=(), template: str | None = None, to: str | None = None):
         self.context = context
         self.attachments = list(attachments)
         self.template = template  # when the composer chose the wording itself
+        self.to = to  # an address kept encrypted elsewhere, given only at sending time
 
 
 _QUEUE_LATER = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
@@ -102,8 +110,9 @@ def retarget(message_id: int, template: str, **params) -> None:
                                                 "kind": template.rsplit("/", 1)[-1], "params": params})
 
 
-def compose(message: OutboxMessage) -> tuple[str, str, list] | str:
-    """(subject, body, attachments) of a message queued with queue_later, or the reason it is void."""
+def compose(message: OutboxMessage) -> tuple[str, str, list, str | None] | str:
+    """(subject, body, attachments, recipient or None) of a message queued with queue_later, or the reason
+    it is void."""
     family = (message.template or "").split("/", 1)[0]
     composer = COMPOSERS.get(family)
     if composer is None:
@@ -114,17 +123,23 @@ def compose(message: OutboxMessage) -> tuple[str, str, list] | str:
             return composed
         rendered = render_template(f"mail/{composed.template or message.template}.txt", **composed.context)
     subject, _, body = rendered.strip().partition("\n")
-    return _one_line(subject)[:300], body.strip() + "\n", composed.attachments
+    return _one_line(subject)[:300], body.strip() + "\n", composed.attachments, composed.to
+
+
+def shown_address(message: OutboxMessage) -> str:
+    return "" if message.kind in PERSON_KINDS else message.to_address
 
 
 def preview(message: OutboxMessage) -> tuple[str, str]:
     """Subject and text as the outbox shows them (composed for a look when not sent yet)."""
     if message.body_text or not message.template:
-        return message.subject, message.body_text
-    composed = compose(message)
-    if isinstance(composed, str):
-        return message.template, composed
-    return composed[0], composed[1]
+        subject, body = message.subject, message.body_text
+    else:
+        composed = compose(message)
+        subject, body = (message.template, composed) if isinstance(composed, str) else composed[:2]
+    if message.kind in PERSON_KINDS:
+        body = _HELP_LINK.sub(r"\1…", body)
+    return subject, body
 
 
 def attachment_bytes(attachment: OutboxAttachment, locale: str) -> bytes | None:
@@ -143,11 +158,11 @@ def _backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** min(attempts, 12)), MAX_BACKOFF)
 
 
-def _send_smtp(message: OutboxMessage, attachments: list) -> None:
+def _send_smtp(message: OutboxMessage, attachments: list, to: str | None = None) -> None:
     config = current_app.config
     email = EmailMessage()
     email["From"] = config["MAIL_DEFAULT_SENDER"]
-    email["To"] = message.to_address
+    email["To"] = to or message.to_address
     email["Subject"] = message.subject
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(domain=config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip(">"))
@@ -218,6 +233,7 @@ def deliver_due(limit: int = 100, force: bool = False) -> tuple[int, int]:
             continue
         message = db.session.get(OutboxMessage, message_id)
         attachments = list(message.attachments)
+        recipient = None
         if message.template and not message.body_text:
             composed = compose(message)
             if isinstance(composed, str):  # no longer true: not sent, and kept with the reason
@@ -225,15 +241,17 @@ def deliver_due(limit: int = 100, force: bool = False) -> tuple[int, int]:
                 message.last_error = composed[:1000]
                 db.session.commit()
                 continue
-            message.subject, message.body_text, recipes = composed
+            message.subject, message.body_text, recipes, recipient = composed
             attachments += [OutboxAttachment(filename=name, content_type=ctype, recipe=recipe)
                             for name, ctype, recipe in recipes]
         try:
-            _send_smtp(message, attachments)
+            _send_smtp(message, attachments, recipient)
         except (OSError, smtplib.SMTPException) as error:
             message.status = "pending"
             message.attempts += 1
-            message.last_error = f"{type(error).__name__}: {error}"[:1000]
+            # a refused recipient is named in the error: not for a person who asked for help
+            detail = "" if message.kind in PERSON_KINDS else f": {error}"
+            message.last_error = f"{type(error).__name__}{detail}"[:1000]
             message.next_attempt_at = utcnow() + _backoff(message.attempts)
             if message.template:  # composed afresh next time, attachments and all
                 message.subject = message.body_text = ""
@@ -243,6 +261,8 @@ def deliver_due(limit: int = 100, force: bool = False) -> tuple[int, int]:
             message.status = "sent"
             if message.kind in REDACT_AFTER_SENDING:
                 message.body_text = REDACT_AFTER_SENDING[message.kind].sub(r"\1…", message.body_text)
+            if message.kind in PERSON_KINDS:
+                message.to_address = ""
             message.attempts += 1
             message.sent_at = utcnow()
             message.attachments = []  # delivered: no need to keep tickets and calendars around

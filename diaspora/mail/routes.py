@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from diaspora.extensions import db
-from diaspora.mail import preview
+from diaspora.mail import preview, shown_address
 from diaspora.models import OutboxMessage
 
 bp = Blueprint("mail", __name__, url_prefix="/admin/outbox")
@@ -29,14 +29,15 @@ def index():
     counts = dict(db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
     subjects = {message.id: preview(message)[0] for message in messages}
     return render_template("mail/outbox.html", messages=messages, counts=counts, status=status, page=page,
-                           subjects=subjects)
+                           subjects=subjects, shown_address=shown_address)
 
 
 @bp.get("/<id:message_id>")
 def show(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
     subject, body = preview(message)
-    return render_template("mail/message.html", message=message, subject=subject, body=body)
+    return render_template("mail/message.html", message=message, subject=subject, body=body,
+                           to_address=shown_address(message))
 
 
 @bp.post("/retry")

@@ -1,4 +1,13 @@
 """Models, one module per domain. Importing this package registers every table with the metadata."""
+from diaspora.models.assistance import (
+    HelpEvent,
+    HelpMessage,
+    HelpOffer,
+    HelpOfferLanguage,
+    HelpRequest,
+    HelpRoute,
+    OfferFlag,
+)
 from diaspora.models.event import Event, EventQuestion, EventSession, Registration, RegistrationSession
 from diaspora.models.geocache import GeocodeCache
 from diaspora.models.mail import OutboxAttachment, OutboxMessage
@@ -14,6 +23,13 @@ from diaspora.models.organization import (
 from diaspora.models.user import User
 
 __all__ = [
+    "HelpEvent",
+    "HelpMessage",
+    "HelpOffer",
+    "HelpOfferLanguage",
+    "HelpRequest",
+    "HelpRoute",
+    "OfferFlag",
     "Event",
     "EventQuestion",
     "EventSession",

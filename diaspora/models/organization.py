@@ -124,10 +124,11 @@ class OrganizationLanguage(db.Model):
 
 
 class Membership(db.Model):
-    """Who may edit an association: its owner (who registered it) and co-admins the owner added."""
+    """Who acts for an association: its owner (who registered it), co-admins and volunteers the owner added."""
 
     __tablename__ = "memberships"
-    __table_args__ = (CheckConstraint("role IN ('owner', 'admin')", name="role"),)
+    # volunteers publish offers of help and take requests; admins also edit the entry; the owner manages people
+    __table_args__ = (CheckConstraint("role IN ('owner', 'admin', 'volunteer')", name="role"),)
 
     organization_id: Mapped[int] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True

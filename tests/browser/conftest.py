@@ -149,21 +149,21 @@ def log_in(page, email, password=DEFAULT_PASSWORD):
     assert "/auth/login" not in page.url, page.locator("main").inner_text()
 
 
-def wait_for_markers(page, minimum=1):
-    """Leaflet markers or cluster icons on the directory map (failing at once if the page's script failed)."""
+def wait_for_markers(page, minimum=1, frame="#directory-map"):
+    """Leaflet markers or cluster icons on the map in `frame` (failing at once if the page's script failed)."""
     page.wait_for_function(
-        "n => document.querySelectorAll('#directory-map .leaflet-marker-icon').length >= n"
-        " || window.__pageErrors.length > 0", arg=minimum)
+        "([n, frame]) => document.querySelectorAll(frame + ' .leaflet-marker-icon').length >= n"
+        " || window.__pageErrors.length > 0", arg=[minimum, frame])
     errors = page.evaluate("window.__pageErrors")
     assert not errors, f"the map did not load, JavaScript errors: {errors}"
 
 
-def open_popup_containing(page, text, attempts=8):
+def open_popup_containing(page, text, attempts=8, frame="#directory-map"):
     """Click markers (zooming into clusters when needed) until a popup shows `text`; return the popup."""
     popup = page.locator(".leaflet-popup-content")
     for _ in range(attempts):
-        wait_for_markers(page)
-        markers = page.locator("#directory-map .leaflet-marker-icon:not(.marker-cluster)")
+        wait_for_markers(page, frame=frame)
+        markers = page.locator(f"{frame} .leaflet-marker-icon:not(.marker-cluster)")
         for i in range(markers.count()):
             markers.nth(i).click()
             popup.wait_for(state="visible")
@@ -176,7 +176,7 @@ def open_popup_containing(page, text, attempts=8):
             if text in shown:
                 return popup
             close_popup(page)
-        clusters = page.locator("#directory-map .marker-cluster")
+        clusters = page.locator(f"{frame} .marker-cluster")
         if not clusters.count():
             break
         clusters.first.click()

@@ -1,0 +1,86 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+from diaspora.forms import (
+    ChoiceField,
+    LocalDateField,
+    LocalizedIntegerField,
+    MaxLength,
+    MultiSelectField,
+    Required,
+    in_range,
+    options,
+    strip,
+)
+
+URGENCY_CHOICES = (("today", _l("Today: it is urgent")), ("week", _l("This week")), ("any", _l("Whenever you can")))
+FLAG_CHOICES = (("fraud", _l("A fraud or a trap")), ("wrong", _l("False or outdated")),
+                ("offensive", _l("Offensive")), ("other", _l("Something else")))
+
+
+class RequestForm(FlaskForm):
+    """Rendering and CSRF only: every rule is in assistance.requests.clean, which the API uses too."""
+
+    category = ChoiceField(_l("What do you need help with?"))
+    country = ChoiceField(_l("Country you are in"))
+    city = StringField(_l("City"), filters=[strip])
+    language = ChoiceField(_l("Language you speak"))
+    urgency = RadioField(_l("How urgent is it?"), choices=options(URGENCY_CHOICES), default="week")
+    description = TextAreaField(_l("What happened?"))
+    name = StringField(_l("Your name (optional)"), filters=[strip], render_kw={"autocomplete": "off"})
+    phone = StringField(_l("Phone"), filters=[strip], render_kw={"type": "tel", "autocomplete": "off"})
+    telegram = StringField("Telegram", filters=[strip], render_kw={"autocomplete": "off"})
+    whatsapp = StringField("WhatsApp", filters=[strip], render_kw={"type": "tel", "autocomplete": "off"})
+    email = StringField(_l("Email"), filters=[strip], render_kw={"type": "email", "autocomplete": "off"})
+    consent = BooleanField(_l("I agree that my request is passed to the associations that can help, and that "
+                              "only the one that accepts it sees how to reach me"))
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Message"), validators=[Required(), MaxLength(5000)])
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Why? (the others will see it, the person will not)"),
+                           validators=[Required(), MaxLength(2000)])
+
+
+class OptionalReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Why? (optional)"), validators=[Optional(), MaxLength(2000)])
+
+
+class OfferForm(FlaskForm):
+    organization_id = ChoiceField(_l("Association"), validators=[Required()])
+    category = ChoiceField(_l("Kind of help"), validators=[Required()])
+    title_ky = StringField(_l("Title in Kyrgyz"), filters=[strip], validators=[MaxLength(200)])
+    title_ru = StringField(_l("Title in Russian"), filters=[strip], validators=[MaxLength(200)])
+    title_en = StringField(_l("Title in English"), filters=[strip], validators=[MaxLength(200)])
+    description_ky = TextAreaField(_l("Description in Kyrgyz"), validators=[MaxLength(5000)])
+    description_ru = TextAreaField(_l("Description in Russian"), validators=[MaxLength(5000)])
+    description_en = TextAreaField(_l("Description in English"), validators=[MaxLength(5000)])
+    scope = RadioField(_l("Where"), default="city", choices=options((
+        ("city", _l("In a city and around it")), ("country", _l("Anywhere in a country")),
+        ("remote", _l("Remotely: by phone or online")))))
+    country = ChoiceField(_l("Country"))
+    city = StringField(_l("City"), filters=[strip], validators=[MaxLength(120)])
+    radius_km = LocalizedIntegerField(_l("Around the city, km"), default=50, validators=[Optional(), in_range(0, 2000)])
+    languages = MultiSelectField(_l("Languages"))
+    capacity = LocalizedIntegerField(_l("How many people at once"), validators=[Optional(), in_range(0, 100000)])
+    is_free = BooleanField(_l("Free of charge"), default=True)
+    price = StringField(_l("Price, when not free"), filters=[strip], validators=[MaxLength(200)])
+    valid_until = LocalDateField(_l("Valid until (optional)"), validators=[Optional()])
+    employer = StringField(_l("Employer (a job offer)"), filters=[strip], validators=[MaxLength(200)])
+    wage = StringField(_l("Wage (a job offer)"), filters=[strip], validators=[MaxLength(100)])
+    written_contract = ChoiceField(_l("Written contract (a job offer)"), default="", choices=options((
+        ("", "—"), ("yes", _l("Yes, a written contract")), ("no", _l("No written contract")))))
+
+
+class FlagForm(FlaskForm):
+    reason = ChoiceField(_l("What is wrong?"), choices=options(FLAG_CHOICES), validators=[Required()])
+    message = TextAreaField(_l("Details (optional)"), validators=[Optional(), MaxLength(2000)])
+
+
+class HideForm(FlaskForm):
+    reason = TextAreaField(_l("Reason, shown to the association"), validators=[Optional(), MaxLength(2000)])

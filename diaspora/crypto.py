@@ -1,0 +1,79 @@
+"""Encryption at rest for what could put a person in danger if a database dump leaked: the contacts,
+name and story in a request for help, and the messages about it.
+
+Fernet (AES-128 in CBC mode with an HMAC) with a key from DATA_KEY (generated into instance/ in
+development, required in production). Values are decrypted when read through the app; searching
+inside them is neither needed nor possible."""
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from sqlalchemy import types
+
+_fernet: MultiFernet | None = None
+
+
+def _dev_key(instance_path: str) -> str:
+    path = Path(instance_path) / "data_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        key = Fernet.generate_key().decode()
+        fh.write(key)
+    return key
+
+
+def init_app(app) -> None:
+    """DATA_KEY may list several keys separated by spaces: the first encrypts, all decrypt (rotation)."""
+    global _fernet
+    keys = (app.config.get("DATA_KEY") or "").split()
+    if not keys:
+        if app.config.get("ENV_NAME") == "production":
+            raise RuntimeError("DATA_KEY must be set in production: generate one with "
+                               "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'")
+        keys = [_testing_key() if app.config.get("TESTING") else _dev_key(app.instance_path)]
+    _fernet = MultiFernet([Fernet(key.encode()) for key in keys])
+
+
+_TESTING_KEY = None
+
+
+def _testing_key() -> str:
+    # one per test process: apps created by different tests must read each other's rows
+    global _TESTING_KEY
+    if _TESTING_KEY is None:
+        _TESTING_KEY = Fernet.generate_key().decode()
+    return _TESTING_KEY
+
+
+class EncryptedText(types.TypeDecorator):
+    """Text stored encrypted (see the module docstring)."""
+
+    impl = types.Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return _fernet.encrypt(str(value).encode()).decode()
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        try:
+            return _fernet.decrypt(value.encode()).decode()
+        except InvalidToken:
+            # a key that is gone (or a wrong DATA_KEY): shown as missing, not garbled, and said loudly
+            logging.getLogger(__name__).error("A value could not be decrypted: is DATA_KEY the key it was written with?")
+            return None
+
+
+def random_reference() -> str:
+    """A short reference to read out on a phone line: no 0/O or 1/I."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(2))
