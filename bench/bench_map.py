@@ -16,7 +16,7 @@ def naive_map(app) -> tuple[float, int]:
     from sqlalchemy import select
 
     from diaspora.extensions import db
-    from diaspora.geo.maps import folium_text
+    from html import escape
     from diaspora.models import Organization
 
     with app.app_context():
@@ -26,7 +26,7 @@ def naive_map(app) -> tuple[float, int]:
     fmap = folium.Map(location=[45, 60], zoom_start=3, tiles=None)
     cluster = folium.plugins.MarkerCluster().add_to(fmap)
     for org_id, name, city, lat, lng in rows:
-        popup = folium.Popup(f"<b>{folium_text(name)}</b><br>{folium_text(city)}<br>"
+        popup = folium.Popup(f"<b>{escape(name)}</b><br>{escape(city)}<br>"  # generated names, not user text
                              f"<a href='/organizations/{org_id}'>open</a>")
         folium.Marker([lat, lng], popup=popup).add_to(cluster)
     html = fmap.get_root().render()

@@ -49,6 +49,24 @@ def _capital(code: str):
     return (place.latitude, place.longitude) if place else None
 
 
+def _discs(figures: dict, places: dict, locale: str) -> list[maps.Disc]:
+    """Demand against supply by country, at its capital: a red disc sized by the open requests, a blue
+    ring by the offers."""
+    discs = []
+    for code, place in places.items():
+        if not place:
+            continue
+        demand = figures["demand_by_country"].get(code, 0)
+        supply = figures["supply_by_country"].get(code, 0)
+        label = _("%(country)s: %(requests)d open requests, %(offers)d offers", country=country_name(code, locale),
+                  requests=demand, offers=supply)
+        if demand:
+            discs.append(maps.Disc(place[0], place[1], 4 + 3 * demand ** 0.5, "demand", label))
+        if supply:
+            discs.append(maps.Disc(place[0], place[1], 3 + 3 * supply ** 0.5, "supply", label))
+    return discs
+
+
 @bp.get("/help/coordination")
 @login_required
 def coordination():
@@ -70,14 +88,8 @@ def coordination():
     locale = current_locale()
     countries = set(figures["demand_by_country"]) | set(figures["supply_by_country"])
     places = {code: _capital(code) for code in countries}
-    fmap = maps.countries_map(
-        {code: (figures["demand_by_country"].get(code, 0), figures["supply_by_country"].get(code, 0))
-         for code in countries},
-        {code: place for code, place in places.items() if place},
-        {code: _("%(country)s: %(requests)d open requests, %(offers)d offers", country=country_name(code, locale),
-                 requests=figures["demand_by_country"].get(code, 0), offers=figures["supply_by_country"].get(code, 0))
-         for code in countries},
-        tiles_url=current_app.config["TILES_URL"] or None, attribution=current_app.config["TILES_ATTRIBUTION"])
+    fmap = maps.countries_map(_discs(figures, places, locale), tiles_url=current_app.config["TILES_URL"] or None,
+                              attribution=current_app.config["TILES_ATTRIBUTION"])
     orgs = {org.id: org for org in db.session.scalars(select(Organization).where(Organization.id.in_(mine or {-1})))}
     return render_template("assistance/coordination.html", items=items, figures=figures, fmap=fmap, status=status,
                            unanswered=stats.unanswered_ids(items), mine=mine, orgs=orgs, locale=locale,

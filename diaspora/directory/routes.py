@@ -144,7 +144,7 @@ def show(org_id: int):
     org = _get_visible(org_id)
     fmap = None
     if org.has_position:
-        fmap = maps.single_map(org.latitude, org.longitude, org.name, **_tiles())
+        fmap = maps.pins_map([maps.Pin(org.latitude, org.longitude, org.name)], **_tiles())
     return render_template(
         "directory/show.html", org=org, fmap=fmap, links=contact_links(org),
         can_edit=services.can_edit(current_user, org), locale=current_locale(),

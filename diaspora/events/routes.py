@@ -70,10 +70,10 @@ def index():
     located = [e for e in events if e.has_position]
     fmap = None
     if located:
-        fmap = maps.events_map([(e.latitude, e.longitude, e.title(current_locale()),
-                                 url_for("events.show", slug=e.slug)) for e in located],
-                               tiles_url=current_app.config["TILES_URL"] or None,
-                               attribution=current_app.config["TILES_ATTRIBUTION"])
+        fmap = maps.pins_map([maps.Pin(e.latitude, e.longitude, e.title(current_locale()),
+                                       url_for("events.show", slug=e.slug)) for e in located],
+                             tiles_url=current_app.config["TILES_URL"] or None,
+                             attribution=current_app.config["TILES_ATTRIBUTION"])
     return render_template("events/index.html", events=events, fmap=fmap, locale=current_locale(),
                            can_create=services.can_create(current_user),
                            managed=services.managed_by(current_user))
@@ -85,9 +85,9 @@ def show(slug: str):
     locale = current_locale()
     fmap = None
     if event.has_position:
-        fmap = maps.single_map(event.latitude, event.longitude, event.venue_name or event.title(locale),
-                               tiles_url=current_app.config["TILES_URL"] or None,
-                               attribution=current_app.config["TILES_ATTRIBUTION"])
+        fmap = maps.pins_map([maps.Pin(event.latitude, event.longitude, event.venue_name or event.title(locale))],
+                             tiles_url=current_app.config["TILES_URL"] or None,
+                             attribution=current_app.config["TILES_ATTRIBUTION"])
     session_taken = regs.session_places_taken([s.id for s in event.sessions if s.capacity is not None])
     return render_template(
         "events/show.html", event=event, locale=locale, fmap=fmap, state=regs.registration_state(event),

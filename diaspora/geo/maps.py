@@ -1,15 +1,24 @@
-"""folium maps embedded in our pages, with Leaflet served by the app (no CDN) and every user string escaped.
+"""folium maps embedded in our pages, with Leaflet served by the app (no CDN) and no user text in folium.
 
-folium does not escape Popup/Tooltip text, and its templates put that text inside a JavaScript template
-literal, where `${...}` would run. `folium_text()` escapes for both contexts. The directory map never
-puts names in the page at all: markers carry [lat, lng, id] and the popup is built from JSON with
-textContent when it opens (static/js/map.js), which keeps /map at ~25 bytes per association.
+branca, folium's parent, compiles every rendered element as a Jinja template and renders it again, so any
+text handed to folium (a tooltip, a popup, a marker's alt) is executed on the server: `{{ 7*7 }}` in a name
+became 49, and worse. So folium draws only the map itself from numbers and our own constants, and what
+people read (names, titles, places) travels beside it as JSON data: `Pin` and `Disc` carry it, the page
+holds it in a `<script type="application/json">` block (not executed, escaped by `htmlsafe_json_dumps`), and
+static/js/map-layers.js builds the markers and sets every label with `textContent`. `_check_no_text` refuses
+to render a map that holds a folium element able to carry text, so the mistake cannot come back.
+
+The directory map carries only [lat, lng, id] per marker; popups are fetched as JSON when opened
+(static/js/map.js), which keeps /map at ~25 bytes per association.
 """
-import html
+import math
+from dataclasses import asdict, dataclass
+from typing import Literal, Sequence
 
 import folium
 import folium.plugins
 from folium.template import Template
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 VENDOR = {
@@ -26,11 +35,29 @@ MARKER_CALLBACK = """function (row) {
     return marker;
 }"""
 
+BLUE = "#0b57a4"
+RED = "#b01c1c"
 
-def folium_text(text: str) -> str:
-    """Escape for HTML, then for the JS template literal folium wraps Tooltip/Popup text in."""
-    escaped = html.escape(str(text), quote=True)
-    return escaped.replace("\\", "\\\\").replace("`", "\\`").replace("$", "\\$")
+
+@dataclass(frozen=True)
+class Pin:
+    """A marker and the text people read on it (its tooltip, and its popup's link when `url` is set)."""
+
+    lat: float
+    lng: float
+    label: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Disc:
+    """A circle of `radius` pixels: `demand` is filled red, `supply` a blue ring, `centre` a blue dot (a search's centre); `label` is its tooltip."""
+
+    lat: float
+    lng: float
+    radius: float
+    kind: Literal["demand", "supply", "centre"]
+    label: str
 
 
 class EmbeddedMap(folium.Map):
@@ -85,8 +112,8 @@ class _PointsCluster(folium.plugins.FastMarkerCluster):
     """FastMarkerCluster whose data array is written in after folium has rendered the page.
 
     branca re-parses every rendered script as a Jinja template; 10,000 points make that ~300 KB through
-    Jinja's lexer (~10 ms) plus per-row validation. Our rows come from validated columns, so they are
-    formatted once, as numbers only, and put in place of the token."""
+    Jinja's lexer (~10 ms) plus per-row validation. The rows are numbers only (see `points_json`), put in
+    place of the token once branca is done."""
 
     _template = Template(
         """
@@ -109,12 +136,26 @@ class _PointsCluster(folium.plugins.FastMarkerCluster):
 
 
 def points_json(points) -> str:
-    """[[lat, lng, id], ...] with 4 decimals (about 11 m): ~25 bytes an association."""
-    return "[" + ",".join(f"[{lat:.4f},{lng:.4f},{int(org_id)}]" for lat, lng, org_id in points) + "]"
+    """[[lat, lng, id], ...] with 4 decimals (about 11 m): ~25 bytes an association. float() and int()
+    make sure nothing but numbers can reach the script."""
+    return "[" + ",".join(f"[{float(lat):.4f},{float(lng):.4f},{int(row_id)}]" for lat, lng, row_id in points) + "]"
+
+
+# What folium may draw: the map, tiles and shapes made of numbers. Markers, tooltips, popups, icons and
+# any other element that can carry text are not here: their text would be compiled by branca.
+_ALLOWED = (folium.TileLayer, folium.Circle, folium.CircleMarker, _PointsCluster, folium.map.FitBounds)
+
+
+def _check_no_text(element) -> None:
+    for child in element._children.values():
+        if type(child) not in _ALLOWED:
+            raise TypeError(f"{type(child).__name__} on a map: labels travel as JSON (Pin, Disc), never "
+                            "through folium, which compiles its text as a template")
+        _check_no_text(child)
 
 
 def _base_map(location, zoom: int, tiles_url: str | None, attribution: str) -> EmbeddedMap:
-    fmap = EmbeddedMap(location=location, zoom_start=zoom, tiles=None, control_scale=True,
+    fmap = EmbeddedMap(location=[float(v) for v in location], zoom_start=zoom, tiles=None, control_scale=True,
                        world_copy_jump=True, min_zoom=2)
     # folium gives these to its tile layer only; clusters need max_zoom on the map even with no tiles
     fmap.options["max_zoom"] = 19
@@ -124,93 +165,68 @@ def _base_map(location, zoom: int, tiles_url: str | None, attribution: str) -> E
     return fmap
 
 
-def _parts(fmap: folium.Map, points: str | None = None) -> dict[str, Markup]:
+def _parts(fmap: EmbeddedMap, layers: dict | None = None, points: str | None = None) -> dict[str, Markup]:
+    """The map's header, HTML and script for our templates. `layers` (labels and all) goes into the HTML
+    as JSON data for map-layers.js; it never passes through folium."""
+    _check_no_text(fmap)
     figure = fmap.get_root()
     figure.render()
     script = figure.script.render()
     if points is not None:
         script = script.replace(POINTS_TOKEN, points, 1)
-    return {
-        "header": Markup(figure.header.render()),
-        "html": Markup(figure.html.render()),
-        "script": Markup(script),
-    }
+    html = figure.html.render()
+    if layers:
+        data = htmlsafe_json_dumps({"map": fmap.get_name(), **layers})
+        html += f'<script type="application/json" class="map-layers">{data}</script>'
+    return {"header": Markup(figure.header.render()), "html": Markup(html), "script": Markup(script)}
 
 
-def directory_map(points: list[list], *, tiles_url: str | None, attribution: str,
+def directory_map(points: Sequence[tuple[float, float, int]], *, tiles_url: str | None, attribution: str,
                   centre: tuple[float, float] | None = None, radius_km: float | None = None,
                   centre_label: str | None = None) -> dict[str, Markup]:
-    """The clustered map of associations. `points` are (lat, lng, id) rows."""
+    """The clustered map of associations (or offers): `points` are (lat, lng, id) rows, whose popups
+    static/js/map.js fetches when opened."""
     if centre:
         fmap = _base_map(list(centre), 9, tiles_url, attribution)
     else:
         fmap = _base_map([45.0, 60.0], 3, tiles_url, attribution)
     _PointsCluster(callback=MARKER_CALLBACK, chunkedLoading=True, showCoverageOnHover=False).add_to(fmap)
+    layers = None
     if centre:
         if radius_km:
-            circle = folium.Circle(list(centre), radius=radius_km * 1000, color="#0b57a4", fill=False, weight=2)
-            circle.add_to(fmap)
+            folium.Circle([float(v) for v in centre], radius=float(radius_km) * 1000, color=BLUE, fill=False,
+                          weight=2).add_to(fmap)
             south, west, north, east = _circle_bounds(centre, radius_km)
             fmap.fit_bounds([[south, west], [north, east]])
-        marker = folium.CircleMarker(list(centre), radius=6, color="#0b57a4", fill=True, fill_opacity=1)
-        if centre_label:
-            folium.Tooltip(folium_text(centre_label)).add_to(marker)
-        marker.add_to(fmap)
-    return _parts(fmap, points_json(points))
+        layers = {"discs": [asdict(Disc(centre[0], centre[1], 6, "centre", centre_label or ""))]}
+    return _parts(fmap, layers, points_json(points))
 
 
 def _circle_bounds(centre: tuple[float, float], radius_km: float) -> tuple[float, float, float, float]:
     lat, lng = centre
     dlat = min(radius_km / 111.0, 80.0)
-    import math
-
     dlng = min(radius_km / max(111.0 * math.cos(math.radians(lat)), 1e-6), 179.0)
     return max(lat - dlat, -85.0), lng - dlng, min(lat + dlat, 85.0), lng + dlng
 
 
-def single_map(lat: float, lng: float, label: str, *, tiles_url: str | None, attribution: str) -> dict[str, Markup]:
-    """A small map with one marker, for an association's page. The label is user text: escaped."""
-    fmap = _base_map([lat, lng], 14, tiles_url, attribution)
-    marker = folium.Marker([lat, lng], alt=label)
-    folium.Tooltip(folium_text(label)).add_to(marker)
-    marker.add_to(fmap)
-    return _parts(fmap)
+def pins_map(pins: Sequence[Pin], *, tiles_url: str | None, attribution: str) -> dict[str, Markup]:
+    """Markers with labels: one pin close up (an association's or an event's page), several fitted in view
+    (the events' map)."""
+    lats = [float(p.lat) for p in pins]
+    lngs = [float(p.lng) for p in pins]
+    if len(pins) == 1:
+        fmap = _base_map([lats[0], lngs[0]], 14, tiles_url, attribution)
+    else:
+        fmap = _base_map([sum(lats) / len(lats), sum(lngs) / len(lngs)], 3, tiles_url, attribution)
+        fmap.fit_bounds([[min(lats), min(lngs)], [max(lats), max(lngs)]], max_zoom=10)
+    return _parts(fmap, {"pins": [asdict(p) for p in pins]})
+
+
+def countries_map(discs: Sequence[Disc], *, tiles_url: str | None, attribution: str) -> dict[str, Markup]:
+    """Circles sized by figures (demand against supply by country)."""
+    fmap = _base_map([45.0, 60.0], 3, tiles_url, attribution)
+    return _parts(fmap, {"discs": [asdict(d) for d in discs]})
 
 
 def init_app(app) -> None:
     configure_assets(app.static_url_path)
-
-
-def events_map(points: list[tuple[float, float, str, str]], *, tiles_url: str | None,
-               attribution: str) -> dict[str, Markup]:
-    """Upcoming events: a marker each (they are few), the title in an escaped tooltip; the list under the
-    map carries the links."""
-    lats = [p[0] for p in points]
-    lngs = [p[1] for p in points]
-    fmap = _base_map([sum(lats) / len(lats), sum(lngs) / len(lngs)], 3, tiles_url, attribution)
-    for lat, lng, title, _url in points:
-        marker = folium.Marker([lat, lng], alt=title)
-        folium.Tooltip(folium_text(title)).add_to(marker)
-        marker.add_to(fmap)
-    if len(points) > 1:
-        fmap.fit_bounds([[min(lats), min(lngs)], [max(lats), max(lngs)]], max_zoom=10)
-    return _parts(fmap)
-
-
-def countries_map(figures: dict[str, tuple[int, int]], places: dict[str, tuple[float, float]],
-                  labels: dict[str, str], *, tiles_url: str | None, attribution: str) -> dict[str, Markup]:
-    """Demand against supply by country: a red circle sized by the requests, a blue one by the offers,
-    at the country's capital; the tooltip gives the figures (our own text, escaped all the same)."""
-    fmap = _base_map([45.0, 60.0], 3, tiles_url, attribution)
-    for code, (demand, supply) in figures.items():
-        if code not in places:
-            continue
-        lat, lng = places[code]
-        label = folium_text(labels.get(code, code))
-        if demand:
-            folium.CircleMarker([lat, lng], radius=4 + 3 * demand ** 0.5, color="#b01c1c", fill=True,
-                                fill_opacity=0.35, tooltip=folium.Tooltip(label)).add_to(fmap)
-        if supply:
-            folium.CircleMarker([lat, lng], radius=3 + 3 * supply ** 0.5, color="#0b57a4", fill=False, weight=3,
-                                tooltip=folium.Tooltip(label)).add_to(fmap)
-    return _parts(fmap)

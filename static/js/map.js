@@ -2,7 +2,10 @@
    when a popup opens and put on the page with textContent, so no name can become markup or script. */
 (function () {
   "use strict";
-  var cfg = window.diasporaMap;
+  // The page's settings and words, as JSON (no inline script: the CSP allows none without a nonce).
+  // folium's marker callback reads window.diasporaMap when the map's script runs, after this file.
+  var config = document.getElementById("map-config");
+  var cfg = window.diasporaMap = config ? JSON.parse(config.textContent) : {};
   var cache = {};
 
   function el(tag, className, text) {
