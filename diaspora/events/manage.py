@@ -21,6 +21,7 @@ from diaspora.events.routes import bp
 from diaspora.events.web import local
 from diaspora.extensions import db
 from diaspora.forms import options
+from diaspora.headers import CAMERA_PERMISSIONS, for_view
 from diaspora.i18n import COMMON_COUNTRIES, country_choices, current_locale
 from diaspora.models import Registration
 from diaspora.models.event import LANGS
@@ -391,6 +392,7 @@ def reminders(slug: str):
 
 @bp.route("/events/<slug>/manage/checkin", methods=["GET", "POST"])
 @login_required
+@for_view(permissions_policy=CAMERA_PERMISSIONS)  # the one page that may use the camera: tickets at the door
 def checkin(slug: str):
     event = _managed(slug)
     form = CheckinForm()
@@ -399,11 +401,8 @@ def checkin(slug: str):
         result = _check_in(event, form.code.data)
         db.session.commit()
         form.code.data = ""
-    response = make_response(render_template("events/manage/checkin.html", event=event, form=form, result=result,
-                                             counts=dashboard.counts(event)))
-    # the one page that may use the camera: scanning tickets at the door
-    response.headers["Permissions-Policy"] = "geolocation=(self), camera=(self), microphone=()"
-    return response
+    return render_template("events/manage/checkin.html", event=event, form=form, result=result,
+                           counts=dashboard.counts(event))
 
 
 @bp.post("/events/<slug>/manage/checkin.json")

@@ -63,6 +63,7 @@ class PageWatch:
         self.dialogs: list[str] = []
         self.errors: list[str] = []
         self.broken: list[str] = []
+        self.csp: list[str] = []
 
     def route(self, route):
         url = route.request.url
@@ -71,6 +72,11 @@ class PageWatch:
         else:
             self.external.append(url)
             route.abort()
+
+    def console(self, message):
+        # Chromium reports what the Content Security Policy blocked as a console error
+        if "Content Security Policy" in message.text:
+            self.csp.append(message.text)
 
     def dialog(self, dialog):
         self.dialogs.append(f"{dialog.type}: {dialog.message}")
@@ -84,7 +90,8 @@ class PageWatch:
 
     def summary(self) -> str:
         return "\n".join([f"JavaScript errors: {self.errors}", f"requests outside the test server: {self.external}",
-                          f"failed requests: {self.broken}", f"dialogs: {self.dialogs}"])
+                          f"failed requests: {self.broken}", f"dialogs: {self.dialogs}",
+                          f"Content Security Policy violations: {self.csp}"])
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -120,6 +127,7 @@ def new_page(request, browser, live_server, watch):
         page.on("dialog", watch.dialog)
         page.on("pageerror", lambda error: watch.errors.append(str(error)))
         page.on("response", watch.response)
+        page.on("console", watch.console)
         return page
 
     yield make
@@ -132,6 +140,7 @@ def new_page(request, browser, live_server, watch):
     assert not watch.errors, f"JavaScript errors on the page: {watch.errors}"
     assert not watch.dialogs, f"dialogs were opened: {watch.dialogs}"
     assert not watch.broken, f"assets or API calls failed: {watch.broken}"
+    assert not watch.csp, f"the Content Security Policy blocked something: {watch.csp}"
 
 
 @pytest.fixture
@@ -205,3 +214,31 @@ def assert_inside(page, inner, outer, what, timeout_ms=2_000):
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} is cut off: {a} is not inside {b}")
         page.wait_for_timeout(100)
+
+
+BLOCKING = {"serious", "critical"}
+
+
+def run_axe(page) -> list[dict]:
+    """axe-core's violations on the page. Evaluated through the DevTools protocol rather than added as a
+    <script>: the site's Content Security Policy (rightly) runs no inline script without its nonce."""
+    if not AXE_PATH.exists():
+        pytest.fail(f"{AXE_PATH} is missing: run `make setup-dev` (npm ci installs axe-core)", pytrace=False)
+    page.evaluate(AXE_PATH.read_text(encoding="utf-8") + "\n;undefined")
+    return page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+
+
+def describe(violations: list[dict], url: str) -> str:
+    lines = [f"accessibility violations on {url}:"]
+    for v in violations:
+        lines.append(f"- {v['id']} [{v['impact']}] {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:4]:
+            lines.append(f"    {' > '.join(map(str, node['target']))}: {node.get('failureSummary', '').splitlines()[-1:]}")
+        if len(v["nodes"]) > 4:
+            lines.append(f"    ... and {len(v['nodes']) - 4} more")
+    return "\n".join(lines)
+
+
+def assert_accessible(page):
+    violations = [v for v in run_axe(page) if v["impact"] in BLOCKING]
+    assert not violations, describe(violations, page.url)

@@ -1,36 +1,9 @@
 """axe-core on the main pages (no serious or critical violation), a phone-size /map, and the keyboard."""
 import pytest
 
-from tests.browser.conftest import AXE_PATH, log_in, wait_for_markers
+from tests.browser.conftest import assert_accessible, log_in, wait_for_markers
 
 pytestmark = pytest.mark.browser
-
-BLOCKING = {"serious", "critical"}
-
-
-def run_axe(page) -> list[dict]:
-    if not AXE_PATH.exists():
-        pytest.fail(f"{AXE_PATH} is missing: run `make setup-dev` (npm ci installs axe-core)", pytrace=False)
-    page.add_script_tag(path=str(AXE_PATH))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return result["violations"]
-
-
-def describe(violations: list[dict], url: str) -> str:
-    lines = [f"accessibility violations on {url}:"]
-    for v in violations:
-        lines.append(f"- {v['id']} [{v['impact']}] {v['help']} ({v['helpUrl']})")
-        for node in v["nodes"][:4]:
-            lines.append(f"    {' > '.join(map(str, node['target']))}: {node.get('failureSummary', '').splitlines()[-1:]}")
-        if len(v["nodes"]) > 4:
-            lines.append(f"    ... and {len(v['nodes']) - 4} more")
-    return "\n".join(lines)
-
-
-def assert_accessible(page):
-    violations = [v for v in run_axe(page) if v["impact"] in BLOCKING]
-    assert not violations, describe(violations, page.url)
-
 
 @pytest.fixture
 def sample_org(make_org):

@@ -6,12 +6,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import AXE_PATH, log_in
+from tests.browser.conftest import assert_accessible, log_in
 from tests.conftest import REGISTRANT
 
 pytestmark = pytest.mark.browser
 
-BLOCKING = {"serious", "critical"}
 # One Kyrgyz phrase: the private page's heading ("Your registration") in translations/ky/LC_MESSAGES/messages.po.
 # Everything else is asserted through ids, structure and lang="ky", so wording changes do not break these tests.
 KY_YOUR_REGISTRATION = "Каттооңуз"
@@ -76,21 +75,6 @@ def filter_by_status(page, status):
     assert f"status={status}" in page.url
 
 
-def run_axe(page) -> list[dict]:
-    if not AXE_PATH.exists():
-        pytest.fail(f"{AXE_PATH} is missing: run `make setup-dev` (npm ci installs axe-core)", pytrace=False)
-    page.add_script_tag(path=str(AXE_PATH))
-    return page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
-
-
-def assert_accessible(page):
-    violations = [v for v in run_axe(page) if v["impact"] in BLOCKING]
-    lines = [f"accessibility violations on {page.url}:"]
-    for v in violations:
-        lines.append(f"- {v['id']} [{v['impact']}] {v['help']} ({v['helpUrl']})")
-        lines += [f"    {' > '.join(map(str, node['target']))}: {node.get('failureSummary', '').splitlines()[-1:]}"
-                  for node in v["nodes"][:4]]
-    assert not violations, "\n".join(lines)
 
 
 def wait_for_map(page):

@@ -7,8 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.assistance_helpers import CITIES, make_offer  # noqa: F401
-from tests.browser.conftest import close_popup, log_in, open_popup_containing
-from tests.browser.test_browser_accessibility import assert_accessible
+from tests.browser.conftest import assert_accessible, close_popup, log_in, open_popup_containing
 
 pytestmark = pytest.mark.browser
 STORY = "Работодатель не платит зарплату три месяца и забрал паспорт."
