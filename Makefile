@@ -1,4 +1,4 @@
-# `make run` serves the site with demo data; `make test` runs every test. Both set themselves up.
+# `make run` serves the site with demo data (and runs the worker beside it); `make test` runs every test. Both set themselves up.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -9,10 +9,12 @@ MO := $(PO:.po=.mo)
 
 .PHONY: run test bench setup setup-dev serve translations-update translations-compile clean
 
+# The worker (mail, reminders, retention) runs beside the web server; Ctrl-C stops both.
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) build-gazetteer
 	$(FLASK) seed-demo --if-empty
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: setup-dev

@@ -34,7 +34,7 @@ def register_proxy_fix(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from diaspora import crypto, database, i18n, mail
+    from diaspora import crypto, database, i18n
     from diaspora.auth.services import init_login
     from diaspora.extensions import api, babel, csrf, db, limiter, migrate
     from diaspora.geo import init_geo
@@ -49,7 +49,6 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     init_login(app)
     api.init_app(app)
-    mail.init_app(app)
     init_geo(app)
     from diaspora.assistance import notify as assistance_notify
     from diaspora.events import notify

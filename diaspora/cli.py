@@ -8,7 +8,8 @@ def register(app) -> None:
     from diaspora.events.cli import create_event, send_reminders
     from diaspora.geo.cli import build_gazetteer
     from diaspora.mail.cli import send_mail
+    from diaspora.worker import worker
 
     for command in (create_admin, import_organizations, export_organizations, seed_demo, build_gazetteer, send_mail,
-                    create_event, send_reminders, help_retention):
+                    create_event, send_reminders, help_retention, worker):
         app.cli.add_command(command)

@@ -106,9 +106,11 @@ def load_config(instance_path: str, testing: bool = False) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Diaspora <no-reply@localhost>"),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
-        # Send right after each response (default), or leave it all to `flask send-mail --loop 30`, so that a
-        # slow mail server never holds a web worker.
-        "MAIL_SEND_AFTER_RESPONSE": env_bool("MAIL_SEND_AFTER_RESPONSE", True),
+        # The worker (`flask worker`) sends the outbox and runs the periodic jobs; web workers never wait on
+        # a mail server. It looks for work every WORKER_INTERVAL seconds; after a mail server did not answer
+        # it waits the interval, doubling up to MAIL_OUTAGE_RETRY_MAX, before trying the server again.
+        "WORKER_INTERVAL": float(os.environ.get("WORKER_INTERVAL", "5")),
+        "MAIL_OUTAGE_RETRY_MAX": float(os.environ.get("MAIL_OUTAGE_RETRY_MAX", "300")),
         # Rate limits (Flask-Limiter). Use redis://127.0.0.1:6379 with several workers so they share counts.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True),

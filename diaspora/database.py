@@ -1,5 +1,6 @@
 """Database plumbing shared by every model: SQLite pragmas, UTC timestamps, dialect helpers."""
 import sqlite3
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from sqlalchemy import event, types
@@ -51,6 +52,20 @@ def binary_order(column):
     if db.engine.dialect.name == "postgresql":
         return column.collate("C")
     return column
+
+
+@contextmanager
+def transaction():
+    """One short transaction of the worker's (a claim, a result): committed at the end, rolled back on any
+    error, so nothing stays open while the worker waits on the network."""
+    from diaspora.extensions import db
+
+    try:
+        yield db.session
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 def init_app(app) -> None:

@@ -2,8 +2,10 @@
 environment as in production, on the test database."""
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -117,3 +119,91 @@ def gunicorn(database, app, tmp_path):
     yield start
     for server in servers:
         server.stop()
+
+
+FLASK = Path(sys.executable).with_name("flask")
+
+
+class FlaskWorker:
+    """`flask --app diaspora worker` as production runs it (beside gunicorn, same settings)."""
+
+    def __init__(self, env: dict, log_path: Path, *args: str):
+        self.log = open(log_path, "w+b")
+        self.process = subprocess.Popen(
+            [str(FLASK), "--app", "diaspora", "worker", *args], cwd=ROOT, env={**env, "FLASK_SKIP_DOTENV": "1"},
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def output(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
+
+    def wait(self, timeout: float = 120) -> int:
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"the worker did not exit within {timeout} s:\n{self.output()}") from None
+
+    def stop(self, timeout: float = 60) -> int:
+        """SIGTERM, as systemd or Ctrl-C would; the exit status."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        return self.process.returncode
+
+    def close(self) -> None:
+        self.stop()
+        self.log.close()
+
+
+@pytest.fixture
+def flask_worker(database, app, tmp_path):
+    """Start `flask worker` processes on the test database; always stopped at the end."""
+    workers = []
+
+    def start(*args: str, **env_overrides):
+        worker = FlaskWorker(production_env(database["url"], **env_overrides), tmp_path / f"worker-{len(workers)}.log",
+                             *args)
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.close()
+
+
+class Tarpit:
+    """A mail server that accepts connections and never says a word, as a hung one does."""
+
+    def __init__(self):
+        self.socket = socket.socket()
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(128)
+        self.socket.settimeout(0.1)
+        self.port = self.socket.getsockname()[1]
+        self.connections: list[socket.socket] = []
+        self._open = True
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while self._open:
+            try:
+                connection, _ = self.socket.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections.append(connection)
+
+    def close(self) -> None:
+        """Hang up on everyone and free the port (for a real server to take it)."""
+        self._open = False
+        self._thread.join(timeout=10)
+        self.socket.close()
+        for connection in self.connections:
+            connection.close()

@@ -1,7 +1,9 @@
-"""Mail against a real SMTP server (aiosmtpd): sent after the response, kept and retried when the
-server is down, never dropped; with no server configured, kept in the outbox for site admins."""
+"""Mail against a real SMTP server (aiosmtpd): queued by the request, sent by the worker (never by the web
+worker), kept and retried when the server is down, never dropped; with no server configured, kept in the
+outbox for site admins. The worker process itself: tests/test_mail_worker.py."""
 import re
 import time
+from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
 
@@ -70,19 +72,24 @@ def test_without_a_mail_server_messages_stay_in_the_outbox(client, make_user, lo
     assert "/auth/reset/" in client.get(f"/admin/outbox/{message.id}").get_data(as_text=True)
 
 
-def test_mail_is_sent_after_the_response(mail_config, smtp_server, live_server, make_user, db_query):
+def test_a_request_only_queues_the_worker_sends(mail_config, smtp_server, live_server, runner, make_user,
+                                                db_query):
     import urllib.parse
     import urllib.request
 
     make_user(email="user@example.org", locale="en")
     data = urllib.parse.urlencode({"email": "user@example.org"}).encode()
     urllib.request.urlopen(f"{live_server}/auth/reset", data=data, timeout=10).read()
-    assert wait_for(lambda: smtp_server.messages)
+    (message,) = outbox(db_query)
+    assert message.status == "pending" and message.attempts == 0 and smtp_server.messages == []  # queued only
+
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
     (mail,) = smtp_server.messages
     assert mail["To"] == "user@example.org"
     assert mail["From"] == "Diaspora <no-reply@diaspora.test>"
     assert re.search(r"/auth/reset/\S+", mail.get_content())
-    assert wait_for(lambda: outbox(db_query)[0].status == "sent")
+    assert outbox(db_query)[0].status == "sent"
 
 
 def test_mail_waits_while_the_server_is_down_then_goes_out(mail_config, smtp_port, client, runner, make_user,
@@ -90,22 +97,23 @@ def test_mail_waits_while_the_server_is_down_then_goes_out(mail_config, smtp_por
     make_user(email="user@example.org")
     response = client.post("/auth/reset", data={"email": "user@example.org"})
     assert response.status_code == 302  # the person is not bothered by our mail server
-    response.close()  # runs the after-response delivery, which fails: nothing listens on the port
+    result = runner.invoke(args=["send-mail"])  # nothing listens on the port
+    assert "sent 0, failed 0" in result.output and "unreachable" in result.output, result.output
     (message,) = outbox(db_query)
-    assert message.status == "pending" and message.attempts == 1 and message.last_error
-    assert message.next_attempt_at > message.created_at  # backed off
+    # kept, with the reason shown, and no back-off: an outage is not the message's fault
+    assert message.status == "pending" and message.attempts == 0
+    assert message.last_error.startswith("Mail server unreachable: ConnectionRefusedError")
+    assert message.next_attempt_at <= message.created_at  # still due
 
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     try:
         result = runner.invoke(args=["send-mail"])
-        assert "sent 0" in result.output  # not due yet
-        result = runner.invoke(args=["send-mail", "--now"])
         assert "sent 1, failed 0" in result.output, result.output
         assert len(inbox.messages) == 1 and inbox.messages[0]["To"] == "user@example.org"
         (message,) = outbox(db_query)
-        assert message.status == "sent" and message.attempts == 2
+        assert message.status == "sent" and message.attempts == 1 and message.last_error is None
         assert "sent 0" in runner.invoke(args=["send-mail", "--now"]).output  # sent once, not twice
     finally:
         controller.stop()
@@ -114,6 +122,7 @@ def test_mail_waits_while_the_server_is_down_then_goes_out(mail_config, smtp_por
 def test_two_senders_never_send_one_message_twice(mail_config, smtp_server, app, make_user, db_query):
     from diaspora import mail
     from diaspora.extensions import db
+    from diaspora.mail import outbox as sending
 
     make_user(email="user@example.org")
     with app.test_request_context():
@@ -121,21 +130,29 @@ def test_two_senders_never_send_one_message_twice(mail_config, smtp_server, app,
                    link="http://x", hours=2)
         db.session.commit()
         message_id = db.session.scalar(select(OutboxMessage.id))
-        assert mail._claim(message_id) is True
-        assert mail._claim(message_id) is False
+        assert sending.claim(message_id) is True
+        assert sending.claim(message_id) is False
 
 
-def test_admin_can_retry_from_the_outbox(mail_config, smtp_server, client, make_user, login, db_query):
+def test_admin_retry_makes_everything_due_for_the_worker(mail_config, smtp_server, client, runner, make_user,
+                                                         login, db_query):
     admin = make_user(is_admin=True)
     login(admin)
     with client.application.test_request_context():
         from diaspora import mail
+        from diaspora.database import utcnow
         from diaspora.extensions import db
 
-        mail.queue("someone@example.org", "organization_published", "ru",
-                   org=type("O", (), {"name": "Ала-Тоо"})(), link="http://x")
+        message = mail.queue("someone@example.org", "organization_published", "ru",
+                             org=type("O", (), {"name": "Ала-Тоо"})(), link="http://x")
+        message.next_attempt_at = utcnow() + timedelta(hours=6)  # backed off after a refusal
         db.session.commit()
-    client.post("/admin/outbox/retry")
+    assert "sent 0" in runner.invoke(args=["send-mail"]).output  # not due
+    client.get("/lang/en")
+    page = client.post("/admin/outbox/retry", follow_redirects=True).get_data(as_text=True)
+    assert "1 waiting message will be sent by the worker in a moment." in page
+    assert smtp_server.messages == []  # not by the web worker
+    assert runner.invoke(args=["worker", "--once"]).exit_code == 0
     assert [m["To"] for m in smtp_server.messages] == ["someone@example.org"]
     assert "Ала-Тоо" in smtp_server.messages[0].get_content()
 
@@ -156,17 +173,9 @@ def test_subject_cannot_inject_headers(mail_config, smtp_server, app, runner):
 def test_a_sent_reset_link_is_not_left_in_the_outbox(mail_config, smtp_server, client, runner, make_user, login,
                                                       db_query):
     make_user(email="user@example.org")
-    client.post("/auth/reset", data={"email": "user@example.org"}).close()
+    client.post("/auth/reset", data={"email": "user@example.org"})
+    runner.invoke(args=["send-mail"])
     assert re.search(r"/auth/reset/\S{20,}", smtp_server.messages[0].get_content())  # the person got it
     (message,) = outbox(db_query)
     assert message.status == "sent"
     assert re.search(r"/auth/reset/…", message.body_text) and not re.search(r"/auth/reset/\w{20,}", message.body_text)
-
-
-def test_sending_can_be_left_to_the_worker(mail_config, smtp_server, client, runner, make_user, db_query):
-    client.application.config["MAIL_SEND_AFTER_RESPONSE"] = False
-    make_user(email="user@example.org")
-    client.post("/auth/reset", data={"email": "user@example.org"}).close()
-    assert smtp_server.messages == [] and outbox(db_query)[0].status == "pending"
-    assert "sent 1" in runner.invoke(args=["send-mail"]).output
-    assert [m["To"] for m in smtp_server.messages] == ["user@example.org"]

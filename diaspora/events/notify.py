@@ -131,6 +131,16 @@ def chosen_sessions(registration: Registration) -> list:
     return [s for s in registration.event.sessions if s.id in chosen]
 
 
+def remind_soon(now) -> str:
+    """The worker's hourly job: reminders for events starting within 48 hours, each person once."""
+    from diaspora.events.dashboard import send_reminders
+
+    return f"reminders queued: {send_reminders(hours=48, now=now)}"
+
+
 def init_app(app) -> None:
+    from diaspora import jobs
+
     mail.RENDERERS.update({"ticket": render_ticket, "registration-ics": render_registration_ics})
     mail.COMPOSERS["events"] = compose
+    jobs.register("event-reminders", timedelta(hours=1), remind_soon)

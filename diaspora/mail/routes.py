@@ -1,6 +1,7 @@
 """The outbox, for site admins: what was sent, what waits, and why it failed."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -42,11 +43,15 @@ def show(message_id: int):
 
 @bp.post("/retry")
 def retry():
-    from diaspora.mail import deliver_due, smtp_configured
+    """Everything waiting becomes due now; the worker sends it (never this web worker)."""
+    from diaspora.mail import smtp_configured
+    from diaspora.mail.outbox import make_due
 
     if not smtp_configured():
         flash(_("No mail server is configured, so messages stay here."), "warning")
     else:
-        sent, failed = deliver_due(force=True)
-        flash(_("Sent: %(sent)d. Failed: %(failed)d.", sent=sent, failed=failed), "success" if not failed else "warning")
+        waiting = make_due()
+        db.session.commit()
+        flash(ngettext("%(num)d waiting message will be sent by the worker in a moment.",
+                       "%(num)d waiting messages will be sent by the worker in a moment.", waiting), "success")
     return redirect(url_for("mail.index"))

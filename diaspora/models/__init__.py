@@ -10,6 +10,7 @@ from diaspora.models.assistance import (
 )
 from diaspora.models.event import Event, EventQuestion, EventSession, Registration, RegistrationSession
 from diaspora.models.geocache import GeocodeCache
+from diaspora.models.job import PeriodicJob
 from diaspora.models.mail import OutboxAttachment, OutboxMessage
 from diaspora.models.organization import (
     Category,
@@ -44,6 +45,7 @@ __all__ = [
     "OrganizationReport",
     "OrganizationRevision",
     "OutboxMessage",
+    "PeriodicJob",
     "User",
     "organization_categories",
 ]
