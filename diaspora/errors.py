@@ -22,6 +22,17 @@ class ServiceError(DomainError):
     """Input that breaks a rule: routes show it next to the field and keep the form."""
 
 
+class InvalidFields(ServiceError):
+    """Several fields wrong at once: `errors` is {field: message}; the first is the headline."""
+
+    status = 422
+
+    def __init__(self, errors: dict[str, str]):
+        first = next(iter(errors))
+        super().__init__(errors[first], first)
+        self.errors = errors
+
+
 class Forbidden(DomainError):
     status = 403
 

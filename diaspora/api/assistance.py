@@ -1,19 +1,16 @@
 """GET /api/v1/offers (active public offers of help, as GeoJSON; no personal data) and
 POST /api/v1/help-requests (partner intake: a hotline operator, a bot)."""
-import json
-
 import marshmallow as ma
-from flask import current_app, jsonify, request
+from flask import jsonify
 from flask_babel import force_locale
 from flask_smorest import Blueprint
 
+from diaspora.api.intake import invalid_fields, json_fields, public_post_limit
+from diaspora.api.organizations import search_params
 from diaspora.api.schemas import ApiErrorSchema, OrganizationQuerySchema
 from diaspora.assistance import offers as offer_service
 from diaspora.assistance import requests as help_requests
-from diaspora.directory.services import all_categories
-from diaspora.errors import ServiceError
 from diaspora.extensions import db, limiter
-from diaspora.geo.geocoder import geocode_place
 from diaspora.urls import external_url
 
 offers_blp = Blueprint("offers_api", __name__, url_prefix="/api/v1/offers",
@@ -88,34 +85,14 @@ def _offer_feature(offer, distance_km):
 @offers_blp.alt_response(400, schema=ApiErrorSchema, description="A parameter is invalid; `field` names it.")
 def list_offers(args):
     """Active offers: with a centre, those placed within the radius, nearest first; else newest first."""
-    slugs = args.get("category") or []
-    known = {c.slug for c in all_categories()}
-    unknown = [slug for slug in slugs if slug not in known]
-    if unknown:
-        raise ServiceError(f"Unknown category: {unknown[0]}. Known: {', '.join(sorted(known))}.", "category")
-    search = offer_service.OfferSearch(q=args.get("q"), country=args.get("country"), categories=slugs,
-                                       language=args.get("language"), lat=args.get("lat"), lng=args.get("lng"),
-                                       radius_km=args["radius_km"], limit=args["limit"], offset=args["offset"])
-    if args.get("near"):
-        location = geocode_place(args["near"], search.country)
-        if location is None:
-            raise ServiceError(f"Place not found: {args['near']}", "near")
-        search.lat, search.lng = location.latitude, location.longitude
+    search = search_params(args, offer_service.OfferSearch)
     found, total = offer_service.find(search)
     return jsonify({"type": "FeatureCollection", "features": [_offer_feature(o, d) for o, d in found],
                     "total": total, "limit": search.limit, "offset": search.offset})
 
 
-def _public_post_limit() -> str:
-    return current_app.config["PUBLIC_POST_RATE_LIMIT"]
-
-
-def _reject_constant(name):
-    raise ValueError(name)
-
-
 @requests_blp.route("", methods=["POST"])
-@limiter.limit(_public_post_limit)
+@limiter.limit(public_post_limit)
 @requests_blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": HelpRequestSchema}}})
 @requests_blp.response(201, HelpRequestCreatedSchema)
 @requests_blp.alt_response(422, schema=ApiErrorSchema, description="Invalid fields: `fields` has a message for each "
@@ -123,23 +100,16 @@ def _reject_constant(name):
 def create_help_request():
     """A request for help, taken by a partner for a person who consented. Never public: it is routed to the
     associations that fit. Give the person the tracking URL: it is the only way back to the request."""
-    try:
-        body = json.loads(request.get_data(as_text=True), parse_constant=_reject_constant)
-    except (ValueError, RecursionError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
-        return jsonify({"error": {"message": "Send a JSON object.", "field": None}}), 400
-    unknown = sorted(set(body) - REQUEST_FIELDS)
-    if unknown:
-        return jsonify({"error": {"message": f"Unknown field: {unknown[0]}", "field": unknown[0],
-                                  "fields": {name: "Unknown field." for name in unknown}}}), 422
-    data = help_requests.RequestData(**{name: body[name] for name in REQUEST_FIELDS if name in body})
+    body, rejected = json_fields(REQUEST_FIELDS)
+    if rejected:
+        return rejected
+    data = help_requests.RequestData(**body)
     try:
         with force_locale("en"):
             created = help_requests.create(data)
     except help_requests.InvalidRequest as error:
         db.session.rollback()
-        return jsonify({"error": {"message": error.message, "field": error.field, "fields": error.errors}}), 422
+        return invalid_fields(error)
     db.session.commit()
     return jsonify({"reference": created.reference,
                     "tracking_url": external_url("assistance.private", token=created.token)}), 201

@@ -1,12 +1,11 @@
 """GET /api/v1/events and POST /api/v1/events/<slug>/registrations, for partners such as a Telegram bot
 or a consulate's site. The same rules, capacity and rate limits as the web form."""
-import json
-
 import marshmallow as ma
-from flask import current_app, jsonify
+from flask import jsonify
 from flask_babel import force_locale
 from flask_smorest import Blueprint
 
+from diaspora.api.intake import invalid_fields, json_fields, public_post_limit
 from diaspora.api.schemas import ApiErrorSchema
 from diaspora.events import registrations as regs
 from diaspora.events import services
@@ -92,25 +91,8 @@ def list_events():
     return jsonify({"events": [_event_json(event) for event in services.upcoming()]})
 
 
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
-def _json_object(request) -> dict | None:
-    """The body as a JSON object, or None: not JSON, not an object, NaN/Infinity, or nested too deep."""
-    try:
-        body = json.loads(request.get_data(as_text=True), parse_constant=_reject_constant)
-    except (ValueError, RecursionError, UnicodeDecodeError):
-        return None
-    return body if isinstance(body, dict) else None
-
-
-def _public_post_limit() -> str:
-    return current_app.config["PUBLIC_POST_RATE_LIMIT"]
-
-
 @blp.route("/<slug>/registrations", methods=["POST"])
-@limiter.limit(_public_post_limit)
+@limiter.limit(public_post_limit)
 @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": RegistrationRequestSchema}}})
 @blp.response(201, RegistrationResponseSchema)
 @blp.alt_response(404, schema=ApiErrorSchema, description="Unknown event.")
@@ -120,22 +102,15 @@ def _public_post_limit() -> str:
 def register(slug: str):
     """Register someone for an event: confirmed while places last (pending when each one needs approval),
     then the waitlist, with the position."""
-    from flask import request
-
     event = regs.event_rules(slug)
     if event is None or event.status == "draft":
         event = regs.event_rules(slug, fresh=True)  # this process's copy may be older than the change
     if event is None or event.status == "draft":
         return jsonify({"error": {"message": "Event not found.", "field": None}}), 404
-    body = _json_object(request)
-    if body is None:
-        return jsonify({"error": {"message": "Send a JSON object.", "field": None}}), 400
-    known = REQUEST_FIELDS
-    unknown = sorted(set(body) - known)
-    if unknown:
-        return jsonify({"error": {"message": f"Unknown field: {unknown[0]}", "field": unknown[0],
-                                  "fields": {name: "Unknown field." for name in unknown}}}), 422
-    data = regs.RegistrationData(**{name: body[name] for name in known if name in body})
+    body, rejected = json_fields(REQUEST_FIELDS)
+    if rejected:
+        return rejected
+    data = regs.RegistrationData(**body)
     if data.sessions is None or not isinstance(data.sessions, list):
         data.sessions = [] if data.sessions is None else ["x"]
     try:
@@ -143,7 +118,7 @@ def register(slug: str):
             outcome = regs.register(event, data)
     except regs.InvalidRegistration as error:
         db.session.rollback()
-        return jsonify({"error": {"message": error.message, "field": error.field, "fields": error.errors}}), 422
+        return invalid_fields(error)
     except regs.RegistrationClosed as error:  # its message was written in English, above
         db.session.rollback()
         return jsonify({"error": {"message": error.message, "field": None}}), 409

@@ -16,6 +16,27 @@ blp = Blueprint("organizations", __name__, url_prefix="/api/v1/organizations",
                 description="Published diaspora associations, as GeoJSON.")
 
 
+def search_params(args: dict, kind=finder.SearchParams):
+    """The directory's query parameters (OrganizationQuerySchema) as a `kind` (finder.SearchParams or
+    offers.OfferSearch), checked against the services that exist and with `near` geocoded."""
+    slugs = args.get("category") or []
+    known = {c.slug for c in all_categories()}
+    unknown = [slug for slug in slugs if slug not in known]
+    if unknown:
+        raise ServiceError(f"Unknown category: {unknown[0]}. Known: {', '.join(sorted(known))}.", "category")
+    params = kind(
+        q=args.get("q"), country=args.get("country"), categories=slugs, language=args.get("language"),
+        lat=args.get("lat"), lng=args.get("lng"), radius_km=args["radius_km"],
+        limit=args["limit"], offset=args["offset"],
+    )
+    if args.get("near"):
+        location = geocode_place(args["near"], params.country)
+        if location is None:
+            raise ServiceError(f"Place not found: {args['near']}", "near")
+        params.lat, params.lng = location.latitude, location.longitude
+    return params
+
+
 def feature(org: Organization, distance_km: float | None = None) -> dict:
     return {
         "type": "Feature",
@@ -45,21 +66,7 @@ def feature(org: Organization, distance_km: float | None = None) -> dict:
 @blp.alt_response(400, schema=ApiErrorSchema, description="A parameter is invalid; `field` names it.")
 def list_organizations(args):
     """Published associations; nearest first with a centre, otherwise by name."""
-    slugs = args.get("category") or []
-    known = {c.slug for c in all_categories()}
-    unknown = [slug for slug in slugs if slug not in known]
-    if unknown:
-        raise ServiceError(f"Unknown category: {unknown[0]}. Known: {', '.join(sorted(known))}.", "category")
-    params = finder.SearchParams(
-        q=args.get("q"), country=args.get("country"), categories=slugs, language=args.get("language"),
-        lat=args.get("lat"), lng=args.get("lng"), radius_km=args["radius_km"],
-        limit=args["limit"], offset=args["offset"],
-    )
-    if args.get("near"):
-        location = geocode_place(args["near"], params.country)
-        if location is None:
-            raise ServiceError(f"Place not found: {args['near']}", "near")
-        params.lat, params.lng = location.latitude, location.longitude
+    params = search_params(args)
     result = finder.search(params)
     return jsonify({
         "type": "FeatureCollection",
