@@ -91,7 +91,9 @@ def init_app(app) -> None:
             from diaspora.api.errors import validation_error
 
             return validation_error(data["messages"], error.code)
-        return render_error(error.code or 500)
+        # Headers the error carries, such as the Allow of a 405 (RFC 9110 requires it), stay on the page.
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+        return *render_error(error.code or 500), headers
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):

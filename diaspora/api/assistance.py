@@ -4,10 +4,13 @@ import marshmallow as ma
 from flask import jsonify
 from flask_babel import force_locale
 from flask_smorest import Blueprint
+from marshmallow import validate
 
 from diaspora.api.intake import invalid_fields, json_fields, public_post_limit
 from diaspora.api.organizations import search_params
-from diaspora.api.schemas import ApiErrorSchema, OrganizationQuerySchema
+from diaspora.api.schemas import (CITY, NOT_AN_OBJECT, PHONE, PHONE_LENGTH, PHONE_MESSAGE, RATE_LIMITED, REQUIRED,
+                                  TELEGRAM_LINK, TELEGRAM_NAME, UNSUPPORTED, WHATSAPP_LINK, OrganizationQuerySchema,
+                                  RequestBody, StrictBoolean, choice, countries, error_responses, languages, text)
 from diaspora.assistance import offers as offer_service
 from diaspora.assistance import requests as help_requests
 from diaspora.extensions import db, limiter
@@ -31,21 +34,47 @@ class OfferFeatureCollectionSchema(ma.Schema):
     offset = ma.fields.Integer()
 
 
-class HelpRequestSchema(ma.Schema):
-    """Documents the body; the rules live in assistance.requests.clean (shared with the web form)."""
+CONSENT = "We can only pass on your request with your consent."
+CONTACT = "Give at least one way to reach you: a phone, Telegram, WhatsApp or an email."
 
-    category = ma.fields.String(required=True, metadata={"example": "legal-aid"})
-    country = ma.fields.String(required=True, metadata={"description": "ISO 3166-1 alpha-2"})
-    city = ma.fields.String(required=True)
-    language = ma.fields.String(required=True, metadata={"description": "ISO 639-1"})
-    urgency = ma.fields.String(required=True, metadata={"description": "today | week | any"})
-    description = ma.fields.String(required=True)
-    name = ma.fields.String()
-    phone = ma.fields.String()
-    telegram = ma.fields.String()
-    whatsapp = ma.fields.String()
-    email = ma.fields.String()
-    consent = ma.fields.Boolean(required=True, metadata={"description": "must be true"})
+
+class HelpRequestSchema(RequestBody):
+    """The shape of the body; assistance.requests.clean (shared with the web form) checks it again, with the
+    service categories that exist. Give at least one way to reach the person: phone, telegram, whatsapp or email."""
+
+    UPPER = ("country",)
+    LOWER = ("language",)
+    CONTACTS = ("phone", "telegram", "whatsapp", "email")
+
+    category = ma.fields.String(required=True, error_messages=REQUIRED, metadata={
+        "description": "A service slug (the document lists those that exist)", "example": "legal-aid"})
+    country = choice(countries(), required=True, description="ISO 3166-1 alpha-2 (case-insensitive)")
+    city = text(120, required=True, forms=[(120, CITY)], message="Only the city, without a street or a house number.",
+                description="The city only; what follows a comma is left out")
+    language = choice(languages(), required=True, description="ISO 639-1, the person's language")
+    urgency = choice(help_requests.URGENCIES, blank=False, default="any")
+    description = text(5000, required=True)
+    name = text(120)
+    phone = text(40, forms=[(PHONE_LENGTH, PHONE)], message=PHONE_MESSAGE,
+                 description="With the country code: +996 555 123 456")
+    telegram = text(64, forms=[(64, f"{TELEGRAM_NAME}|{TELEGRAM_LINK}"), (PHONE_LENGTH, PHONE)],
+                    message="Give your Telegram name (@name) or the phone number it uses.",
+                    description="@name, a t.me link, or the phone number the account uses")
+    whatsapp = text(40, forms=[(PHONE_LENGTH, PHONE), (40, WHATSAPP_LINK)], message=PHONE_MESSAGE,
+                    description="The phone number, or a wa.me link")
+    email = text(254, format="email")
+    consent = StrictBoolean(required=True, error_messages={"required": CONSENT, "null": CONSENT},
+                            validate=validate.Equal(True, error=CONSENT), metadata={"description": "Must be true"})
+
+    @ma.validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _a_contact(self, data, original, **kwargs):
+        # as the service: a contact given in a wrong form is named itself, not as a missing contact
+        if not any(isinstance(original.get(name), str) and original[name].strip() for name in self.CONTACTS):
+            raise ma.ValidationError(CONTACT, "contact")
+
+    # The same rule for the document: one of the four, with something besides spaces.
+    OPENAPI = {"anyOf": [{"required": [name], "properties": {name: {"type": "string", "pattern": r"\S"}}}
+                         for name in CONTACTS]}
 
 
 class HelpRequestCreatedSchema(ma.Schema):
@@ -53,7 +82,7 @@ class HelpRequestCreatedSchema(ma.Schema):
     tracking_url = ma.fields.String(metadata={"description": "The person's private page (a long random secret)"})
 
 
-REQUEST_FIELDS = frozenset(HelpRequestSchema().fields)
+HELP_REQUEST_BODY = HelpRequestSchema()
 
 
 def _offer_feature(offer, distance_km):
@@ -82,7 +111,8 @@ def _offer_feature(offer, distance_km):
 @offers_blp.route("")
 @offers_blp.arguments(OrganizationQuerySchema, location="query", error_status_code=400)
 @offers_blp.response(200, OfferFeatureCollectionSchema)
-@offers_blp.alt_response(400, schema=ApiErrorSchema, description="A parameter is invalid; `field` names it.")
+@error_responses(offers_blp, {400: "A parameter is invalid (`field` names it), or `near` names a place we do not "
+                                   "know.", 429: RATE_LIMITED})
 def list_offers(args):
     """Active offers: with a centre, those placed within the radius, nearest first; else newest first."""
     search = search_params(args, offer_service.OfferSearch)
@@ -95,12 +125,15 @@ def list_offers(args):
 @limiter.limit(public_post_limit)
 @requests_blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": HelpRequestSchema}}})
 @requests_blp.response(201, HelpRequestCreatedSchema)
-@requests_blp.alt_response(422, schema=ApiErrorSchema, description="Invalid fields: `fields` has a message for each "
-                                                                    "(an unknown category, no contact, no consent ...).")
+@error_responses(requests_blp, {
+    400: NOT_AN_OBJECT,
+    415: UNSUPPORTED,
+    422: "Invalid fields: `fields` has a message for each (`contact` when there is no way to reach the person).",
+    429: RATE_LIMITED})
 def create_help_request():
     """A request for help, taken by a partner for a person who consented. Never public: it is routed to the
     associations that fit. Give the person the tracking URL: it is the only way back to the request."""
-    body, rejected = json_fields(REQUEST_FIELDS)
+    body, rejected = json_fields(HELP_REQUEST_BODY)
     if rejected:
         return rejected
     data = help_requests.RequestData(**body)

@@ -2,7 +2,8 @@
 from flask import jsonify
 from flask_smorest import Blueprint
 
-from diaspora.api.schemas import ApiErrorSchema, FeatureCollectionSchema, FeatureSchema, OrganizationQuerySchema
+from diaspora.api.schemas import (RATE_LIMITED, FeatureCollectionSchema, FeatureSchema, OrganizationQuerySchema,
+                                  error_responses)
 from diaspora.directory import search as finder
 from diaspora.directory.services import all_categories
 from diaspora.errors import NotFound, ServiceError
@@ -63,7 +64,8 @@ def feature(org: Organization, distance_km: float | None = None) -> dict:
 @blp.route("")
 @blp.arguments(OrganizationQuerySchema, location="query", error_status_code=400)
 @blp.response(200, FeatureCollectionSchema)
-@blp.alt_response(400, schema=ApiErrorSchema, description="A parameter is invalid; `field` names it.")
+@error_responses(blp, {400: "A parameter is invalid (`field` names it), or `near` names a place we do not know.",
+                       429: RATE_LIMITED})
 def list_organizations(args):
     """Published associations; nearest first with a centre, otherwise by name."""
     params = search_params(args)
@@ -79,7 +81,7 @@ def list_organizations(args):
 
 @blp.route("/<id:org_id>")
 @blp.response(200, FeatureSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="Unknown or not published.")
+@error_responses(blp, {404: "Unknown or not published.", 429: RATE_LIMITED})
 def get_organization(org_id: int):
     """One published association."""
     org = db.session.get(Organization, org_id)
