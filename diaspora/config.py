@@ -30,16 +30,17 @@ def database_url(instance_path: str) -> str:
     return url
 
 
-def _dev_secret_key(instance_path: str) -> str:
-    """A per-checkout key kept in instance/, so sessions survive restarts of `make run`."""
-    path = Path(instance_path) / "secret_key"
+def instance_secret(instance_path: str, name: str, make=lambda: secrets.token_hex(32)) -> str:
+    """A per-checkout secret kept in instance/<name> (created once, readable by the owner only), so
+    development sessions and encrypted data survive restarts of `make run`."""
+    path = Path(instance_path) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return path.read_text().strip()
     with os.fdopen(fd, "w") as fh:
-        key = secrets.token_hex(32)
+        key = make()
         fh.write(key)
     return key
 
@@ -52,7 +53,7 @@ def load_config(instance_path: str, testing: bool = False) -> dict:
     elif not secret:
         if env == "production":
             raise RuntimeError("SECRET_KEY must be set in production (or set DIASPORA_ENV=development).")
-        secret = _dev_secret_key(instance_path)
+        secret = instance_secret(instance_path, "secret_key")
     production = env == "production"
     site_url = os.environ.get("SITE_URL")
     if production and not site_url:

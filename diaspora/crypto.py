@@ -5,27 +5,13 @@ Fernet (AES-128 in CBC mode with an HMAC) with a key from DATA_KEY (generated in
 development, required in production). Values are decrypted when read through the app; searching
 inside them is neither needed nor possible."""
 import logging
-import os
-import secrets
-from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import types
 
+from diaspora.config import instance_secret
+
 _fernet: MultiFernet | None = None
-
-
-def _dev_key(instance_path: str) -> str:
-    path = Path(instance_path) / "data_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as fh:
-        key = Fernet.generate_key().decode()
-        fh.write(key)
-    return key
 
 
 def init_app(app) -> None:
@@ -36,7 +22,8 @@ def init_app(app) -> None:
         if app.config.get("ENV_NAME") == "production":
             raise RuntimeError("DATA_KEY must be set in production: generate one with "
                                "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'")
-        keys = [_testing_key() if app.config.get("TESTING") else _dev_key(app.instance_path)]
+        keys = [_testing_key() if app.config.get("TESTING") else
+                instance_secret(app.instance_path, "data_key", lambda: Fernet.generate_key().decode())]
     _fernet = MultiFernet([Fernet(key.encode()) for key in keys])
 
 
@@ -72,8 +59,3 @@ class EncryptedText(types.TypeDecorator):
             logging.getLogger(__name__).error("A value could not be decrypted: is DATA_KEY the key it was written with?")
             return None
 
-
-def random_reference() -> str:
-    """A short reference to read out on a phone line: no 0/O or 1/I."""
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(2))

@@ -22,6 +22,17 @@ class ServiceError(DomainError):
     """Input that breaks a rule: routes show it next to the field and keep the form."""
 
 
+class InvalidFields(ServiceError):
+    """Several fields wrong at once: `errors` is {field: message}; the first is the headline."""
+
+    status = 422
+
+    def __init__(self, errors: dict[str, str]):
+        first = next(iter(errors))
+        super().__init__(errors[first], first)
+        self.errors = errors
+
+
 class Forbidden(DomainError):
     status = 403
 
@@ -80,7 +91,9 @@ def init_app(app) -> None:
             from diaspora.api.errors import validation_error
 
             return validation_error(data["messages"], error.code)
-        return render_error(error.code or 500)
+        # Headers the error carries, such as the Allow of a 405 (RFC 9110 requires it), stay on the page.
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+        return *render_error(error.code or 500), headers
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):

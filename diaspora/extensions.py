@@ -30,6 +30,13 @@ class JsonErrorApi(Api):
     def _register_error_handlers(self):
         pass
 
+    def _register_responses(self):
+        # The document's error responses have the shape our handlers answer with, not flask-smorest's.
+        from diaspora.api.schemas import ApiErrorSchema
+
+        self.ERROR_SCHEMA = ApiErrorSchema
+        super()._register_responses()
+
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)

@@ -1,19 +1,27 @@
 """The public JSON API, v1: a stable contract for partner sites. OpenAPI at /api/v1/openapi.json."""
-from flask import current_app
+import copy
+
+from flask import current_app, jsonify
 
 from diaspora.extensions import api, csrf, limiter
 
+LISTS_WITH_CATEGORIES = ("/api/v1/organizations", "/api/v1/offers")
+
 
 def register_api(app) -> None:
-    from diaspora.api.assistance import offers_blp, requests_blp
+    from diaspora.api.assistance import HelpRequestSchema, offers_blp, requests_blp
     from diaspora.api.events import blp as events
     from diaspora.api.organizations import blp as organizations
+    from diaspora.api.schemas import openapi_of_validators
 
+    api.ma_plugin.converter.add_attribute_function(openapi_of_validators)
     for blueprint in (organizations, events, offers_blp, requests_blp):
         limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(blueprint)
         # JSON for partners' servers and bots; no cookie-based authority to protect
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+    api.spec.components.schemas["HelpRequest"].update(HelpRequestSchema.OPENAPI)
+    app.view_functions["api-docs.openapi_json"] = openapi_document
 
     @app.after_request
     def allow_embedding(response):
@@ -23,3 +31,18 @@ def register_api(app) -> None:
         if request.path.startswith("/api/v1/") and request.method in ("GET", "HEAD", "OPTIONS"):
             response.headers["Access-Control-Allow-Origin"] = "*"
         return response
+
+
+def openapi_document():
+    """The OpenAPI document, with the service categories that exist now: they are data (an administrator adds
+    them), so they are filled in when the document is fetched rather than when the app starts."""
+    from diaspora.directory.services import all_categories
+
+    document = copy.deepcopy(api.spec.to_dict())
+    slugs = [category.slug for category in all_categories()]
+    document["components"]["schemas"]["HelpRequest"]["properties"]["category"]["enum"] = slugs
+    for path in LISTS_WITH_CATEGORIES:
+        for parameter in document["paths"][path]["get"]["parameters"]:
+            if parameter["name"] == "category":
+                parameter["schema"]["items"]["enum"] = slugs
+    return jsonify(document)

@@ -1,19 +1,19 @@
 """GET /api/v1/offers (active public offers of help, as GeoJSON; no personal data) and
 POST /api/v1/help-requests (partner intake: a hotline operator, a bot)."""
-import json
-
 import marshmallow as ma
-from flask import current_app, jsonify, request
+from flask import jsonify
 from flask_babel import force_locale
 from flask_smorest import Blueprint
+from marshmallow import validate
 
-from diaspora.api.schemas import ApiErrorSchema, OrganizationQuerySchema
+from diaspora.api.intake import invalid_fields, json_fields, public_post_limit
+from diaspora.api.organizations import search_params
+from diaspora.api.schemas import (CITY, NOT_AN_OBJECT, PHONE, PHONE_LENGTH, PHONE_MESSAGE, RATE_LIMITED, REQUIRED,
+                                  TELEGRAM_LINK, TELEGRAM_NAME, UNSUPPORTED, WHATSAPP_LINK, OrganizationQuerySchema,
+                                  RequestBody, StrictBoolean, choice, countries, error_responses, languages, text)
 from diaspora.assistance import offers as offer_service
 from diaspora.assistance import requests as help_requests
-from diaspora.directory.services import all_categories
-from diaspora.errors import ServiceError
 from diaspora.extensions import db, limiter
-from diaspora.geo.geocoder import geocode_place
 from diaspora.urls import external_url
 
 offers_blp = Blueprint("offers_api", __name__, url_prefix="/api/v1/offers",
@@ -34,21 +34,47 @@ class OfferFeatureCollectionSchema(ma.Schema):
     offset = ma.fields.Integer()
 
 
-class HelpRequestSchema(ma.Schema):
-    """Documents the body; the rules live in assistance.requests.clean (shared with the web form)."""
+CONSENT = "We can only pass on your request with your consent."
+CONTACT = "Give at least one way to reach you: a phone, Telegram, WhatsApp or an email."
 
-    category = ma.fields.String(required=True, metadata={"example": "legal-aid"})
-    country = ma.fields.String(required=True, metadata={"description": "ISO 3166-1 alpha-2"})
-    city = ma.fields.String(required=True)
-    language = ma.fields.String(required=True, metadata={"description": "ISO 639-1"})
-    urgency = ma.fields.String(required=True, metadata={"description": "today | week | any"})
-    description = ma.fields.String(required=True)
-    name = ma.fields.String()
-    phone = ma.fields.String()
-    telegram = ma.fields.String()
-    whatsapp = ma.fields.String()
-    email = ma.fields.String()
-    consent = ma.fields.Boolean(required=True, metadata={"description": "must be true"})
+
+class HelpRequestSchema(RequestBody):
+    """The shape of the body; assistance.requests.clean (shared with the web form) checks it again, with the
+    service categories that exist. Give at least one way to reach the person: phone, telegram, whatsapp or email."""
+
+    UPPER = ("country",)
+    LOWER = ("language",)
+    CONTACTS = ("phone", "telegram", "whatsapp", "email")
+
+    category = ma.fields.String(required=True, error_messages=REQUIRED, metadata={
+        "description": "A service slug (the document lists those that exist)", "example": "legal-aid"})
+    country = choice(countries(), required=True, description="ISO 3166-1 alpha-2 (case-insensitive)")
+    city = text(120, required=True, forms=[(120, CITY)], message="Only the city, without a street or a house number.",
+                description="The city only; what follows a comma is left out")
+    language = choice(languages(), required=True, description="ISO 639-1, the person's language")
+    urgency = choice(help_requests.URGENCIES, blank=False, default="any")
+    description = text(5000, required=True)
+    name = text(120)
+    phone = text(40, forms=[(PHONE_LENGTH, PHONE)], message=PHONE_MESSAGE,
+                 description="With the country code: +996 555 123 456")
+    telegram = text(64, forms=[(64, f"{TELEGRAM_NAME}|{TELEGRAM_LINK}"), (PHONE_LENGTH, PHONE)],
+                    message="Give your Telegram name (@name) or the phone number it uses.",
+                    description="@name, a t.me link, or the phone number the account uses")
+    whatsapp = text(40, forms=[(PHONE_LENGTH, PHONE), (40, WHATSAPP_LINK)], message=PHONE_MESSAGE,
+                    description="The phone number, or a wa.me link")
+    email = text(254, format="email")
+    consent = StrictBoolean(required=True, error_messages={"required": CONSENT, "null": CONSENT},
+                            validate=validate.Equal(True, error=CONSENT), metadata={"description": "Must be true"})
+
+    @ma.validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _a_contact(self, data, original, **kwargs):
+        # as the service: a contact given in a wrong form is named itself, not as a missing contact
+        if not any(isinstance(original.get(name), str) and original[name].strip() for name in self.CONTACTS):
+            raise ma.ValidationError(CONTACT, "contact")
+
+    # The same rule for the document: one of the four, with something besides spaces.
+    OPENAPI = {"anyOf": [{"required": [name], "properties": {name: {"type": "string", "pattern": r"\S"}}}
+                         for name in CONTACTS]}
 
 
 class HelpRequestCreatedSchema(ma.Schema):
@@ -56,7 +82,7 @@ class HelpRequestCreatedSchema(ma.Schema):
     tracking_url = ma.fields.String(metadata={"description": "The person's private page (a long random secret)"})
 
 
-REQUEST_FIELDS = frozenset(HelpRequestSchema().fields)
+HELP_REQUEST_BODY = HelpRequestSchema()
 
 
 def _offer_feature(offer, distance_km):
@@ -85,61 +111,38 @@ def _offer_feature(offer, distance_km):
 @offers_blp.route("")
 @offers_blp.arguments(OrganizationQuerySchema, location="query", error_status_code=400)
 @offers_blp.response(200, OfferFeatureCollectionSchema)
-@offers_blp.alt_response(400, schema=ApiErrorSchema, description="A parameter is invalid; `field` names it.")
+@error_responses(offers_blp, {400: "A parameter is invalid (`field` names it), or `near` names a place we do not "
+                                   "know.", 429: RATE_LIMITED})
 def list_offers(args):
     """Active offers: with a centre, those placed within the radius, nearest first; else newest first."""
-    slugs = args.get("category") or []
-    known = {c.slug for c in all_categories()}
-    unknown = [slug for slug in slugs if slug not in known]
-    if unknown:
-        raise ServiceError(f"Unknown category: {unknown[0]}. Known: {', '.join(sorted(known))}.", "category")
-    search = offer_service.OfferSearch(q=args.get("q"), country=args.get("country"), categories=slugs,
-                                       language=args.get("language"), lat=args.get("lat"), lng=args.get("lng"),
-                                       radius_km=args["radius_km"], limit=args["limit"], offset=args["offset"])
-    if args.get("near"):
-        location = geocode_place(args["near"], search.country)
-        if location is None:
-            raise ServiceError(f"Place not found: {args['near']}", "near")
-        search.lat, search.lng = location.latitude, location.longitude
+    search = search_params(args, offer_service.OfferSearch)
     found, total = offer_service.find(search)
     return jsonify({"type": "FeatureCollection", "features": [_offer_feature(o, d) for o, d in found],
                     "total": total, "limit": search.limit, "offset": search.offset})
 
 
-def _public_post_limit() -> str:
-    return current_app.config["PUBLIC_POST_RATE_LIMIT"]
-
-
-def _reject_constant(name):
-    raise ValueError(name)
-
-
 @requests_blp.route("", methods=["POST"])
-@limiter.limit(_public_post_limit)
+@limiter.limit(public_post_limit)
 @requests_blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": HelpRequestSchema}}})
 @requests_blp.response(201, HelpRequestCreatedSchema)
-@requests_blp.alt_response(422, schema=ApiErrorSchema, description="Invalid fields: `fields` has a message for each "
-                                                                    "(an unknown category, no contact, no consent ...).")
+@error_responses(requests_blp, {
+    400: NOT_AN_OBJECT,
+    415: UNSUPPORTED,
+    422: "Invalid fields: `fields` has a message for each (`contact` when there is no way to reach the person).",
+    429: RATE_LIMITED})
 def create_help_request():
     """A request for help, taken by a partner for a person who consented. Never public: it is routed to the
     associations that fit. Give the person the tracking URL: it is the only way back to the request."""
-    try:
-        body = json.loads(request.get_data(as_text=True), parse_constant=_reject_constant)
-    except (ValueError, RecursionError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
-        return jsonify({"error": {"message": "Send a JSON object.", "field": None}}), 400
-    unknown = sorted(set(body) - REQUEST_FIELDS)
-    if unknown:
-        return jsonify({"error": {"message": f"Unknown field: {unknown[0]}", "field": unknown[0],
-                                  "fields": {name: "Unknown field." for name in unknown}}}), 422
-    data = help_requests.RequestData(**{name: body[name] for name in REQUEST_FIELDS if name in body})
+    body, rejected = json_fields(HELP_REQUEST_BODY)
+    if rejected:
+        return rejected
+    data = help_requests.RequestData(**body)
     try:
         with force_locale("en"):
             created = help_requests.create(data)
     except help_requests.InvalidRequest as error:
         db.session.rollback()
-        return jsonify({"error": {"message": error.message, "field": error.field, "fields": error.errors}}), 422
+        return invalid_fields(error)
     db.session.commit()
     return jsonify({"reference": created.reference,
                     "tracking_url": external_url("assistance.private", token=created.token)}), 201

@@ -1,16 +1,20 @@
 """GET /api/v1/events and POST /api/v1/events/<slug>/registrations, for partners such as a Telegram bot
 or a consulate's site. The same rules, capacity and rate limits as the web form."""
-import json
-
 import marshmallow as ma
-from flask import current_app, jsonify
+from flask import jsonify
 from flask_babel import force_locale
 from flask_smorest import Blueprint
+from marshmallow import validate
 
-from diaspora.api.schemas import ApiErrorSchema
+from diaspora.api.intake import invalid_fields, json_fields, public_post_limit
+from diaspora.api.schemas import (MAX_ID, NOT_AN_OBJECT, PHONE, PHONE_LENGTH, PHONE_MESSAGE, RATE_LIMITED,
+                                  UNSUPPORTED, RequestBody, StrictBoolean, StrictInteger, choice, countries,
+                                  error_responses, text)
 from diaspora.events import registrations as regs
 from diaspora.events import services
+from diaspora.events.choices import HOME_REGIONS, SECTORS
 from diaspora.extensions import db, limiter
+from diaspora.models.event import LANGS
 from diaspora.urls import external_url
 
 blp = Blueprint("events_api", __name__, url_prefix="/api/v1/events",
@@ -36,28 +40,40 @@ class EventListSchema(ma.Schema):
     events = ma.fields.List(ma.fields.Nested(EventSchema))
 
 
-class RegistrationRequestSchema(ma.Schema):
-    """Documents the body; the rules themselves live in events.registrations.clean (shared with the form)."""
-
-    full_name = ma.fields.String(required=True)
-    email = ma.fields.String(required=True)
-    phone = ma.fields.String()
-    country = ma.fields.String(required=True, metadata={"description": "ISO 3166-1 alpha-2"})
-    city = ma.fields.String(required=True)
-    home_region = ma.fields.String(metadata={"description": "bishkek, osh-city, batken, chuy, issyk-kul, "
-                                                            "jalal-abad, naryn, osh, talas"})
-    organization_id = ma.fields.Integer(metadata={"description": "a published association of the directory"})
-    sector = ma.fields.String()
-    sessions = ma.fields.List(ma.fields.Integer())
-    answers = ma.fields.Dict(metadata={"description": "{question id: text | option index | true/false}"})
-    project_title = ma.fields.String()
-    project_text = ma.fields.String()
-    consent = ma.fields.Boolean(required=True, metadata={"description": "must be true"})
-    public_listing = ma.fields.Boolean()
-    language = ma.fields.String(metadata={"description": "ky | ru | en: the language of the mail"})
+CONSENT = "We can only register you with your consent to the processing of your data."
 
 
-REQUEST_FIELDS = frozenset(RegistrationRequestSchema().fields)
+class RegistrationRequestSchema(RequestBody):
+    """The shape of the body. What depends on the event (its sessions and questions), on the directory
+    (organization_id) or on other fields (a project needs a title) is checked by events.registrations.clean,
+    shared with the web form: 422 with a message per field."""
+
+    UPPER = ("country",)
+
+    full_name = text(200, required=True)
+    email = text(254, required=True, format="email")
+    phone = text(40, forms=[(PHONE_LENGTH, PHONE)], message=PHONE_MESSAGE,
+                 description="With the country code: +996 555 123 456")
+    country = choice(countries(), required=True, description="ISO 3166-1 alpha-2 (case-insensitive)")
+    city = text(120, required=True)
+    home_region = choice(HOME_REGIONS, description="Region of Kyrgyzstan the person comes from")
+    organization_id = StrictInteger(allow_none=True, validate=validate.Range(1, MAX_ID), metadata={
+        "description": "A published association of the directory"})
+    sector = choice(SECTORS)
+    sessions = ma.fields.List(StrictInteger(validate=validate.Range(1, MAX_ID)), allow_none=True,
+                              validate=validate.Length(max=100),
+                              metadata={"description": "Ids of the event's sessions"})
+    answers = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw(allow_none=True), allow_none=True,
+                             metadata={"description": "{question id: text | option index | true/false}"})
+    project_title = text(200, description="Required with project_text")
+    project_text = text(3000)
+    consent = StrictBoolean(required=True, error_messages={"required": CONSENT, "null": CONSENT},
+                            validate=validate.Equal(True, error=CONSENT), metadata={"description": "Must be true"})
+    public_listing = StrictBoolean(allow_none=True)
+    language = choice(LANGS, description="The language of the mail (default ky)")
+
+
+REGISTRATION_BODY = RegistrationRequestSchema()
 
 
 class RegistrationResponseSchema(ma.Schema):
@@ -87,55 +103,35 @@ def _event_json(event) -> dict:
 
 @blp.route("")
 @blp.response(200, EventListSchema)
+@error_responses(blp, {429: RATE_LIMITED})
 def list_events():
     """Upcoming published events, soonest first."""
     return jsonify({"events": [_event_json(event) for event in services.upcoming()]})
 
 
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
-def _json_object(request) -> dict | None:
-    """The body as a JSON object, or None: not JSON, not an object, NaN/Infinity, or nested too deep."""
-    try:
-        body = json.loads(request.get_data(as_text=True), parse_constant=_reject_constant)
-    except (ValueError, RecursionError, UnicodeDecodeError):
-        return None
-    return body if isinstance(body, dict) else None
-
-
-def _public_post_limit() -> str:
-    return current_app.config["PUBLIC_POST_RATE_LIMIT"]
-
-
 @blp.route("/<slug>/registrations", methods=["POST"])
-@limiter.limit(_public_post_limit)
+@limiter.limit(public_post_limit)
 @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": RegistrationRequestSchema}}})
 @blp.response(201, RegistrationResponseSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="Unknown event.")
-@blp.alt_response(409, schema=ApiErrorSchema, description="This email is already registered, or registration is "
-                                                          "closed. The private link is mailed again on a duplicate.")
-@blp.alt_response(422, schema=ApiErrorSchema, description="Invalid fields: `fields` has a message for each.")
+@error_responses(blp, {
+    400: NOT_AN_OBJECT,
+    404: "Unknown event.",
+    409: "This email is already registered (the private link is mailed again), or registration is closed.",
+    415: UNSUPPORTED,
+    422: "Invalid fields: `fields` has a message for each (`answers.<question id>` for an answer).",
+    429: RATE_LIMITED})
 def register(slug: str):
     """Register someone for an event: confirmed while places last (pending when each one needs approval),
     then the waitlist, with the position."""
-    from flask import request
-
     event = regs.event_rules(slug)
     if event is None or event.status == "draft":
         event = regs.event_rules(slug, fresh=True)  # this process's copy may be older than the change
     if event is None or event.status == "draft":
         return jsonify({"error": {"message": "Event not found.", "field": None}}), 404
-    body = _json_object(request)
-    if body is None:
-        return jsonify({"error": {"message": "Send a JSON object.", "field": None}}), 400
-    known = REQUEST_FIELDS
-    unknown = sorted(set(body) - known)
-    if unknown:
-        return jsonify({"error": {"message": f"Unknown field: {unknown[0]}", "field": unknown[0],
-                                  "fields": {name: "Unknown field." for name in unknown}}}), 422
-    data = regs.RegistrationData(**{name: body[name] for name in known if name in body})
+    body, rejected = json_fields(REGISTRATION_BODY)
+    if rejected:
+        return rejected
+    data = regs.RegistrationData(**body)
     if data.sessions is None or not isinstance(data.sessions, list):
         data.sessions = [] if data.sessions is None else ["x"]
     try:
@@ -143,7 +139,7 @@ def register(slug: str):
             outcome = regs.register(event, data)
     except regs.InvalidRegistration as error:
         db.session.rollback()
-        return jsonify({"error": {"message": error.message, "field": error.field, "fields": error.errors}}), 422
+        return invalid_fields(error)
     except regs.RegistrationClosed as error:  # its message was written in English, above
         db.session.rollback()
         return jsonify({"error": {"message": error.message, "field": None}}), 409

@@ -2,7 +2,8 @@
 from flask import jsonify
 from flask_smorest import Blueprint
 
-from diaspora.api.schemas import ApiErrorSchema, FeatureCollectionSchema, FeatureSchema, OrganizationQuerySchema
+from diaspora.api.schemas import (RATE_LIMITED, FeatureCollectionSchema, FeatureSchema, OrganizationQuerySchema,
+                                  error_responses)
 from diaspora.directory import search as finder
 from diaspora.directory.services import all_categories
 from diaspora.errors import NotFound, ServiceError
@@ -14,6 +15,27 @@ from diaspora.urls import external_url
 
 blp = Blueprint("organizations", __name__, url_prefix="/api/v1/organizations",
                 description="Published diaspora associations, as GeoJSON.")
+
+
+def search_params(args: dict, kind=finder.SearchParams):
+    """The directory's query parameters (OrganizationQuerySchema) as a `kind` (finder.SearchParams or
+    offers.OfferSearch), checked against the services that exist and with `near` geocoded."""
+    slugs = args.get("category") or []
+    known = {c.slug for c in all_categories()}
+    unknown = [slug for slug in slugs if slug not in known]
+    if unknown:
+        raise ServiceError(f"Unknown category: {unknown[0]}. Known: {', '.join(sorted(known))}.", "category")
+    params = kind(
+        q=args.get("q"), country=args.get("country"), categories=slugs, language=args.get("language"),
+        lat=args.get("lat"), lng=args.get("lng"), radius_km=args["radius_km"],
+        limit=args["limit"], offset=args["offset"],
+    )
+    if args.get("near"):
+        location = geocode_place(args["near"], params.country)
+        if location is None:
+            raise ServiceError(f"Place not found: {args['near']}", "near")
+        params.lat, params.lng = location.latitude, location.longitude
+    return params
 
 
 def feature(org: Organization, distance_km: float | None = None) -> dict:
@@ -42,24 +64,11 @@ def feature(org: Organization, distance_km: float | None = None) -> dict:
 @blp.route("")
 @blp.arguments(OrganizationQuerySchema, location="query", error_status_code=400)
 @blp.response(200, FeatureCollectionSchema)
-@blp.alt_response(400, schema=ApiErrorSchema, description="A parameter is invalid; `field` names it.")
+@error_responses(blp, {400: "A parameter is invalid (`field` names it), or `near` names a place we do not know.",
+                       429: RATE_LIMITED})
 def list_organizations(args):
     """Published associations; nearest first with a centre, otherwise by name."""
-    slugs = args.get("category") or []
-    known = {c.slug for c in all_categories()}
-    unknown = [slug for slug in slugs if slug not in known]
-    if unknown:
-        raise ServiceError(f"Unknown category: {unknown[0]}. Known: {', '.join(sorted(known))}.", "category")
-    params = finder.SearchParams(
-        q=args.get("q"), country=args.get("country"), categories=slugs, language=args.get("language"),
-        lat=args.get("lat"), lng=args.get("lng"), radius_km=args["radius_km"],
-        limit=args["limit"], offset=args["offset"],
-    )
-    if args.get("near"):
-        location = geocode_place(args["near"], params.country)
-        if location is None:
-            raise ServiceError(f"Place not found: {args['near']}", "near")
-        params.lat, params.lng = location.latitude, location.longitude
+    params = search_params(args)
     result = finder.search(params)
     return jsonify({
         "type": "FeatureCollection",
@@ -72,7 +81,7 @@ def list_organizations(args):
 
 @blp.route("/<id:org_id>")
 @blp.response(200, FeatureSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="Unknown or not published.")
+@error_responses(blp, {404: "Unknown or not published.", 429: RATE_LIMITED})
 def get_organization(org_id: int):
     """One published association."""
     org = db.session.get(Organization, org_id)

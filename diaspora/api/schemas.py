@@ -1,4 +1,7 @@
-"""marshmallow schemas: they validate the API's input and generate its OpenAPI description."""
+"""marshmallow schemas: they validate the API's input and generate its OpenAPI description, so the document
+says what the API answers. Allowed values come from the same lists the services check against."""
+import re
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -6,6 +9,147 @@ from diaspora.geo.distance import MAX_RADIUS_KM
 from diaspora.i18n import country_codes, language_codes
 
 MAX_OFFSET = 1_000_000_000
+MAX_ID = 2**31 - 1
+
+# Text as the services take it: no control characters but tab and line breaks (they refuse the rest).
+_PLAIN = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+_VISIBLE = r"[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+TEXT = f"^{_PLAIN}*$"
+REQUIRED_TEXT = f"^{_PLAIN}*{_VISIBLE}{_PLAIN}*$"  # something besides spaces
+# contacts.normalize_phone: 5 to 15 digits, written with spaces, brackets, dots or dashes, in 30 characters
+PHONE = r"\+?[ ().\-]*(?:[0-9][ ().\-]*){5,15}"
+PHONE_LENGTH = 30
+TELEGRAM_NAME = r"@?[A-Za-z][A-Za-z0-9_]{3,31}"
+TELEGRAM_LINK = r"(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me)/[A-Za-z][A-Za-z0-9_]{3,31}/?"
+PHONE_MESSAGE = "Give a phone number with the country code, e.g. +996 555 123 456."
+# the help request's city: no digit before the first comma (a street or a house number is refused)
+CITY = r"[^\S\x1c-\x1f\x85]*[^\s\d,\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f][^\d,\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*" \
+       r"(?:,[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*)?"
+WHATSAPP_LINK = r"(?:https?://)?wa\.me/\+?[0-9]{5,15}"
+
+
+def countries() -> list[str]:
+    return sorted(country_codes())
+
+
+def languages() -> list[str]:
+    return sorted(language_codes())
+
+
+class StrictBoolean(ma.fields.Boolean):
+    """JSON true or false only (marshmallow alone would take "yes" and 1)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class StrictInteger(ma.fields.Integer):
+    """A JSON whole number only: not "3", 3.5 or true."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+REQUIRED = {"required": "This field is required.", "null": "This field is required."}
+
+
+class TextRule(validate.Regexp):
+    """TEXT or REQUIRED_TEXT, with the messages the services give for the same mistakes."""
+
+    def __init__(self, pattern: str):
+        super().__init__(pattern)
+
+    def __call__(self, value):
+        if _CONTROL.search(value):
+            raise ma.ValidationError("Contains characters that are not allowed.")
+        if not value.strip() and self.regex.pattern == REQUIRED_TEXT:
+            raise ma.ValidationError("This field is required.")
+        return super().__call__(value)
+
+
+class Forms(validate.Validator):
+    """Text in one of several written forms, each with its own length limit (a phone number is shorter than a
+    link). The document shows them as they are: one pattern, or anyOf."""
+
+    def __init__(self, forms: list[tuple[int, str]], message: str, required: bool):
+        optional = "" if required else "?"
+        self.forms = [(limit, f"^(?:{pattern}){optional}$") for limit, pattern in forms]
+        self.message = message
+        self.openapi = ({"maxLength": self.forms[0][0], "pattern": self.forms[0][1]} if len(self.forms) == 1 else
+                        {"anyOf": [{"maxLength": limit, "pattern": pattern} for limit, pattern in self.forms]})
+
+    def __call__(self, value):
+        if any(len(value) <= limit and re.match(pattern, value) for limit, pattern in self.forms):
+            return value
+        raise ma.ValidationError(self.message)
+
+
+def openapi_of_validators(self, field, **kwargs) -> dict:
+    """apispec attribute function: what a validator (Forms) says about itself in the document."""
+    described = {}
+    for validator in field.validators:
+        described.update(getattr(validator, "openapi", {}))
+    return described
+
+
+def text(max_length: int, required: bool = False, forms: list[tuple[int, str]] | None = None,
+         message: str = "Not in the expected form.", **metadata) -> ma.fields.String:
+    """A text field: any text without control characters, and something besides spaces when required; with
+    `forms`, only those. An optional one may be empty or null (not given)."""
+    validators = [validate.Length(max=max_length), TextRule(REQUIRED_TEXT if required else TEXT)]
+    if forms:
+        validators.append(Forms(forms, message, required))
+    return ma.fields.String(required=required, allow_none=not required, validate=validators,
+                            error_messages=REQUIRED if required else {}, metadata=metadata)
+
+
+def choice(values, required: bool = False, blank: bool = True, **metadata) -> ma.fields.String:
+    """One of `values`; an optional choice may also be empty or null (not given) unless `blank` is false."""
+    allowed = list(values) if required or not blank else ["", *values]
+    return ma.fields.String(required=required, allow_none=not required and blank,
+                            validate=validate.OneOf(allowed, error="Choose from the list."),
+                            error_messages=REQUIRED if required else {}, metadata=metadata)
+
+
+RATE_LIMITED = "Too many requests from this address; Retry-After says when to try again."
+UNSUPPORTED = "The body is not sent as application/json."
+NOT_AN_OBJECT = "The body is not a JSON object (or not JSON at all)."
+
+
+def error_responses(blp, responses: dict[int, str]):
+    """Document the errors an operation answers, each with the one error shape."""
+    def decorate(view):
+        for status, description in sorted(responses.items(), reverse=True):
+            view = blp.alt_response(status, schema=ApiErrorSchema, description=description)(view)
+        return view
+    return decorate
+
+
+class RequestBody(ma.Schema):
+    """A request body: a field the API does not know is refused (422), never ignored. Codes in UPPER and LOWER
+    are taken in either case, as the services take them."""
+
+    UPPER: tuple[str, ...] = ()
+    LOWER: tuple[str, ...] = ()
+
+    class Meta:
+        unknown = ma.RAISE
+
+    @ma.pre_load
+    def fold_case(self, data, **kwargs):
+        if not isinstance(data, dict):
+            return data
+        folded = dict(data)
+        for names, fold in ((self.UPPER, str.upper), (self.LOWER, str.lower)):
+            for name in names:
+                if isinstance(folded.get(name), str):
+                    folded[name] = fold(folded[name].strip())
+        return folded
 
 
 class OrganizationQuerySchema(ma.Schema):
@@ -14,10 +158,14 @@ class OrganizationQuerySchema(ma.Schema):
 
     q = ma.fields.String(validate=validate.Length(max=200), metadata={
         "description": "Text in the name, city or description; Unicode case-insensitive (кыргыз finds КЫРГЫЗ)."})
-    country = ma.fields.String(metadata={"description": "ISO 3166-1 alpha-2 code, e.g. RU.", "example": "RU"})
+    country = ma.fields.String(validate=validate.OneOf(
+        countries(), error="Unknown country: use an ISO 3166-1 alpha-2 code such as RU or KG."), metadata={
+        "description": "ISO 3166-1 alpha-2 code, e.g. RU (case-insensitive).", "example": "RU"})
     category = ma.fields.List(ma.fields.String(), metadata={
         "description": "Service slug; repeat the parameter to require several (legal-aid, employment, ...)."})
-    language = ma.fields.String(metadata={"description": "ISO 639-1 code of a language spoken, e.g. ky."})
+    language = ma.fields.String(validate=validate.OneOf(
+        languages(), error="Unknown language: use an ISO 639-1 code such as ky or ru."), metadata={
+        "description": "ISO 639-1 code of a language spoken, e.g. ky (case-insensitive)."})
     lat = ma.fields.Float(validate=validate.Range(-90, 90), metadata={"description": "Centre latitude."})
     lng = ma.fields.Float(validate=validate.Range(-180, 180), metadata={"description": "Centre longitude."})
     radius_km = ma.fields.Float(load_default=50.0, validate=validate.Range(0, MAX_RADIUS_KM), metadata={
@@ -37,16 +185,6 @@ class OrganizationQuerySchema(ma.Schema):
         if isinstance(data.get("language"), str):
             data["language"] = data["language"].strip().lower()
         return data
-
-    @ma.validates("country")
-    def _country(self, value, **kwargs):
-        if value not in country_codes():
-            raise ma.ValidationError("Unknown country: use an ISO 3166-1 alpha-2 code such as RU or KG.")
-
-    @ma.validates("language")
-    def _language(self, value, **kwargs):
-        if value not in language_codes():
-            raise ma.ValidationError("Unknown language: use an ISO 639-1 code such as ky or ru.")
 
     @ma.validates_schema
     def _centre(self, data, **kwargs):
@@ -105,9 +243,17 @@ class FeatureCollectionSchema(ma.Schema):
 
 
 class ApiErrorDetailSchema(ma.Schema):
-    message = ma.fields.String()
-    field = ma.fields.String(allow_none=True)
+    message = ma.fields.String(required=True, metadata={"description": "In English, for the partner's developer."})
+    field = ma.fields.String(required=True, allow_none=True, metadata={
+        "description": "The parameter or body field at fault (the first one), or null."})
+    fields = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), metadata={
+        "description": "Invalid body fields (422): a message for each. `contact` stands for the four ways to "
+                       "reach a person, `answers.<question id>` for an answer."})
+    details = ma.fields.Dict(metadata={
+        "description": "Invalid query parameters (400): every message, as {\"query\": {name: [messages]}}."})
 
 
 class ApiErrorSchema(ma.Schema):
-    error = ma.fields.Nested(ApiErrorDetailSchema)
+    """Every error the API answers, whatever the status."""
+
+    error = ma.fields.Nested(ApiErrorDetailSchema, required=True)

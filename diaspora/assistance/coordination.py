@@ -1,6 +1,5 @@
 """Coordinators (site admins for everything, associations' people for their own): requests routed to
 them, accepting and following them through, the figures; and associations' offers of help."""
-import csv
 import io
 from functools import lru_cache
 
@@ -14,7 +13,7 @@ from diaspora.assistance import requests as help_requests
 from diaspora.assistance import stats
 from diaspora.assistance.forms import HideForm, MessageForm, OfferForm, OptionalReasonForm, ReasonForm
 from diaspora.assistance.routes import bp, categories
-from diaspora.csvsafe import escape_cell
+from diaspora.csvsafe import write_csv
 from diaspora.errors import DomainError, ServiceError
 from diaspora.extensions import db
 from diaspora.forms import options
@@ -193,18 +192,18 @@ def export():
     the person (no name, contacts, story or messages)."""
     if not current_user.is_admin:
         abort(403)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["reference", "category", "country", "city", "language", "urgency", "status",
-                     "created_at", "accepted_by", "accepted_at", "resolved_at", "closed_at"])
+    rows = [["reference", "category", "country", "city", "language", "urgency", "status",
+             "created_at", "accepted_by", "accepted_at", "resolved_at", "closed_at"]]
     for item in db.session.scalars(select(HelpRequest).order_by(HelpRequest.id)):
-        writer.writerow([escape_cell(v) for v in (
+        rows.append([
             item.reference, item.category.slug, item.country, item.city, item.language, item.urgency, item.status,
             item.created_at.isoformat(timespec="minutes"),
             item.accepted_org.name if item.accepted_org else "",
             item.accepted_at.isoformat(timespec="minutes") if item.accepted_at else "",
             item.resolved_at.isoformat(timespec="minutes") if item.resolved_at else "",
-            item.closed_at.isoformat(timespec="minutes") if item.closed_at else "")])
+            item.closed_at.isoformat(timespec="minutes") if item.closed_at else ""])
+    out = io.StringIO()
+    write_csv(out, rows)
     response = make_response("\ufeff" + out.getvalue())
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="help-requests.csv"'

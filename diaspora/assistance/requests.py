@@ -20,10 +20,10 @@ from sqlalchemy import delete, select, update
 
 from diaspora.assistance import routing
 from diaspora.assistance.notify import tell_association, tell_person
-from diaspora.crypto import random_reference
+from diaspora.codes import random_code
 from diaspora.database import utcnow
 from diaspora.directory import contacts
-from diaspora.errors import Forbidden, ServiceError
+from diaspora.errors import Forbidden, InvalidFields, ServiceError
 from diaspora.extensions import db
 from diaspora.geo.geocoder import geocode_city
 from diaspora.i18n import country_codes, language_codes
@@ -34,13 +34,8 @@ URGENCIES = ("today", "week", "any")
 CONTACT_FIELDS = ("phone", "telegram", "whatsapp", "email")
 
 
-class InvalidRequest(ServiceError):
-    status = 422
-
-    def __init__(self, errors: dict[str, str]):
-        first = next(iter(errors))
-        super().__init__(errors[first], first)
-        self.errors = errors
+class InvalidRequest(InvalidFields):
+    """A request for help with fields that break the rules."""
 
 
 @dataclass
@@ -237,7 +232,7 @@ def create(data: RequestData) -> HelpRequest:
 
 def _unique_reference() -> str:
     while True:
-        reference = random_reference()
+        reference = f"{random_code(4)}-{random_code(4)}"  # read out on a phone line
         if not db.session.scalar(select(HelpRequest.id).where(HelpRequest.reference == reference)):
             return reference
 

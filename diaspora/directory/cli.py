@@ -1,4 +1,3 @@
-import csv
 import sys
 
 import click
@@ -53,14 +52,11 @@ def import_organizations(path: str, publish: bool):
 @with_appcontext
 def export_organizations(path: str, status: str | None):
     """Export associations to CSV, in the columns import-organizations reads."""
+    from diaspora.csvsafe import write_csv
     from diaspora.directory.transfer import export_rows
 
-    count = -1
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        for row in export_rows(status):
-            writer.writerow(row)
-            count += 1
+        count = write_csv(handle, export_rows(status)) - 1  # the header
     click.echo(f"Exported {count} associations to {path}")
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, insert, select, update
 
-from diaspora.csvsafe import escape_cell, unescape_cell
+from diaspora.csvsafe import unescape_cell
 from diaspora.database import binary_order, utcnow
 from diaspora.directory import contacts
 from diaspora.directory.services import dedupe_key
@@ -292,7 +292,7 @@ def import_csv(handle, publish: bool = False, source: str = "", progress=None) -
 
 
 def export_rows(status: str | None = None):
-    """Column values of every association (or those with `status`), by name; formula-safe."""
+    """Column values of every association (or those with `status`), by name, for csvsafe.write_csv."""
     query = select(Organization).order_by(binary_order(Organization.sort_key), Organization.id)
     if status:
         query = query.where(Organization.status == status)
@@ -304,4 +304,4 @@ def export_rows(status: str | None = None):
         if org.location_source == "city":
             # a city-centre pin was derived, not given: leave it out so the import derives it again
             values["latitude"] = values["longitude"] = None
-        yield [escape_cell(values[name]) for name in COLUMNS]
+        yield [values[name] for name in COLUMNS]

@@ -1,9 +1,8 @@
 """The organizer's export of registrations, as CSV and as an Excel workbook.
 
 Both files hold the same table (`table`). Nothing a participant typed may run as a formula in a
-spreadsheet: CSV cells go through escape_cell, and XLSX text cells are stored as strings.
+spreadsheet: the CSV is written by csvsafe.write_csv, and XLSX text cells are stored as strings.
 """
-import csv
 import re
 from io import BytesIO, StringIO
 from zoneinfo import ZoneInfo
@@ -17,7 +16,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 
-from diaspora.csvsafe import escape_cell
+from diaspora.csvsafe import write_csv
 from diaspora.events.choices import HOME_REGIONS, SECTORS, STATUSES
 from diaspora.events.documents import in_locale
 from diaspora.extensions import db
@@ -133,9 +132,7 @@ def registrations_csv(event, registrations, locale: str) -> str:
     with in_locale(locale):
         header, rows = table(event, registrations, locale)
     out = StringIO()
-    writer = csv.writer(out)
-    for row in [header, *rows]:
-        writer.writerow([escape_cell(value) for value in row])
+    write_csv(out, [header, *rows])
     return out.getvalue()
 
 

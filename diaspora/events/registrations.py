@@ -17,10 +17,11 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from diaspora.codes import random_code
 from diaspora.database import utcnow
 from diaspora.events import writer_lock
 from diaspora.directory import contacts
-from diaspora.errors import ServiceError
+from diaspora.errors import InvalidFields, ServiceError
 from diaspora.events.choices import HOME_REGIONS, SECTORS
 from diaspora.extensions import db
 from diaspora.i18n import country_codes
@@ -28,22 +29,13 @@ from diaspora.models import Event, EventQuestion, EventSession, Organization, Re
 from diaspora.models.event import HOLDING, LANGS
 from diaspora.text import search_text
 
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed at the door
-
 
 class RegistrationClosed(ServiceError):
     status = 409
 
 
-class InvalidRegistration(ServiceError):
-    """Several fields at once: {field: message}."""
-
-    status = 422
-
-    def __init__(self, errors: dict[str, str]):
-        first = next(iter(errors))
-        super().__init__(errors[first], first)
-        self.errors = errors
+class InvalidRegistration(InvalidFields):
+    """A registration with fields that break the rules."""
 
 
 @dataclass
@@ -501,7 +493,7 @@ def _register(rules: EventRules, raw: RegistrationData, data: RegistrationData, 
     # All that does not depend on the decision is done before the lock, which every other registration
     # for the event waits on.
     now = utcnow()
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    code = random_code(8)
     token = secrets.token_urlsafe(32)
     values = _row(data, code, now, user_id)
     # PostgreSQL: the mail is queued before the lock too, in the same transaction, its text chosen when it

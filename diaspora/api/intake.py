@@ -1,0 +1,57 @@
+"""What every POST endpoint of the API does with its body, in one place: JSON only (415 for any other content
+type, so a page on another site cannot post a form or text/plain without a CORS preflight), strict JSON, the
+body checked against its documented schema, and one error shape ({"error": {"message", "field", "fields"}})."""
+import json
+
+from flask import current_app, jsonify, request
+
+from diaspora.api.schemas import RequestBody
+from diaspora.errors import InvalidFields
+
+UNSUPPORTED_TYPE = "Send the body as JSON, with Content-Type: application/json."
+
+
+def public_post_limit() -> str:
+    return current_app.config["PUBLIC_POST_RATE_LIMIT"]
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _json_object() -> dict | None:
+    """The body as a JSON object, or None: not JSON, not an object, NaN/Infinity, or nested too deep."""
+    try:
+        body = json.loads(request.get_data(as_text=True), parse_constant=_reject_constant)
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _first_message(messages) -> str:
+    """marshmallow's messages for a field ({0: ["Not a valid integer."]} for a list) as one sentence."""
+    while isinstance(messages, (dict, list)) and messages:
+        messages = next(iter(messages.values())) if isinstance(messages, dict) else messages[0]
+    return str(messages)
+
+
+def json_fields(schema: RequestBody):
+    """(the fields sent, None), or (None, the error response): 415 for a body that is not declared JSON, 400 for
+    one that is not a JSON object, 422 naming every field that breaks the schema (unknown ones too). The fields
+    are returned as sent: the services normalise them and check what depends on data."""
+    if request.mimetype != "application/json":
+        return None, (jsonify({"error": {"message": UNSUPPORTED_TYPE, "field": None}}), 415)
+    body = _json_object()
+    if body is None:
+        return None, (jsonify({"error": {"message": "Send a JSON object.", "field": None}}), 400)
+    errors = schema.validate(body)
+    if errors:
+        fields = {name: _first_message(messages) for name, messages in errors.items()}
+        first = next(iter(fields))
+        return None, (jsonify({"error": {"message": fields[first], "field": first, "fields": fields}}), 422)
+    return body, None
+
+
+def invalid_fields(error: InvalidFields):
+    """A 422 naming every field that broke a rule."""
+    return jsonify({"error": {"message": error.message, "field": error.field, "fields": error.errors}}), 422
