@@ -70,6 +70,8 @@ def load_config(instance_path: str, testing: bool = False) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", production),
         "REMEMBER_COOKIE_HTTPONLY": True,
+        # The remember-me cookie logs a person in as surely as the session cookie: the same protections.
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         # Tokens live as long as the session: a form left open on a phone for an hour still submits.
         "WTF_CSRF_TIME_LIMIT": None,
         "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "https" if production else "http"),

@@ -221,3 +221,29 @@ def test_a_duplicate_signup_race_gives_the_form_message(app, monkeypatch):
             auth.create_user("same@example.org", "password 123")
         db.session.commit()
         assert db.session.scalar(select(User).where(User.email == "other@example.org")) is not None
+
+
+def test_remember_me_cookie_is_protected_like_the_session_cookie(app, database, make_user, monkeypatch):
+    """In production both cookies that log a person in are Secure, HttpOnly and SameSite=Lax."""
+    from diaspora import create_app
+    from tests.conftest import DATA_KEY, GAZETTEER_PATH
+
+    make_user(email="user@example.org")
+    for name, value in {"DIASPORA_ENV": "production", "SECRET_KEY": "x" * 40, "SITE_URL": "https://diaspora.test",
+                        "RATELIMIT_STORAGE_URI": "memory://"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    production = create_app({"SQLALCHEMY_DATABASE_URI": database["url"], "DATA_KEY": DATA_KEY,
+                             "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "GAZETTEER_PATH": GAZETTEER_PATH})
+    response = production.test_client().post("/auth/login", data={
+        "email": "user@example.org", "password": DEFAULT_PASSWORD, "remember": "y"})
+    assert response.status_code == 302
+    cookies = {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
+    assert set(cookies) >= {"session", "remember_token"}
+    for cookie in (cookies["session"], cookies["remember_token"]):
+        assert "; Secure" in cookie and "; HttpOnly" in cookie and "; SameSite=Lax" in cookie, cookie
+    with production.app_context():
+        from diaspora.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
