@@ -10,6 +10,7 @@ from diaspora import mail
 from diaspora.database import utcnow
 from diaspora.errors import ServiceError
 from diaspora.extensions import db, login_manager
+from diaspora.text import refuse_control_characters
 from diaspora.urls import external_url
 from diaspora.models import User
 
@@ -27,6 +28,7 @@ def find_user_by_email(email: str) -> User | None:
 
 def create_user(email: str, password: str, name: str = "", locale: str | None = None, is_admin: bool = False) -> User:
     email = normalize_email(email)
+    refuse_control_characters({"email": email, "name": name})
     if find_user_by_email(email):
         raise ServiceError(_("An account with this email already exists. Log in, or reset the password."), "email")
     user = User(email=email, name=(name or "").strip(), locale=locale, is_admin=is_admin)
