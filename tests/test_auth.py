@@ -8,29 +8,96 @@ from diaspora.models import OutboxMessage, User
 from tests.conftest import DEFAULT_PASSWORD
 
 
-def signup(client, email="new@example.org", password="long enough pw", password2=None, name="Айгүл"):
-    return client.post("/auth/signup", data={"name": name, "email": email, "password": password,
-                                             "password2": password2 or password})
+def signup(client, email="new@example.org", name="Айгүл", next=None):
+    return client.post("/auth/signup" + (f"?next={next}" if next else ""), data={"name": name, "email": email})
 
 
-def test_signup_creates_an_account_with_a_hashed_password(client, db_query):
+def outbox(db_query, kind=None):
+    messages = db_query(lambda db: db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all())
+    return [m for m in messages if kind is None or m.kind == kind]
+
+
+def mailed_path(message, prefix) -> str:
+    """The site-relative path of the first link under `prefix` in a message."""
+    return re.search(r"https?://[^/\s]+(" + re.escape(prefix) + r"\S*)", message.body_text).group(1)
+
+
+def finish_signup(client, db_query, password="long enough pw"):
+    path = mailed_path(outbox(db_query, "signup_confirm")[-1], "/auth/signup/")
+    assert client.get(path).status_code == 200
+    return client.post(path, data={"password": password, "password2": password})
+
+
+def test_signup_creates_the_account_once_the_mailed_link_is_used(client, db_query):
     response = signup(client, email="  Aigul@Example.ORG ")
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/signup/sent"
+    assert db_query(lambda db: db.session.scalar(select(User))) is None  # nothing until the address is proved
+    (message,) = outbox(db_query)
+    assert message.kind == "signup_confirm" and message.to_address == "aigul@example.org"
+    assert "Айгүл" not in message.body_text  # what a stranger typed does not reach somebody else's mailbox
+    response = finish_signup(client, db_query)
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/account"
     user = db_query(lambda db: db.session.scalar(select(User)))
     assert user.email == "aigul@example.org" and user.name == "Айгүл"
     assert "long enough pw" not in user.password_hash and user.password_hash.startswith(("scrypt:", "pbkdf2:"))
     assert "Айгүл" in client.get("/auth/account").get_data(as_text=True)
-
-
-def test_signup_rejects_bad_input_and_keeps_it(client):
-    signup(client, email="taken@example.org")
+    # the link has done its work: used again, it sends to the login page
     client.post("/auth/logout")
-    page = signup(client, email="TAKEN@example.org").get_data(as_text=True)
-    assert "already exists" in page or "бар" in page or "существует" in page
-    page = signup(client, email="not-an-email", password="short", name="Бакыт").get_data(as_text=True)
-    assert page.count('class="error"') >= 2 and 'value="Бакыт"' in page and 'value="not-an-email"' in page
-    page = signup(client, email="x@example.org", password="long enough pw", password2="different pw").get_data(as_text=True)
+    response = client.get(mailed_path(message, "/auth/signup/"))
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_signup_does_not_reveal_which_emails_have_accounts(app, make_user, db_query):
+    """Same answer, same page for an address with an account and one without; only the mailbox differs."""
+    make_user(email="taken@example.org", name="Бакыт")
+    pages = []
+    for email in ("TAKEN@example.org", "free@example.org"):
+        c = app.test_client()
+        response = signup(c, email=email, next="/organizations/new")
+        page = c.get(response.headers["Location"])
+        pages.append((response.status_code, response.headers["Location"],
+                      re.sub(r'name="csrf_token"[^>]*', "", page.get_data(as_text=True)).replace(email, "EMAIL")))
+    assert pages[0] == pages[1]
+    assert db_query(lambda db: len(db.session.scalars(select(User)).all())) == 1
+    existing, new = outbox(db_query)
+    assert (existing.kind, existing.to_address) == ("signup_existing", "taken@example.org")
+    assert "Бакыт" in existing.body_text and "/auth/reset" in existing.body_text
+    assert "/auth/login?next=/organizations/new" in existing.body_text
+    assert (new.kind, new.to_address) == ("signup_confirm", "free@example.org")
+
+
+def test_signup_keeps_next_through_the_mailed_link(client, db_query):
+    """An invitation sends a logged-out person to sign up and back: ?next= survives the mail."""
+    signup(client, email="invited@example.org", next="/organizations/new")
+    response = finish_signup(client, db_query)
+    assert response.headers["Location"] == "/organizations/new"
+    client.post("/auth/logout")
+    signup(client, email="other@example.org", next="https://evil.example/phish")
+    assert finish_signup(client, db_query).headers["Location"] == "/auth/account"
+
+
+def test_signup_links_are_signed_and_expire(client, db_query, monkeypatch):
+    from diaspora.auth import services
+
+    response = client.get("/auth/signup/not-a-token")
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/signup"
+    signup(client, email="late@example.org")
+    path = mailed_path(outbox(db_query)[-1], "/auth/signup/")
+    monkeypatch.setattr(services, "SIGNUP_MAX_AGE", -1)
+    assert client.get(path).headers["Location"] == "/auth/signup"
+    assert db_query(lambda db: db.session.scalar(select(User))) is None
+
+
+def test_signup_rejects_bad_input_and_keeps_it(client, db_query):
+    page = signup(client, email="not-an-email", name="Бакыт").get_data(as_text=True)
+    assert page.count('class="error"') == 1 and 'value="Бакыт"' in page and 'value="not-an-email"' in page
+    signup(client, email="x@example.org")
+    path = mailed_path(outbox(db_query)[-1], "/auth/signup/")
+    page = client.post(path, data={"password": "short", "password2": "short"}).get_data(as_text=True)
     assert 'class="error"' in page
+    page = client.post(path, data={"password": "long enough pw", "password2": "different pw"}).get_data(as_text=True)
+    assert 'class="error"' in page
+    assert db_query(lambda db: db.session.scalar(select(User))) is None
 
 
 def test_login_and_logout(client, make_user):

@@ -24,9 +24,14 @@ def _repeat_password():
 
 
 class SignupForm(Form):
+    """The first step: the password is chosen after the mailed link proved the address is the person's."""
+
     name = StringField(_l("Your name"), filters=[strip], validators=[MaxLength(120)],
                        render_kw={"autocomplete": "name"})
     email = _email_field(_l("Email"))
+
+
+class ChoosePasswordForm(Form):
     password = _new_password(_l("Password"))
     password2 = _repeat_password()
 

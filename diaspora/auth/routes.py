@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from diaspora.auth import services
-from diaspora.auth.forms import LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
+from diaspora.auth.forms import ChoosePasswordForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from diaspora.errors import ServiceError
 from diaspora.extensions import db, limiter
 from diaspora.i18n import current_locale
@@ -20,24 +20,60 @@ def _public_post_limit() -> str:
     return current_app.config["PUBLIC_POST_RATE_LIMIT"]
 
 
+# --- sign-up ----------------------------------------------------------------------------------------
+
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(_public_post_limit, methods=["POST"])
 def signup():
+    """Answers alike whether or not the address has an account (see services.request_signup)."""
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            user = services.create_user(form.email.data, form.password.data, form.name.data, locale=current_locale())
+            services.request_signup(form.email.data, form.name.data, current_locale(),
+                                    safe_next(request.args.get("next"), None))
         except ServiceError as error:
             getattr(form, error.field or "email").errors.append(error.message)
         else:
             db.session.commit()
-            login_user(user)
-            flash(_("Welcome! Your account is ready."), "success")
-            return redirect(safe_next(request.args.get("next"), url_for("auth.account")))
+            flash(_("We have sent a message to %(email)s. Open the link in it to go on.", email=form.email.data),
+                  "success")
+            return redirect(url_for("auth.signup_sent"))
     return render_template("auth/signup.html", form=form)
 
+
+@bp.get("/signup/sent")
+def signup_sent():
+    return render_template("auth/signup_sent.html", hours=services.SIGNUP_MAX_AGE // 3600)
+
+
+@bp.route("/signup/<token>", methods=["GET", "POST"])
+@limiter.limit(_public_post_limit, methods=["POST"])
+def finish_signup(token: str):
+    signup = services.signup_for_token(token)
+    if signup is None:
+        flash(_("This link has expired. Sign up again to get a new one."), "error")
+        return redirect(url_for("auth.signup"))
+    next_url = safe_next(signup.get("next"), url_for("auth.account"))
+    if services.find_user_by_email(signup["email"]) is not None:
+        flash(_("This account is ready. Log in."), "success")
+        return redirect(url_for("auth.login", next=signup.get("next") or None))
+    form = ChoosePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.finish_signup(signup, form.password.data)
+        except ServiceError:  # the same link used twice at the same moment
+            flash(_("This account is ready. Log in."), "success")
+            return redirect(url_for("auth.login", next=signup.get("next") or None))
+        db.session.commit()
+        login_user(user)
+        flash(_("Welcome! Your account is ready."), "success")
+        return redirect(next_url)
+    return render_template("auth/signup_finish.html", form=form, email=signup["email"])
+
+
+# --- logging in and out -----------------------------------------------------------------------------
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
@@ -62,6 +98,8 @@ def logout():
     flash(_("You have logged out."), "success")
     return redirect(url_for("main.index"))
 
+
+# --- password reset ---------------------------------------------------------------------------------
 
 @bp.route("/reset", methods=["GET", "POST"])
 @limiter.limit(_public_post_limit, methods=["POST"])
