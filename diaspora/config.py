@@ -44,6 +44,28 @@ def _dev_secret_key(instance_path: str) -> str:
     return key
 
 
+SHARED_STORAGE_HINT = ("set RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0 (a store all worker processes share); "
+                       "memory:// counts in each process, so it suits only a single worker")
+
+
+def rate_limit_storage(production: bool) -> str:
+    """Where Flask-Limiter counts. `memory://` is per process: with several workers every limit (and
+    Nominatim's 1 request/s) is multiplied by their number, so production must name its store."""
+    uri = os.environ.get("RATELIMIT_STORAGE_URI", "").strip()
+    if not uri and production and env_bool("RATELIMIT_ENABLED", True):
+        raise RuntimeError(f"RATELIMIT_STORAGE_URI must be set in production: {SHARED_STORAGE_HINT}.")
+    return uri or "memory://"
+
+
+def several_workers_problem(workers: int) -> str | None:
+    """Why a server with `workers` processes must not start (gunicorn.conf.py asks), or None."""
+    uri = os.environ.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://"
+    if workers > 1 and uri.startswith("memory://") and env_bool("RATELIMIT_ENABLED", True):
+        return (f"{workers} worker processes with RATELIMIT_STORAGE_URI={uri}: each would count rate limits on "
+                f"its own; {SHARED_STORAGE_HINT}.")
+    return None
+
+
 def load_config(instance_path: str, testing: bool = False) -> dict:
     env = "testing" if testing else os.environ.get("DIASPORA_ENV", "production")
     secret = os.environ.get("SECRET_KEY")
@@ -111,11 +133,15 @@ def load_config(instance_path: str, testing: bool = False) -> dict:
         # Send right after each response (default), or leave it all to `flask send-mail --loop 30`, so that a
         # slow mail server never holds a web worker.
         "MAIL_SEND_AFTER_RESPONSE": env_bool("MAIL_SEND_AFTER_RESPONSE", True),
-        # Rate limits (Flask-Limiter). Use redis://127.0.0.1:6379 with several workers so they share counts.
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Rate limits (Flask-Limiter): required in production, see rate_limit_storage().
+        "RATELIMIT_STORAGE_URI": rate_limit_storage(production),
         "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Failed logins, per client address and per account (see auth/routes.py).
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Reset and sign-up mail to one address.
+        "ACCOUNT_MAIL_RATE_LIMIT": os.environ.get("ACCOUNT_MAIL_RATE_LIMIT", "5 per hour"),
         "PUBLIC_POST_RATE_LIMIT": os.environ.get("PUBLIC_POST_RATE_LIMIT", "10 per minute;60 per hour"),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
         # Encryption at rest of requests for help (diaspora/crypto.py); several keys: the first encrypts.

@@ -212,9 +212,55 @@ def test_login_is_rate_limited(limits_on, client, make_user):
     codes = [client.post("/auth/login", data={"email": "user@example.org", "password": f"guess {i}"}).status_code
              for i in range(7)]
     assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
-    page = client.post("/auth/login", data={"email": "user@example.org", "password": DEFAULT_PASSWORD})
+    page = client.post("/auth/login", data={"email": "user@example.org", "password": DEFAULT_PASSWORD},
+                       headers={"Accept-Language": "en"})
     assert page.status_code == 429
+    html = page.get_data(as_text=True)
+    # the form comes back with the address typed, and says the way in that stays open: a reset by mail
+    assert 'value="user@example.org"' in html and 'href="/auth/reset"' in html and "Forgot your password" in html
     assert client.get("/auth/login").status_code == 200  # reading the page is not limited
+    assert client.post("/auth/reset", data={"email": "user@example.org"}).status_code == 302
+
+
+def test_successful_logins_do_not_count(limits_on, client, make_user):
+    """Only failures count: the owner logging in (and out) again and again is never locked out."""
+    make_user(email="user@example.org")
+    for _ in range(8):
+        assert client.post("/auth/login", data={"email": "user@example.org",
+                                                "password": DEFAULT_PASSWORD}).status_code == 302
+        client.post("/auth/logout")
+
+
+@pytest.fixture
+def behind_a_proxy(app_config):
+    app_config.update(RATELIMIT_ENABLED=True, PROXY_COUNT=1, LOGIN_RATE_LIMIT="5 per minute",
+                      LOGIN_ACCOUNT_RATE_LIMIT="5 per minute", ACCOUNT_MAIL_RATE_LIMIT="2 per hour")
+
+
+def test_guesses_from_many_addresses_are_limited_per_account(behind_a_proxy, client, make_user):
+    make_user(email="user@example.org")
+    make_user(email="other@example.org")
+    codes = [client.post("/auth/login", data={"email": " USER@example.org", "password": f"guess {i}"},
+                         headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code for i in range(8)]
+    assert codes == [200] * 5 + [429] * 3
+    # the limit is the account's: another account, from the same addresses, is not held back
+    response = client.post("/auth/login", data={"email": "other@example.org", "password": DEFAULT_PASSWORD},
+                           headers={"X-Forwarded-For": "198.51.100.1"})
+    assert response.status_code == 302
+
+
+def test_mail_to_one_address_is_limited(behind_a_proxy, client, make_user, db_query):
+    """Reset and sign-up links to one address, from any client address: nobody floods a mailbox."""
+    make_user(email="user@example.org")
+    codes = [client.post(path, data={"email": "user@example.org", "name": ""},
+                         headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code
+             for i, path in enumerate(["/auth/reset", "/auth/signup", "/auth/reset", "/auth/signup"])]
+    assert codes == [302, 302, 429, 429]
+    page = client.post("/auth/reset", data={"email": "user@example.org"}, headers={"X-Forwarded-For": "203.0.113.9"})
+    assert page.status_code == 429 and 'value="user@example.org"' in page.get_data(as_text=True)
+    assert len(outbox(db_query)) == 2
+    assert client.post("/auth/reset", data={"email": "another@example.org"},
+                       headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 302
 
 
 def test_public_posts_are_rate_limited(limits_on, client, make_org):
