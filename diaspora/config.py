@@ -45,6 +45,28 @@ def instance_secret(instance_path: str, name: str, make=lambda: secrets.token_he
     return key
 
 
+SHARED_STORAGE_HINT = ("set RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0 (a store all worker processes share); "
+                       "memory:// counts in each process, so it suits only a single worker")
+
+
+def rate_limit_storage(production: bool) -> str:
+    """Where Flask-Limiter counts. `memory://` is per process: with several workers every limit (and
+    Nominatim's 1 request/s) is multiplied by their number, so production must name its store."""
+    uri = os.environ.get("RATELIMIT_STORAGE_URI", "").strip()
+    if not uri and production and env_bool("RATELIMIT_ENABLED", True):
+        raise RuntimeError(f"RATELIMIT_STORAGE_URI must be set in production: {SHARED_STORAGE_HINT}.")
+    return uri or "memory://"
+
+
+def several_workers_problem(workers: int) -> str | None:
+    """Why a server with `workers` processes must not start (gunicorn.conf.py asks), or None."""
+    uri = os.environ.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://"
+    if workers > 1 and uri.startswith("memory://") and env_bool("RATELIMIT_ENABLED", True):
+        return (f"{workers} worker processes with RATELIMIT_STORAGE_URI={uri}: each would count rate limits on "
+                f"its own; {SHARED_STORAGE_HINT}.")
+    return None
+
+
 def load_config(instance_path: str, testing: bool = False) -> dict:
     env = "testing" if testing else os.environ.get("DIASPORA_ENV", "production")
     secret = os.environ.get("SECRET_KEY")
@@ -71,6 +93,8 @@ def load_config(instance_path: str, testing: bool = False) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", production),
         "REMEMBER_COOKIE_HTTPONLY": True,
+        # The remember-me cookie logs a person in as surely as the session cookie: the same protections.
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         # Tokens live as long as the session: a form left open on a phone for an hour still submits.
         "WTF_CSRF_TIME_LIMIT": None,
         "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "https" if production else "http"),
@@ -112,11 +136,15 @@ def load_config(instance_path: str, testing: bool = False) -> dict:
         # it waits the interval, doubling up to MAIL_OUTAGE_RETRY_MAX, before trying the server again.
         "WORKER_INTERVAL": float(os.environ.get("WORKER_INTERVAL", "5")),
         "MAIL_OUTAGE_RETRY_MAX": float(os.environ.get("MAIL_OUTAGE_RETRY_MAX", "300")),
-        # Rate limits (Flask-Limiter). Use redis://127.0.0.1:6379 with several workers so they share counts.
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Rate limits (Flask-Limiter): required in production, see rate_limit_storage().
+        "RATELIMIT_STORAGE_URI": rate_limit_storage(production),
         "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Failed logins, per client address and per account (see auth/routes.py).
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Reset and sign-up mail to one address.
+        "ACCOUNT_MAIL_RATE_LIMIT": os.environ.get("ACCOUNT_MAIL_RATE_LIMIT", "5 per hour"),
         "PUBLIC_POST_RATE_LIMIT": os.environ.get("PUBLIC_POST_RATE_LIMIT", "10 per minute;60 per hour"),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
         # Encryption at rest of requests for help (diaspora/crypto.py); several keys: the first encrypts.

@@ -58,7 +58,9 @@ def _messages() -> dict[int, str]:
         405: _("This address does not accept that kind of request."),
         413: _("What you sent is too large."),
         429: _("Too many attempts. Please wait a minute and try again."),
-        500: _("Something went wrong on our side. Nothing you sent was lost; please try again."),
+        # After a fault the request's transaction is rolled back: what was being saved may not be there.
+        500: _("Something went wrong on our side. Your last action may not have been saved: check, then try "
+               "again."),
     }
 
 

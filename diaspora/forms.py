@@ -1,12 +1,35 @@
-"""Form fields and validators shared by every feature, with messages in the reader's language
+"""The base form, fields and validators shared by every feature, with messages in the reader's language
 (WTForms ships no Kyrgyz catalogue, so every message here is our own)."""
 import decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from wtforms import DateField, DecimalField, IntegerField, SelectField, SelectMultipleField, widgets
+from flask_wtf import FlaskForm
+from wtforms import DateField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
+
+from diaspora.text import code_point, control_character, without_control_characters
+
+
+class Form(FlaskForm):
+    """Every form of the site. Its text fields (single- and multi-line, hidden, email, search ...) refuse
+    control characters other than tab and line breaks, each with a message next to the field; the text is
+    shown again without them, so nothing visible is lost and sending again works."""
+
+    def validate(self, extra_validators=None):
+        found = {}
+        for field in self:
+            if isinstance(field, StringField) and isinstance(field.data, str):
+                ch = control_character(field.data)
+                if ch:
+                    found[field.name] = ch
+                    field.data = without_control_characters(field.data)
+        valid = super().validate(extra_validators)
+        for name, ch in found.items():
+            self[name].errors.insert(0, _l("An invisible control character (%(code)s) was removed from this "
+                                           "text: check it and send it again.", code=code_point(ch)))
+        return valid and not found
 
 
 class Required(DataRequired):
@@ -121,6 +144,7 @@ def in_range(minimum, maximum):
 
 
 __all__ = [
+    "Form",
     "LocalDateField",
     "LocalizedDecimalField",
     "LocalizedIntegerField",

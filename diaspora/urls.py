@@ -3,7 +3,9 @@
 Built from SITE_URL, never from the request's Host header: otherwise anybody could ask for a password
 reset with `Host: evil.example` and have us mail the victim a link to their own server."""
 from flask import current_app, has_request_context, url_for
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter, ValidationError
+
+from diaspora.text import control_character
 
 # Integer primary keys are 32-bit on PostgreSQL; a longer number in a URL is simply not found.
 MAX_ID = 2**31 - 1
@@ -12,6 +14,24 @@ MAX_ID = 2**31 - 1
 class IdConverter(IntegerConverter):
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=MAX_ID)
+
+
+class _NoControlCharacters:
+    """Path values are checked like query values: a control character (U+0000, which PostgreSQL refuses,
+    or any other) in a token or a slug means no such page, a 404, before any view or query sees it."""
+
+    def to_python(self, value: str):
+        if control_character(value, allowed=""):
+            raise ValidationError()  # the rule does not match; with no other rule matching, a 404
+        return super().to_python(value)
+
+
+class TextConverter(_NoControlCharacters, UnicodeConverter):
+    """`<name>` and `<string:name>`."""
+
+
+class SafePathConverter(_NoControlCharacters, PathConverter):
+    """`<path:name>`."""
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -24,4 +44,7 @@ def external_url(endpoint: str, **values) -> str:
 
 
 def init_app(app) -> None:
-    app.url_map.converters["id"] = IdConverter
+    """Before any blueprint adds a rule: a rule takes its converters when it is added. (Flask's own static
+    rule predates this; a control character there names no file, a 404 as well, as tests/test_input.py checks.)"""
+    app.url_map.converters.update(id=IdConverter, default=TextConverter, string=TextConverter,
+                                  path=SafePathConverter)

@@ -111,8 +111,9 @@ def gunicorn(database, app, tmp_path):
     """Start gunicorn on the test database (emptied by `app`); always stopped at the end."""
     servers = []
 
-    def start(**env_overrides):
-        server = Gunicorn(production_env(database["url"], **env_overrides), tmp_path / f"gunicorn-{len(servers)}.log")
+    def start(workers: int = WORKERS, **env_overrides):
+        server = Gunicorn(production_env(database["url"], **env_overrides), tmp_path / f"gunicorn-{len(servers)}.log",
+                          workers=workers)
         servers.append(server)
         return server
 

@@ -8,29 +8,96 @@ from diaspora.models import OutboxMessage, User
 from tests.conftest import DEFAULT_PASSWORD
 
 
-def signup(client, email="new@example.org", password="long enough pw", password2=None, name="Айгүл"):
-    return client.post("/auth/signup", data={"name": name, "email": email, "password": password,
-                                             "password2": password2 or password})
+def signup(client, email="new@example.org", name="Айгүл", next=None):
+    return client.post("/auth/signup" + (f"?next={next}" if next else ""), data={"name": name, "email": email})
 
 
-def test_signup_creates_an_account_with_a_hashed_password(client, db_query):
+def outbox(db_query, kind=None):
+    messages = db_query(lambda db: db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all())
+    return [m for m in messages if kind is None or m.kind == kind]
+
+
+def mailed_path(message, prefix) -> str:
+    """The site-relative path of the first link under `prefix` in a message."""
+    return re.search(r"https?://[^/\s]+(" + re.escape(prefix) + r"\S*)", message.body_text).group(1)
+
+
+def finish_signup(client, db_query, password="long enough pw"):
+    path = mailed_path(outbox(db_query, "signup_confirm")[-1], "/auth/signup/")
+    assert client.get(path).status_code == 200
+    return client.post(path, data={"password": password, "password2": password})
+
+
+def test_signup_creates_the_account_once_the_mailed_link_is_used(client, db_query):
     response = signup(client, email="  Aigul@Example.ORG ")
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/signup/sent"
+    assert db_query(lambda db: db.session.scalar(select(User))) is None  # nothing until the address is proved
+    (message,) = outbox(db_query)
+    assert message.kind == "signup_confirm" and message.to_address == "aigul@example.org"
+    assert "Айгүл" not in message.body_text  # what a stranger typed does not reach somebody else's mailbox
+    response = finish_signup(client, db_query)
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/account"
     user = db_query(lambda db: db.session.scalar(select(User)))
     assert user.email == "aigul@example.org" and user.name == "Айгүл"
     assert "long enough pw" not in user.password_hash and user.password_hash.startswith(("scrypt:", "pbkdf2:"))
     assert "Айгүл" in client.get("/auth/account").get_data(as_text=True)
-
-
-def test_signup_rejects_bad_input_and_keeps_it(client):
-    signup(client, email="taken@example.org")
+    # the link has done its work: used again, it sends to the login page
     client.post("/auth/logout")
-    page = signup(client, email="TAKEN@example.org").get_data(as_text=True)
-    assert "already exists" in page or "бар" in page or "существует" in page
-    page = signup(client, email="not-an-email", password="short", name="Бакыт").get_data(as_text=True)
-    assert page.count('class="error"') >= 2 and 'value="Бакыт"' in page and 'value="not-an-email"' in page
-    page = signup(client, email="x@example.org", password="long enough pw", password2="different pw").get_data(as_text=True)
+    response = client.get(mailed_path(message, "/auth/signup/"))
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_signup_does_not_reveal_which_emails_have_accounts(app, make_user, db_query):
+    """Same answer, same page for an address with an account and one without; only the mailbox differs."""
+    make_user(email="taken@example.org", name="Бакыт")
+    pages = []
+    for email in ("TAKEN@example.org", "free@example.org"):
+        c = app.test_client()
+        response = signup(c, email=email, next="/organizations/new")
+        page = c.get(response.headers["Location"])
+        pages.append((response.status_code, response.headers["Location"],
+                      re.sub(r'name="csrf_token"[^>]*', "", page.get_data(as_text=True)).replace(email, "EMAIL")))
+    assert pages[0] == pages[1]
+    assert db_query(lambda db: len(db.session.scalars(select(User)).all())) == 1
+    existing, new = outbox(db_query)
+    assert (existing.kind, existing.to_address) == ("signup_existing", "taken@example.org")
+    assert "Бакыт" in existing.body_text and "/auth/reset" in existing.body_text
+    assert "/auth/login?next=/organizations/new" in existing.body_text
+    assert (new.kind, new.to_address) == ("signup_confirm", "free@example.org")
+
+
+def test_signup_keeps_next_through_the_mailed_link(client, db_query):
+    """An invitation sends a logged-out person to sign up and back: ?next= survives the mail."""
+    signup(client, email="invited@example.org", next="/organizations/new")
+    response = finish_signup(client, db_query)
+    assert response.headers["Location"] == "/organizations/new"
+    client.post("/auth/logout")
+    signup(client, email="other@example.org", next="https://evil.example/phish")
+    assert finish_signup(client, db_query).headers["Location"] == "/auth/account"
+
+
+def test_signup_links_are_signed_and_expire(client, db_query, monkeypatch):
+    from diaspora.auth import services
+
+    response = client.get("/auth/signup/not-a-token")
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/signup"
+    signup(client, email="late@example.org")
+    path = mailed_path(outbox(db_query)[-1], "/auth/signup/")
+    monkeypatch.setattr(services, "SIGNUP_MAX_AGE", -1)
+    assert client.get(path).headers["Location"] == "/auth/signup"
+    assert db_query(lambda db: db.session.scalar(select(User))) is None
+
+
+def test_signup_rejects_bad_input_and_keeps_it(client, db_query):
+    page = signup(client, email="not-an-email", name="Бакыт").get_data(as_text=True)
+    assert page.count('class="error"') == 1 and 'value="Бакыт"' in page and 'value="not-an-email"' in page
+    signup(client, email="x@example.org")
+    path = mailed_path(outbox(db_query)[-1], "/auth/signup/")
+    page = client.post(path, data={"password": "short", "password2": "short"}).get_data(as_text=True)
     assert 'class="error"' in page
+    page = client.post(path, data={"password": "long enough pw", "password2": "different pw"}).get_data(as_text=True)
+    assert 'class="error"' in page
+    assert db_query(lambda db: db.session.scalar(select(User))) is None
 
 
 def test_login_and_logout(client, make_user):
@@ -145,9 +212,55 @@ def test_login_is_rate_limited(limits_on, client, make_user):
     codes = [client.post("/auth/login", data={"email": "user@example.org", "password": f"guess {i}"}).status_code
              for i in range(7)]
     assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
-    page = client.post("/auth/login", data={"email": "user@example.org", "password": DEFAULT_PASSWORD})
+    page = client.post("/auth/login", data={"email": "user@example.org", "password": DEFAULT_PASSWORD},
+                       headers={"Accept-Language": "en"})
     assert page.status_code == 429
+    html = page.get_data(as_text=True)
+    # the form comes back with the address typed, and says the way in that stays open: a reset by mail
+    assert 'value="user@example.org"' in html and 'href="/auth/reset"' in html and "Forgot your password" in html
     assert client.get("/auth/login").status_code == 200  # reading the page is not limited
+    assert client.post("/auth/reset", data={"email": "user@example.org"}).status_code == 302
+
+
+def test_successful_logins_do_not_count(limits_on, client, make_user):
+    """Only failures count: the owner logging in (and out) again and again is never locked out."""
+    make_user(email="user@example.org")
+    for _ in range(8):
+        assert client.post("/auth/login", data={"email": "user@example.org",
+                                                "password": DEFAULT_PASSWORD}).status_code == 302
+        client.post("/auth/logout")
+
+
+@pytest.fixture
+def behind_a_proxy(app_config):
+    app_config.update(RATELIMIT_ENABLED=True, PROXY_COUNT=1, LOGIN_RATE_LIMIT="5 per minute",
+                      LOGIN_ACCOUNT_RATE_LIMIT="5 per minute", ACCOUNT_MAIL_RATE_LIMIT="2 per hour")
+
+
+def test_guesses_from_many_addresses_are_limited_per_account(behind_a_proxy, client, make_user):
+    make_user(email="user@example.org")
+    make_user(email="other@example.org")
+    codes = [client.post("/auth/login", data={"email": " USER@example.org", "password": f"guess {i}"},
+                         headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code for i in range(8)]
+    assert codes == [200] * 5 + [429] * 3
+    # the limit is the account's: another account, from the same addresses, is not held back
+    response = client.post("/auth/login", data={"email": "other@example.org", "password": DEFAULT_PASSWORD},
+                           headers={"X-Forwarded-For": "198.51.100.1"})
+    assert response.status_code == 302
+
+
+def test_mail_to_one_address_is_limited(behind_a_proxy, client, make_user, db_query):
+    """Reset and sign-up links to one address, from any client address: nobody floods a mailbox."""
+    make_user(email="user@example.org")
+    codes = [client.post(path, data={"email": "user@example.org", "name": ""},
+                         headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code
+             for i, path in enumerate(["/auth/reset", "/auth/signup", "/auth/reset", "/auth/signup"])]
+    assert codes == [302, 302, 429, 429]
+    page = client.post("/auth/reset", data={"email": "user@example.org"}, headers={"X-Forwarded-For": "203.0.113.9"})
+    assert page.status_code == 429 and 'value="user@example.org"' in page.get_data(as_text=True)
+    assert len(outbox(db_query)) == 2
+    assert client.post("/auth/reset", data={"email": "another@example.org"},
+                       headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 302
 
 
 def test_public_posts_are_rate_limited(limits_on, client, make_org):
@@ -221,3 +334,29 @@ def test_a_duplicate_signup_race_gives_the_form_message(app, monkeypatch):
             auth.create_user("same@example.org", "password 123")
         db.session.commit()
         assert db.session.scalar(select(User).where(User.email == "other@example.org")) is not None
+
+
+def test_remember_me_cookie_is_protected_like_the_session_cookie(app, database, make_user, monkeypatch):
+    """In production both cookies that log a person in are Secure, HttpOnly and SameSite=Lax."""
+    from diaspora import create_app
+    from tests.conftest import DATA_KEY, GAZETTEER_PATH
+
+    make_user(email="user@example.org")
+    for name, value in {"DIASPORA_ENV": "production", "SECRET_KEY": "x" * 40, "SITE_URL": "https://diaspora.test",
+                        "RATELIMIT_STORAGE_URI": "memory://"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    production = create_app({"SQLALCHEMY_DATABASE_URI": database["url"], "DATA_KEY": DATA_KEY,
+                             "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "GAZETTEER_PATH": GAZETTEER_PATH})
+    response = production.test_client().post("/auth/login", data={
+        "email": "user@example.org", "password": DEFAULT_PASSWORD, "remember": "y"})
+    assert response.status_code == 302
+    cookies = {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
+    assert set(cookies) >= {"session", "remember_token"}
+    for cookie in (cookies["session"], cookies["remember_token"]):
+        assert "; Secure" in cookie and "; HttpOnly" in cookie and "; SameSite=Lax" in cookie, cookie
+    with production.app_context():
+        from diaspora.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()

@@ -515,3 +515,103 @@ def test_build_gazetteer_command(app):
     result = app.test_cli_runner().invoke(args=["build-gazetteer"])
     assert result.exit_code == 0, result.output
     assert "up to date" in result.output
+
+
+# --- one time budget per operation, against a Nominatim that hangs ----------------------------------
+
+@pytest.fixture
+def hung_nominatim(app, gazetteer):
+    """A real HTTP port that accepts every connection, reads the request and never answers; the app asks
+    it as its Nominatim, with a one-second budget per operation. Yields the request lines it saw."""
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    seen, held, stop = [], [], threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:  # the poll's timeout, or the socket closed at the end
+                continue
+            held.append(conn)  # kept open and silent until the test ends
+            conn.settimeout(10)
+            try:
+                request = conn.recv(65536)
+            except OSError:
+                continue
+            if request:
+                seen.append(request.split(b"\r\n", 1)[0].decode())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    app.config.update(
+        GEOCODER="nominatim",
+        GAZETTEER_PATH=str(GAZ_PATH),
+        NOMINATIM_DOMAIN=f"http://127.0.0.1:{listener.getsockname()[1]}",
+        NOMINATIM_USER_AGENT="diaspora-tests/1.0 (tests@example.org)",
+        GEOCODER_TIMEOUT=1,
+        NOMINATIM_RETRY_AFTER=0,  # no "presumed down" pause: the budget alone must stop the second call
+        NOMINATIM_RATE_LIMIT="1000/second",
+        NOMINATIM_RATE_WAIT=0,
+    )
+    yield seen
+    stop.set()
+    listener.close()
+    for conn in held:
+        conn.close()
+    thread.join(timeout=5)
+
+
+def wait_for(condition, timeout=30):
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()
+
+
+def test_a_save_spends_one_budget_then_the_gazetteer_answers(hung_nominatim, client, make_user, login, db_query):
+    """The association form geocodes the street address, then the city: both share one budget, so a hung
+    Nominatim is asked once (no retries inside the HTTP library either) and the pin goes to the city centre."""
+    from diaspora.models import Organization
+    from tests.test_directory import FORM
+
+    login(make_user())
+    response = client.post("/organizations/new", data={**FORM, "address": "Ленина 1", "city": "Екатеринбург"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    org = db_query(lambda db: db.session.scalar(select(Organization)))
+    assert org.location_source == "city"
+    assert haversine_km(org.latitude, org.longitude, *YEKATERINBURG) < 30
+    assert wait_for(lambda: len(hung_nominatim) >= 1)
+    assert len(hung_nominatim) == 1, hung_nominatim
+    assert hung_nominatim[0].startswith("GET /search?")
+
+
+def test_an_event_form_spends_one_budget(hung_nominatim, client, make_user, make_org, login, db_query):
+    from diaspora.models import Event
+
+    owner = make_user()
+    org_id = make_org(name="Ала-Тоо", owner=owner)
+    login(owner)
+    response = client.post("/events/new", data={
+        "title_ky": "Курултай", "organization_id": str(org_id), "timezone": "Asia/Bishkek",
+        "starts_at": "2027-06-15T09:00", "ends_at": "2027-06-16T18:00", "venue_name": "Ала-Арча",
+        "venue_address": "Чүй проспекти 1", "city": "Бишкек", "country": "KG", "capacity": "500"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    event = db_query(lambda db: db.session.scalar(select(Event)))
+    assert haversine_km(event.latitude, event.longitude, *BISHKEK) < 30
+    assert wait_for(lambda: len(hung_nominatim) >= 1)
+    assert len(hung_nominatim) == 1, hung_nominatim
+
+
+def test_an_explicit_budget_covers_several_lookups(hung_nominatim, app):
+    """Outside a web request (a command), `geocoding_budget()` makes one operation of several lookups."""
+    from diaspora.geo.geocoder import geocode_address, geocode_city, geocoding_budget
+
+    with app.app_context(), geocoding_budget():
+        assert geocode_address("Чүй проспекти 1", "Бишкек", "KG") is None
+        assert_near(geocode_city("Ош", "KG"), "KG", OSH)
+        assert_near(geocode_city("Бишкек", "KG"), "KG", BISHKEK)
+    assert wait_for(lambda: len(hung_nominatim) >= 1)
+    assert len(hung_nominatim) == 1, hung_nominatim

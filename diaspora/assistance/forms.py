@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from diaspora.forms import (
     ChoiceField,
+    Form,
     LocalDateField,
     LocalizedIntegerField,
     MaxLength,
@@ -20,7 +20,7 @@ FLAG_CHOICES = (("fraud", _l("A fraud or a trap")), ("wrong", _l("False or outda
                 ("offensive", _l("Offensive")), ("other", _l("Something else")))
 
 
-class RequestForm(FlaskForm):
+class RequestForm(Form):
     """Rendering and CSRF only: every rule is in assistance.requests.clean, which the API uses too."""
 
     category = ChoiceField(_l("What do you need help with?"))
@@ -38,20 +38,20 @@ class RequestForm(FlaskForm):
                               "only the one that accepts it sees how to reach me"))
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     body = TextAreaField(_l("Message"), validators=[Required(), MaxLength(5000)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Why? (the others will see it, the person will not)"),
                            validators=[Required(), MaxLength(2000)])
 
 
-class OptionalReasonForm(FlaskForm):
+class OptionalReasonForm(Form):
     reason = TextAreaField(_l("Why? (optional)"), validators=[Optional(), MaxLength(2000)])
 
 
-class OfferForm(FlaskForm):
+class OfferForm(Form):
     organization_id = ChoiceField(_l("Association"), validators=[Required()])
     category = ChoiceField(_l("Kind of help"), validators=[Required()])
     title_ky = StringField(_l("Title in Kyrgyz"), filters=[strip], validators=[MaxLength(200)])
@@ -77,10 +77,10 @@ class OfferForm(FlaskForm):
         ("", "—"), ("yes", _l("Yes, a written contract")), ("no", _l("No written contract")))))
 
 
-class FlagForm(FlaskForm):
+class FlagForm(Form):
     reason = ChoiceField(_l("What is wrong?"), choices=options(FLAG_CHOICES), validators=[Required()])
     message = TextAreaField(_l("Details (optional)"), validators=[Optional(), MaxLength(2000)])
 
 
-class HideForm(FlaskForm):
+class HideForm(Form):
     reason = TextAreaField(_l("Reason, shown to the association"), validators=[Optional(), MaxLength(2000)])

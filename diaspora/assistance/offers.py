@@ -15,7 +15,7 @@ from diaspora.geo.geocoder import geocode_city
 from diaspora.i18n import country_codes, language_codes
 from diaspora.models import Category, HelpOffer, HelpOfferLanguage, OfferFlag, Organization
 from diaspora.models.event import LANGS
-from diaspora.text import fold
+from diaspora.text import fold, refuse_control_characters
 
 FLAG_REASONS = ("fraud", "wrong", "offensive", "other")
 
@@ -61,6 +61,8 @@ def require_manager(user, offer: HelpOffer) -> None:
 
 
 def _check(user, data: OfferData) -> Category:
+    refuse_control_characters({"title": data.titles, "description": data.descriptions, "city": data.city,
+                               "price": data.price, "employer": data.employer, "wage": data.wage})
     if data.organization_id not in {org.id for org in organizations_for(user)}:
         raise Forbidden(_("You can only publish offers for associations you act for."))
     category = db.session.scalar(select(Category).where(Category.slug == data.category))

@@ -9,7 +9,6 @@ Who sees what:
 - site admins: what is asked, for coordination, without name or contacts.
 Every transition is logged with who and when. Services flush; the caller commits."""
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +28,7 @@ from diaspora.geo.geocoder import geocode_city
 from diaspora.i18n import country_codes, language_codes
 from diaspora.models import HelpEvent, HelpMessage, HelpRequest, HelpRoute, Membership, Organization
 from diaspora.models.assistance import CLOSED_STATUSES, OPEN_STATUSES
+from diaspora.text import control_character, control_character_message, refuse_control_characters
 
 URGENCIES = ("today", "week", "any")
 CONTACT_FIELDS = ("phone", "telegram", "whatsapp", "email")
@@ -60,10 +60,10 @@ def _text(errors, name, value, limit, required=False, multiline=False):
     if value is not None and not isinstance(value, str):
         errors[name] = _("Must be text.")
         return None
-    value = (value or "").strip() if multiline else " ".join((value or "").split())
-    if any(ch not in "\n\r\t" and unicodedata.category(ch) == "Cc" for ch in value):
-        errors[name] = _("Contains characters that are not allowed.")
+    if ch := control_character(value):
+        errors[name] = control_character_message(ch)
         return None
+    value = (value or "").strip() if multiline else " ".join((value or "").split())
     if required and not value:
         errors[name] = _("This field is required.")
     elif len(value) > limit:
@@ -360,8 +360,7 @@ def post_message(request: HelpRequest, body: str, *, user=None, by_requester=Fal
         raise ServiceError(_("Write a message first."), "body")
     if len(body) > 5000:
         raise ServiceError(_("At most %(max)d characters.", max=5000), "body")
-    if any(ch not in "\n\r\t" and unicodedata.category(ch) == "Cc" for ch in body):
-        raise ServiceError(_("Contains characters that are not allowed."), "body")
+    refuse_control_characters({"body": body})
     if request.anonymised_at is not None or request.status in ("withdrawn", "closed"):
         raise ServiceError(_("This request is closed."), None)
     if not by_requester:

@@ -1,9 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import Email, EqualTo, Length
 
-from diaspora.forms import MaxLength, Required, strip
+from diaspora.forms import Form, MaxLength, Required, strip
 
 PASSWORD_MIN = 8
 
@@ -24,15 +23,20 @@ def _repeat_password():
         Required(), EqualTo("password", message=_l("The passwords do not match."))])
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
+    """The first step: the password is chosen after the mailed link proved the address is the person's."""
+
     name = StringField(_l("Your name"), filters=[strip], validators=[MaxLength(120)],
                        render_kw={"autocomplete": "name"})
     email = _email_field(_l("Email"))
+
+
+class ChoosePasswordForm(Form):
     password = _new_password(_l("Password"))
     password2 = _repeat_password()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), filters=[strip], validators=[Required(), MaxLength(254)],
                        render_kw={"autocomplete": "email"})
     password = PasswordField(_l("Password"), validators=[Required(), MaxLength(128)],
@@ -40,10 +44,10 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = _email_field(_l("Email"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = _new_password(_l("New password"))
     password2 = _repeat_password()

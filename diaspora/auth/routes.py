@@ -1,10 +1,13 @@
+import hashlib
+import hmac
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from diaspora.auth import services
-from diaspora.auth.forms import LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
-from diaspora.errors import ServiceError
+from diaspora.auth.forms import ChoosePasswordForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
+from diaspora.errors import ServiceError, render_error
 from diaspora.extensions import db, limiter
 from diaspora.i18n import current_locale
 from diaspora.main.routes import safe_next
@@ -12,35 +15,125 @@ from diaspora.main.routes import safe_next
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
+# --- rate limits: per client address and per account ------------------------------------------------
+# Failed logins count, per address and per account (the email typed), so a guess spread over many
+# addresses is limited too, and an owner's own successful logins never lock them out. While an account
+# is limited, even for its owner, the password reset by mail stays open and the page says so. Mail sent
+# to an address (reset links, sign-up links) is limited per address, so nobody can flood a mailbox.
+
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _login_account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
 
 
 def _public_post_limit() -> str:
     return current_app.config["PUBLIC_POST_RATE_LIMIT"]
 
 
+def _account_mail_limit() -> str:
+    return current_app.config["ACCOUNT_MAIL_RATE_LIMIT"]
+
+
+def _account_key() -> str:
+    """The account a form is about: the normalised email, as an HMAC so the limiter's storage keeps no addresses."""
+    email = services.normalize_email(request.form.get("email", ""))
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), email.encode(), hashlib.sha256).hexdigest()
+    return f"account:{digest[:32]}"
+
+
+def _failed_login(response) -> bool:
+    # A login that worked redirects; a refusal by the limit itself is not another attempt.
+    return response.status_code not in (302, 429)
+
+
+def _mail_sent(response) -> bool:
+    return response.status_code == 302
+
+
+_account_mail = limiter.shared_limit(_account_mail_limit, scope="account-mail", key_func=_account_key,
+                                     methods=["POST"], deduct_when=_mail_sent)
+
+
+@bp.errorhandler(429)
+def too_many_attempts(error):
+    """The form again, with what was typed (not the password) and what to do now."""
+    if request.endpoint == "auth.login":
+        form = LoginForm()
+        form.password.errors = [_("Too many failed attempts to log in to this account or from your connection. "
+                                  "Wait a few minutes and try again, or choose a new password: “Forgot your "
+                                  "password?” below sends you a link by mail.")]
+        return render_template("auth/login.html", form=form), 429
+    if request.endpoint in ("auth.request_reset", "auth.signup"):
+        form = ResetRequestForm() if request.endpoint == "auth.request_reset" else SignupForm()
+        form.email.errors = [_("Several messages have already been sent to this address, or many requests came "
+                               "from your connection. Use the link in the latest message, or try again later.")]
+        template = "auth/reset_request.html" if request.endpoint == "auth.request_reset" else "auth/signup.html"
+        return render_template(template, form=form), 429
+    return render_error(429)
+
+
+# --- sign-up ----------------------------------------------------------------------------------------
+
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(_public_post_limit, methods=["POST"])
+@_account_mail
 def signup():
+    """Answers alike whether or not the address has an account (see services.request_signup)."""
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            user = services.create_user(form.email.data, form.password.data, form.name.data, locale=current_locale())
+            services.request_signup(form.email.data, form.name.data, current_locale(),
+                                    safe_next(request.args.get("next"), None))
         except ServiceError as error:
             getattr(form, error.field or "email").errors.append(error.message)
         else:
             db.session.commit()
-            login_user(user)
-            flash(_("Welcome! Your account is ready."), "success")
-            return redirect(safe_next(request.args.get("next"), url_for("auth.account")))
+            flash(_("We have sent a message to %(email)s. Open the link in it to go on.", email=form.email.data),
+                  "success")
+            return redirect(url_for("auth.signup_sent"))
     return render_template("auth/signup.html", form=form)
 
 
+@bp.get("/signup/sent")
+def signup_sent():
+    return render_template("auth/signup_sent.html", hours=services.SIGNUP_MAX_AGE // 3600)
+
+
+@bp.route("/signup/<token>", methods=["GET", "POST"])
+@limiter.limit(_public_post_limit, methods=["POST"])
+def finish_signup(token: str):
+    signup = services.signup_for_token(token)
+    if signup is None:
+        flash(_("This link has expired. Sign up again to get a new one."), "error")
+        return redirect(url_for("auth.signup"))
+    next_url = safe_next(signup.get("next"), url_for("auth.account"))
+    if services.find_user_by_email(signup["email"]) is not None:
+        flash(_("This account is ready. Log in."), "success")
+        return redirect(url_for("auth.login", next=signup.get("next") or None))
+    form = ChoosePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.finish_signup(signup, form.password.data)
+        except ServiceError:  # the same link used twice at the same moment
+            flash(_("This account is ready. Log in."), "success")
+            return redirect(url_for("auth.login", next=signup.get("next") or None))
+        db.session.commit()
+        login_user(user)
+        flash(_("Welcome! Your account is ready."), "success")
+        return redirect(next_url)
+    return render_template("auth/signup_finish.html", form=form, email=signup["email"])
+
+
+# --- logging in and out -----------------------------------------------------------------------------
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed_login)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
@@ -63,8 +156,11 @@ def logout():
     return redirect(url_for("main.index"))
 
 
+# --- password reset ---------------------------------------------------------------------------------
+
 @bp.route("/reset", methods=["GET", "POST"])
 @limiter.limit(_public_post_limit, methods=["POST"])
+@_account_mail
 def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():

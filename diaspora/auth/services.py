@@ -1,4 +1,11 @@
-"""Accounts: sign-up, authentication, password reset. Services flush; the caller commits."""
+"""Accounts: sign-up, authentication, password reset. Services flush; the caller commits.
+
+Sign-up never says whether an address has an account: the form answers the same for every address and
+the rest happens by mail. A new address gets a link to choose a password, and the account exists only
+once that link is used (nothing is stored before: nobody can hold an address they cannot read); the owner
+of an existing account is told someone tried, with links to log in and to reset the password."""
+import re
+
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -10,10 +17,12 @@ from diaspora import mail
 from diaspora.database import utcnow
 from diaspora.errors import ServiceError
 from diaspora.extensions import db, login_manager
+from diaspora.text import refuse_control_characters
 from diaspora.urls import external_url
 from diaspora.models import User
 
 RESET_MAX_AGE = 2 * 3600
+SIGNUP_MAX_AGE = 24 * 3600
 _DUMMY_HASH = None
 
 
@@ -27,6 +36,7 @@ def find_user_by_email(email: str) -> User | None:
 
 def create_user(email: str, password: str, name: str = "", locale: str | None = None, is_admin: bool = False) -> User:
     email = normalize_email(email)
+    refuse_control_characters({"email": email, "name": name})
     if find_user_by_email(email):
         raise ServiceError(_("An account with this email already exists. Log in, or reset the password."), "email")
     user = User(email=email, name=(name or "").strip(), locale=locale, is_admin=is_admin)
@@ -86,6 +96,42 @@ def request_password_reset(email: str, locale: str) -> None:
     mail.queue(user.email, "password_reset", user.locale or locale, user=user, link=link, hours=RESET_MAX_AGE // 3600)
 
 
+def _signup_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="signup")
+
+
+def request_signup(email: str, name: str, locale: str, next_path: str | None = None) -> None:
+    """The first step of a sign-up, alike for every address: only mail differs, and only its owner reads it."""
+    email = normalize_email(email)
+    name = (name or "").strip()
+    refuse_control_characters({"email": email, "name": name})
+    user = find_user_by_email(email)
+    if user is not None:
+        mail.queue(user.email, "signup_existing", user.locale or locale, user=user,
+                   login_link=external_url("auth.login", next=next_path),
+                   reset_link=external_url("auth.request_reset"))
+        return
+    token = _signup_serializer().dumps({"email": email, "name": name, "locale": locale, "next": next_path})
+    mail.queue(email, "signup_confirm", locale, link=external_url("auth.finish_signup", token=token),
+               hours=SIGNUP_MAX_AGE // 3600)
+
+
+def signup_for_token(token: str) -> dict | None:
+    """What a sign-up link carries ({email, name, locale, next}), or None when it is forged or expired."""
+    try:
+        data = _signup_serializer().loads(token, max_age=SIGNUP_MAX_AGE)
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("email", "name", "locale")):
+        return None
+    return data
+
+
+def finish_signup(signup: dict, password: str) -> User:
+    """The account, created when its address proved to be the person's; ServiceError if it exists already."""
+    return create_user(signup["email"], password, signup["name"], locale=signup["locale"])
+
+
 def reset_password(user: User, password: str) -> None:
     user.set_password(password)
 
@@ -99,6 +145,8 @@ def count_users() -> int:
 
 
 def init_login(app) -> None:
+    # Once sent, a sign-up link has no business in the outbox that site admins read.
+    mail.REDACT_AFTER_SENDING["signup_confirm"] = re.compile(r"(/auth/signup/)\S+")
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     # "basic", not "strong": phones change IP address all the time, and "strong" would log people out.

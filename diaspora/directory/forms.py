@@ -1,7 +1,7 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from diaspora.forms import Form as FlaskForm  # the site's base form: text refuses control characters
 from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import Email, Optional, ValidationError
 

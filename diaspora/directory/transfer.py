@@ -24,7 +24,7 @@ from diaspora.models import (
     OrganizationRevision,
     organization_categories,
 )
-from diaspora.text import fold, search_text, sort_key
+from diaspora.text import code_point, control_character, fold, search_text, sort_key
 
 COLUMNS = ["name", "country", "city", "address", "latitude", "longitude", "categories", "languages",
            "email", "phone", "website", "description"]
@@ -52,8 +52,8 @@ class ImportReport:
 
 def _text(row: dict, name: str, limit: int, required: bool = False) -> str | None:
     value = unescape_cell((row.get(name) or "").strip())
-    if "\x00" in value:
-        raise RowError(f"{name}: contains a NUL character")
+    if ch := control_character(value):
+        raise RowError(f"{name}: contains the control character {code_point(ch)}")
     if required and not value:
         raise RowError(f"{name}: required")
     if len(value) > limit:

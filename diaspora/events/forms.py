@@ -1,14 +1,13 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import Optional, Regexp
 
 from wtforms import Field
 from wtforms.widgets import DateTimeLocalInput
 
-from diaspora.forms import ChoiceField, LocalizedIntegerField, MaxLength, Required, in_range, options, strip
+from diaspora.forms import ChoiceField, Form, LocalizedIntegerField, MaxLength, Required, in_range, options, strip
 
 DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 
@@ -39,7 +38,7 @@ class LocalDateTimeField(Field):
         raise ValueError(_l("Enter a date and time, e.g. 2026-06-15 09:30."))
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     title_ky = StringField(_l("Title in Kyrgyz"), filters=[strip], validators=[MaxLength(200)])
     title_ru = StringField(_l("Title in Russian"), filters=[strip], validators=[MaxLength(200)])
     title_en = StringField(_l("Title in English"), filters=[strip], validators=[MaxLength(200)])
@@ -62,7 +61,7 @@ class EventForm(FlaskForm):
     requires_approval = BooleanField(_l("Each registration needs the organizer's approval"))
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     title_ky = StringField(_l("Title in Kyrgyz"), filters=[strip], validators=[MaxLength(200)])
     title_ru = StringField(_l("Title in Russian"), filters=[strip], validators=[MaxLength(200)])
     title_en = StringField(_l("Title in English"), filters=[strip], validators=[MaxLength(200)])
@@ -73,7 +72,7 @@ class SessionForm(FlaskForm):
                                      validators=[Optional(), in_range(0, 1_000_000)])
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     kind = ChoiceField(_l("Kind of answer"), choices=options([("text", _l("Text")), ("choice", _l("A choice")),
                                                                ("yesno", _l("Yes or no"))]), default="text")
     label_ky = StringField(_l("Question in Kyrgyz"), filters=[strip], validators=[MaxLength(300)])
@@ -85,7 +84,7 @@ class QuestionForm(FlaskForm):
     required = BooleanField(_l("An answer is required"))
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     """Rendering and CSRF only: every rule is checked by events.registrations.clean, which the API uses too."""
 
     full_name = StringField(_l("Full name"), filters=[strip], render_kw={"autocomplete": "name", "required": True})
@@ -103,16 +102,16 @@ class RegistrationForm(FlaskForm):
     public_listing = BooleanField(_l("Show my name and country in the public list of participants"))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Reason, sent to the person"), validators=[Required(), MaxLength(2000)])
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     subject = StringField(_l("Subject"), filters=[strip], validators=[Required(), MaxLength(200)])
     body = TextAreaField(_l("Message"), validators=[Required(), MaxLength(10000)])
 
 
-class CheckinForm(FlaskForm):
+class CheckinForm(Form):
     code = StringField(_l("Code from the ticket"), filters=[strip], validators=[Required(), MaxLength(40)],
                        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false",
                                   # the next person is already at the door: ready to type again

@@ -8,7 +8,6 @@ in order. Unique constraints back up what must be unique (one registration per e
 place each). Services flush; the caller commits, which releases the lock.
 """
 import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,7 +26,7 @@ from diaspora.extensions import db
 from diaspora.i18n import country_codes
 from diaspora.models import Event, EventQuestion, EventSession, Organization, Registration, RegistrationSession
 from diaspora.models.event import HOLDING, LANGS
-from diaspora.text import search_text
+from diaspora.text import control_character, control_character_message, search_text
 
 
 class RegistrationClosed(ServiceError):
@@ -287,17 +286,12 @@ def registration_state(event: Event, now: datetime | None = None) -> str:
     return "open"
 
 
-def _has_control_characters(text: str) -> bool:
-    # No person types them; PostgreSQL refuses U+0000, and the others only hide things in exports and mail.
-    return any(ch not in "\n\r\t" and unicodedata.category(ch) == "Cc" for ch in text)
-
-
 def _text(errors: dict, name: str, value, limit: int, required: bool = False) -> str | None:
     if value is not None and not isinstance(value, str):
         errors[name] = _("Must be text.")
         return None
-    if value and _has_control_characters(value):
-        errors[name] = _("Contains characters that are not allowed.")
+    if value and (ch := control_character(value)):
+        errors[name] = control_character_message(ch)
         return None
     value = " ".join((value or "").split()) if name != "project_text" else (value or "").strip()
     if required and not value:
@@ -393,8 +387,8 @@ def _clean_answers(event: Event, answers: dict, errors: dict) -> dict:
         if question.kind == "text":
             if value not in (None, "") and not isinstance(value, str):
                 errors[field_name] = _("Must be text.")
-            elif value and _has_control_characters(value):
-                errors[field_name] = _("Contains characters that are not allowed.")
+            elif value and (ch := control_character(value)):
+                errors[field_name] = control_character_message(ch)
             else:
                 text = " ".join((value or "").split())
                 if len(text) > 1000:

@@ -18,7 +18,7 @@ from diaspora.extensions import db
 from diaspora.geo.geocoder import geocode_address, geocode_city
 from diaspora.models import Event, EventQuestion, EventSession, Membership, Organization, Registration
 from diaspora.models.event import LANGS
-from diaspora.text import slugify, sort_key
+from diaspora.text import refuse_control_characters, slugify, sort_key
 
 
 @dataclass
@@ -102,6 +102,9 @@ def timezone_names() -> tuple[str, ...]:
 
 
 def _check(data: EventData, user) -> None:
+    refuse_control_characters({"title": data.titles, "description": data.descriptions, "venue_name": data.venue_name,
+                               "venue_address": data.venue_address, "city": data.city,
+                               "online_url": data.online_url})
     if not any((data.titles.get(lang) or "").strip() for lang in LANGS):
         raise ServiceError(_("Give the title in at least one language."), "title_ky")
     try:
@@ -220,6 +223,7 @@ def _programme_changed(event: Event) -> None:
 
 def add_session(user, event: Event, data: SessionData) -> EventSession:
     require_manager(user, event)
+    refuse_control_characters({"title": data.titles, "room": data.room})
     if not any((data.titles.get(lang) or "").strip() for lang in LANGS):
         raise ServiceError(_("Give the title in at least one language."), "title_ky")
     if data.ends_at < data.starts_at:
@@ -247,6 +251,8 @@ def add_question(user, event: Event, data: QuestionData) -> EventQuestion:
     require_manager(user, event)
     if data.kind not in ("text", "choice", "yesno"):
         raise ServiceError(_("Choose from the list."), "kind")
+    for texts in [{"label": data.labels}] + [{"options": option} for option in data.options]:
+        refuse_control_characters(texts)
     if not any((data.labels.get(lang) or "").strip() for lang in LANGS):
         raise ServiceError(_("Give the question in at least one language."), "label_ky")
     if data.kind == "choice" and len(data.options) < 2:

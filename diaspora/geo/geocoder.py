@@ -4,15 +4,24 @@ With GEOCODER = "nominatim" we ask OpenStreetMap's Nominatim first, under its us
 identifying user agent, at most one request per second for the whole site (a shared rate-limit
 storage, see RATELIMIT_STORAGE_URI) and every answer cached in `geocode_cache`. When Nominatim is
 slow, down, busy or finds nothing, the gazetteer answers for cities. Callers never see a network error.
+
+Time: one operation (a web request, or a `geocoding_budget()` block) spends at most GEOCODER_TIMEOUT
+seconds on Nominatim, whatever it asks: waiting for the rate-limit slot, every call and any retry share
+that budget; once it is spent the gazetteer answers. Without this a save that geocodes an address and then
+its city paid a hung server's timeout once per call and once per retry of the HTTP library (~9.5 s for 3).
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import functools
 import hashlib
 import os
 import threading
 import time
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 from geopy.exc import GeopyError
 from geopy.location import Location
 from sqlalchemy import select
@@ -35,6 +44,44 @@ SETTLEMENT_TYPES = frozenset({
 })
 
 _UNAVAILABLE = object()  # Nominatim could not be asked (down, busy, disabled): not a "not found"
+
+# Below this, a call is not worth starting: it could only time out.
+MIN_CALL_SECONDS = 0.05
+
+
+class Budget:
+    """Seconds an operation may still spend on Nominatim (waiting for a slot, calls, retries)."""
+
+    def __init__(self, seconds: float):
+        self._remaining = float(seconds)
+        self._since: float | None = None
+
+    def left(self) -> float:
+        spent = time.monotonic() - self._since if self._since is not None else 0.0
+        return self._remaining - spent
+
+    @contextlib.contextmanager
+    def spending(self):
+        self._since = time.monotonic()
+        try:
+            yield
+        finally:
+            self._remaining, self._since = self.left(), None
+
+
+_operation_budget: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("geocoding_budget", default=None)
+
+
+@contextlib.contextmanager
+def geocoding_budget(seconds: float | None = None):
+    """Make the enclosed geocoding one operation with one time budget (e.g. each row of an import)."""
+    budget = Budget(current_app.config["GEOCODER_TIMEOUT"] if seconds is None else seconds)
+    token = _operation_budget.set(budget)
+    try:
+        yield budget
+    finally:
+        _operation_budget.reset(token)
+
 
 _shared: dict[str, Gazetteer] = {}
 _shared_lock = threading.Lock()
@@ -122,17 +169,37 @@ class SiteGeocoder:
         return self.app.config.get("GEOCODER", "offline") == "nominatim"
 
     def _nominatim_client(self):
+        from geopy.adapters import RequestsAdapter
         from geopy.geocoders import Nominatim
 
         with self._lock:
             if self._nominatim is None:
                 config = self.app.config
+                # "nominatim.example" or, for one's own server, "http://127.0.0.1:8080"
+                domain = config["NOMINATIM_DOMAIN"]
+                parts = urlsplit(domain if "://" in domain else f"https://{domain}")
                 self._nominatim = Nominatim(
                     user_agent=config["NOMINATIM_USER_AGENT"],
-                    domain=config["NOMINATIM_DOMAIN"],
+                    domain=parts.netloc,
+                    scheme=parts.scheme,
                     timeout=config["GEOCODER_TIMEOUT"],
+                    # No retries inside the HTTP library: each one would wait a whole timeout again,
+                    # outside the operation's budget.
+                    adapter_factory=functools.partial(RequestsAdapter, max_retries=0),
                 )
             return self._nominatim
+
+    def _budget(self) -> Budget:
+        """The current operation's budget: an explicit `geocoding_budget()`, else the web request's, else
+        (a command's single lookup) a fresh one."""
+        budget = _operation_budget.get()
+        if budget is not None:
+            return budget
+        if has_request_context():
+            if "geocoding_budget" not in g:
+                g.geocoding_budget = Budget(self.app.config["GEOCODER_TIMEOUT"])
+            return g.geocoding_budget
+        return Budget(self.app.config["GEOCODER_TIMEOUT"])
 
     def _rate_limiter(self):
         from limits import parse
@@ -146,11 +213,12 @@ class SiteGeocoder:
                 self._limiter = (MovingWindowRateLimiter(storage), limit)
             return self._limiter
 
-    def _request_slot(self) -> bool:
-        """Wait (briefly) for our one request per second; False if none came in time."""
+    def _request_slot(self, budget: Budget) -> bool:
+        """Wait (briefly, within the budget) for our one request per second; False if none came in time."""
         try:
             limiter, limit = self._rate_limiter()
-            deadline = time.monotonic() + float(self.app.config.get("NOMINATIM_RATE_WAIT", 1.0))
+            wait = min(float(self.app.config.get("NOMINATIM_RATE_WAIT", 1.0)), budget.left() - MIN_CALL_SECONDS)
+            deadline = time.monotonic() + max(wait, 0)
             while not limiter.hit(limit, RATE_KEY):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -171,16 +239,20 @@ class SiteGeocoder:
             row = db.session.scalar(select(GeocodeCache).where(GeocodeCache.query_key == key))
         if row is not None and not self._stale(row):
             return self._from_row(row)
-        if time.monotonic() < self._down_until or not self._request_slot():
+        budget = self._budget()
+        if time.monotonic() < self._down_until or budget.left() < MIN_CALL_SECONDS:
             return self._from_row(row) if row is not None else _UNAVAILABLE
         try:
-            found = self._nominatim_client().geocode(
-                query,
-                exactly_one=True,
-                addressdetails=True,
-                country_codes=codes or None,
-                timeout=timeout if timeout is not None else self.app.config["GEOCODER_TIMEOUT"],
-            )
+            with budget.spending():
+                if not self._request_slot(budget) or budget.left() < MIN_CALL_SECONDS:
+                    return self._from_row(row) if row is not None else _UNAVAILABLE
+                found = self._nominatim_client().geocode(
+                    query,
+                    exactly_one=True,
+                    addressdetails=True,
+                    country_codes=codes or None,
+                    timeout=min(timeout or budget.left(), budget.left()),
+                )
         except (GeopyError, OSError) as error:
             # Stop asking for a while, so one dead server does not cost every page its timeout.
             self._down_until = time.monotonic() + float(self.app.config.get("NOMINATIM_RETRY_AFTER", 60))

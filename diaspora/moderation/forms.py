@@ -1,12 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Regexp
 
-from diaspora.forms import MaxLength, Required
+from diaspora.forms import Form, MaxLength, Required
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     slug = StringField(_l("Slug (for the API, never changes)"), validators=[
         Required(), MaxLength(40),
         Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message=_l("Lower-case Latin letters, digits and hyphens, e.g. legal-aid."))])

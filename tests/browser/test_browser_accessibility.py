@@ -31,8 +31,8 @@ def test_home_and_map_in_each_language(page, sample_org, lang, path):
     assert_accessible(page)
 
 
-@pytest.mark.parametrize("path", ["/organizations/{org}", "/auth/login", "/auth/signup", "/api",
-                                  "/map?near=Москва&radius_km=100"])
+@pytest.mark.parametrize("path", ["/organizations/{org}", "/auth/login", "/auth/signup", "/auth/signup/sent",
+                                  "/api", "/map?near=Москва&radius_km=100"])
 def test_public_pages(page, sample_org, path):
     path = path.format(org=sample_org)
     page.goto(path)

@@ -1,0 +1,161 @@
+"""Control characters, which no person types: refused in every form's text (with the message next to the
+field), in the services the API and the CLI use, and in URL paths (a 404, never a 500 on PostgreSQL)."""
+import importlib
+import pkgutil
+import re
+
+import pytest
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+from wtforms import StringField
+
+import diaspora
+from diaspora.models import HelpRequest, Organization, Registration, User
+from tests.assistance_helpers import REQUEST
+from tests.conftest import REGISTRANT
+from tests.test_directory import FORM
+
+# ESC, BEL, DEL and a C1 code: each looks like nothing on a page
+CONTROLS = ["\x1b", "\x07", "\x7f", "\x85"]
+
+
+def all_form_classes() -> list[type]:
+    for module in pkgutil.walk_packages(diaspora.__path__, "diaspora."):
+        importlib.import_module(module.name)
+    found, todo = set(), [FlaskForm]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return [cls for cls in found if cls.__module__.startswith("diaspora.")]
+
+
+def test_every_form_refuses_control_characters_in_every_text_field(app):
+    from diaspora.forms import Form
+
+    classes = all_form_classes()
+    assert len(classes) > 20
+    checked = 0
+    for cls in classes:
+        assert issubclass(cls, Form), f"{cls.__module__}.{cls.__name__} is not built on diaspora.forms.Form"
+        with app.test_request_context("/", method="POST"):
+            names = [name for name, field in cls(meta={"csrf": False})._fields.items()
+                     if isinstance(field, StringField)]
+            for i, name in enumerate(names):
+                ch = CONTROLS[i % len(CONTROLS)]
+                form = cls(formdata=MultiDict({name: f"Ош{ch}Бишкек"}), meta={"csrf": False})
+                for field in form:
+                    if getattr(field, "choices", "") is None:
+                        field.choices = []
+                assert not form.validate(), (cls.__name__, name)
+                field = form[name]
+                assert f"U+{ord(ch):04X}" in str(field.errors[0]), (cls.__name__, name, field.errors)
+                assert field.data == "ОшБишкек"  # shown again without it: sending again works
+                checked += 1
+    assert checked > 60
+
+
+def test_multi_line_text_keeps_its_line_breaks(app):
+    from diaspora.assistance.forms import MessageForm
+
+    with app.test_request_context("/", method="POST"):
+        form = MessageForm(formdata=MultiDict({"body": "Саламатсызбы!\r\n\tЖардам керек.\u2028Рахмат"}),
+                           meta={"csrf": False})
+        assert form.validate(), form.errors
+
+
+def test_association_form_says_which_field_and_keeps_the_text(client, make_user, login, db_query):
+    login(make_user())
+    page = client.post("/organizations/new", data={**FORM, "name": "Кыргыз\x1b биримдиги",
+                                                   "description": "Жардам\x07 беребиз"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert html.count("U+001B") == 1 and html.count("U+0007") == 1
+    assert 'value="Кыргыз биримдиги"' in html and "Жардам беребиз" in html
+    assert db_query(lambda db: db.session.scalar(select(Organization))) is None
+
+
+def test_sign_up_refuses_a_control_character_in_the_name(client, db_query):
+    page = client.post("/auth/signup", data={"name": "Айгүл\x1b[31m", "email": "a@example.org"})
+    assert page.status_code == 200 and "U+001B" in page.get_data(as_text=True)
+    assert db_query(lambda db: db.session.scalars(select(User)).all()) == []
+
+
+def test_api_names_the_field(client, make_event, db_query):
+    slug = make_event()
+    response = client.post(f"/api/v1/events/{slug}/registrations", json={**REGISTRANT, "full_name": "Айгүл\x1b"})
+    assert response.status_code == 422
+    assert "U+001B" in response.get_json()["error"]["fields"]["full_name"]
+    response = client.post("/api/v1/help-requests", json={**REQUEST, "description": "Жардам\x85 керек"})
+    assert response.status_code == 422
+    assert "U+0085" in response.get_json()["error"]["fields"]["description"]
+    response = client.post("/api/v1/help-requests", json={**REQUEST, "name": "Бакыт\x07"})
+    assert "U+0007" in response.get_json()["error"]["fields"]["name"]
+    assert db_query(lambda db: db.session.scalars(select(Registration)).all()) == []
+    assert db_query(lambda db: db.session.scalars(select(HelpRequest)).all()) == []
+    # line breaks in the story are text, not control characters
+    ok = client.post("/api/v1/help-requests", json={**REQUEST, "description": "Биринчи.\nЭкинчи.\r\n\tҮчүнчү."})
+    assert ok.status_code == 201, ok.get_json()
+
+
+def test_cli_refuses_them(runner, tmp_path, db_query):
+    result = runner.invoke(args=["create-event", "--title", "Курултай\x1b", "--starts", "2030-05-01T09:00",
+                                 "--ends", "2030-05-01T18:00", "--capacity", "10"])
+    assert result.exit_code != 0 and "U+001B" in result.output
+    path = tmp_path / "orgs.csv"
+    path.write_text("name,country,city,address,latitude,longitude,categories,languages,email,phone,website,"
+                    "description\nGood,KG,Ош,,,,,,,,,\nBad,KG,Ош\x07,,,,,,,,,\n", encoding="utf-8")
+    result = runner.invoke(args=["import-organizations", str(path)])
+    assert "line 3: city: contains the control character U+0007" in result.output
+    assert len(db_query(lambda db: db.session.scalars(select(Organization)).all())) == 1
+
+
+def test_create_user_service_refuses_them(app):
+    from diaspora.auth.services import create_user
+    from diaspora.errors import ServiceError
+
+    with app.app_context(), pytest.raises(ServiceError) as error:
+        create_user("a@example.org", "long enough pw", name="Бакыт\x9b")
+    assert error.value.field == "name" and "U+009B" in error.value.message
+
+
+# --- URL paths ------------------------------------------------------------------------------------
+
+_PARAM = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
+
+
+def _paths(app, bad: str) -> list[tuple[str, list[str]]]:
+    """Every rule with a string or path value, that value replaced by `bad` (ids by 1)."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        kinds = {name: type(conv).__name__ for name, conv in rule._converters.items()}
+        if not any(kind in ("TextConverter", "SafePathConverter", "UnicodeConverter", "PathConverter")
+                   for kind in kinds.values()):
+            continue
+
+        def value(match):
+            converter, args, name = match.groups()
+            if converter == "id" or converter == "int":
+                return "1"
+            if converter == "any":
+                return args.split(",")[0].strip().strip("'\"")
+            return bad
+
+        found.append((_PARAM.sub(value, rule.rule), sorted(rule.methods - {"HEAD", "OPTIONS"})))
+    return found
+
+
+@pytest.mark.parametrize("bad", ["%00x", "x%00", "%1Bx", "%7F", "%C2%85x"])
+def test_control_characters_in_paths_are_not_found(app, client, make_user, make_event, login, bad):
+    make_event(title="Курултай")
+    paths = _paths(app, bad)
+    assert len(paths) >= 30  # tokens, slugs, languages, static files, the API
+    for who in ("anonymous", "site admin"):
+        if who == "site admin":
+            login(make_user(is_admin=True))
+        for path, methods in paths:
+            for method in methods:
+                response = client.open(path, method=method)
+                assert response.status_code == 404, (who, method, path, response.status_code)
