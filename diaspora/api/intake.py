@@ -4,6 +4,7 @@ body checked against its documented schema, and one error shape ({"error": {"mes
 import json
 
 from flask import current_app, jsonify, request
+from flask_babel import force_locale
 
 from diaspora.api.schemas import RequestBody
 from diaspora.errors import InvalidFields
@@ -44,7 +45,8 @@ def json_fields(schema: RequestBody):
     body = _json_object()
     if body is None:
         return None, (jsonify({"error": {"message": "Send a JSON object.", "field": None}}), 400)
-    errors = schema.validate(body)
+    with force_locale("en"):  # the API answers in English, as the services do for it
+        errors = schema.validate(body)
     if errors:
         fields = {name: _first_message(messages) for name, messages in errors.items()}
         first = next(iter(fields))

@@ -7,6 +7,7 @@ from marshmallow import validate
 
 from diaspora.geo.distance import MAX_RADIUS_KM
 from diaspora.i18n import country_codes, language_codes
+from diaspora.text import control_character, control_character_message
 
 MAX_OFFSET = 1_000_000_000
 MAX_ID = 2**31 - 1
@@ -54,7 +55,6 @@ class StrictInteger(ma.fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 REQUIRED = {"required": "This field is required.", "null": "This field is required."}
 
 
@@ -65,8 +65,9 @@ class TextRule(validate.Regexp):
         super().__init__(pattern)
 
     def __call__(self, value):
-        if _CONTROL.search(value):
-            raise ma.ValidationError("Contains characters that are not allowed.")
+        ch = control_character(value)
+        if ch:
+            raise ma.ValidationError(control_character_message(ch))
         if not value.strip() and self.regex.pattern == REQUIRED_TEXT:
             raise ma.ValidationError("This field is required.")
         return super().__call__(value)
