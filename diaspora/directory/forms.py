@@ -17,6 +17,7 @@ from diaspora.forms import (
     MultiSelectField,
     Required,
     in_range,
+    web_url,
 )
 
 REPORT_REASONS = (
@@ -50,7 +51,7 @@ class OrganizationForm(FlaskForm):
     email = EmailField(_l("Email"), filters=[strip], validators=[Optional(), Email(message=_l("Enter a valid email address."),
                                                                   check_deliverability=False), MaxLength(254)])
     phone = StringField(_l("Phone"), validators=[Optional(), MaxLength(40), _contact_validator(contacts.normalize_phone)])
-    website = StringField(_l("Website"), validators=[Optional(), MaxLength(300), _contact_validator(contacts.normalize_website)])
+    website = StringField(_l("Website"), validators=[Optional(), MaxLength(300), web_url])
     telegram = StringField("Telegram", validators=[Optional(), MaxLength(100),
                                                    _contact_validator(lambda v: contacts.normalize_handle("telegram", v))])
     whatsapp = StringField("WhatsApp", validators=[Optional(), MaxLength(60), _contact_validator(contacts.normalize_whatsapp)])
