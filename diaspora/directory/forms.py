@@ -78,6 +78,12 @@ class OrganizationForm(FlaskForm):
         return valid
 
 
+def field_labels() -> dict:
+    """Field name -> label in the reader's language, for tables of changes."""
+    form = OrganizationForm(meta={"csrf": False}, formdata=None)
+    return {name: field.label.text for name, field in form._fields.items()}
+
+
 class CoadminForm(FlaskForm):
     email = EmailField(_l("Email of their account"), filters=[strip], validators=[
         Required(), Email(message=_l("Enter a valid email address."), check_deliverability=False), MaxLength(254)])

@@ -6,10 +6,17 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from diaspora.directory import edits, services
 from diaspora.directory import search as finder
-from diaspora.directory import services
 from diaspora.directory.contacts import contact_links
-from diaspora.directory.forms import RADIUS_CHOICES, CoadminForm, MapFilterForm, OrganizationForm, ReportForm
+from diaspora.directory.forms import (
+    RADIUS_CHOICES,
+    CoadminForm,
+    MapFilterForm,
+    OrganizationForm,
+    ReportForm,
+    field_labels,
+)
 from diaspora.errors import ServiceError
 from diaspora.extensions import db, limiter
 from diaspora.geo import maps
@@ -145,9 +152,15 @@ def show(org_id: int):
     fmap = None
     if org.has_position:
         fmap = maps.single_map(org.latitude, org.longitude, org.name, **_tiles())
+    can_edit = services.can_edit(current_user, org)
+    waiting = rejected_edit = None
+    if can_edit:  # the association's people (and moderators) see what waits; everyone else, the published page
+        waiting = edits.pending_edit(org)
+        rejected_edit = None if waiting else edits.last_rejected_edit(org)
     return render_template(
         "directory/show.html", org=org, fmap=fmap, links=contact_links(org),
-        can_edit=services.can_edit(current_user, org), locale=current_locale(),
+        can_edit=can_edit, locale=current_locale(), waiting=waiting, rejected_edit=rejected_edit,
+        change_rows=edits.change_rows(org, waiting) if waiting else [], field_labels=field_labels(),
     )
 
 
@@ -175,24 +188,28 @@ def new():
 def edit(org_id: int):
     org = _get_visible(org_id)
     services.require_editor(current_user, org)
-    form = OrganizationForm(obj=org if request.method == "GET" else None)
+    # GET: the entry as published, or with the changes that wait for moderation when they are the reader's
+    form = OrganizationForm(data=edits.form_values(current_user, org) if request.method == "GET" else None)
     _fill_choices(form)
-    if request.method == "GET":
-        form.categories.data = org.category_slugs
-        form.languages.data = org.languages
     if form.validate_on_submit():
         was_rejected = org.status == "rejected"
         try:
-            notice = services.update_organization(current_user, org, _data_from(form))
+            saved = edits.save(current_user, org, _data_from(form))
         except ServiceError as error:
             getattr(form, error.field or "name").errors.append(error.message)
         else:
             db.session.commit()
-            flash(_("Sent for review again.") if was_rejected else _("Saved."), "success")
-            if notice:
-                flash(notice, "warning")
+            if saved.waiting:
+                flash(_("Thank you. Your changes will appear once a moderator has checked them; "
+                        "until then everyone sees the page as it was."), "success")
+            else:
+                flash(_("Sent for review again.") if was_rejected else _("Saved."), "success")
+            if saved.notice:
+                flash(saved.notice, "warning")
             return redirect(url_for("directory.show", org_id=org.id))
-    return render_template("directory/form.html", form=form, org=org, **_tiles())
+    return render_template("directory/form.html", form=form, org=org, waiting=edits.pending_edit(org),
+                           rejected_edit=edits.last_rejected_edit(org),
+                           moderated=edits.needs_moderation(current_user, org), **_tiles())
 
 
 @bp.route("/organizations/<id:org_id>/admins", methods=["GET", "POST"])
