@@ -84,12 +84,16 @@ def field_labels() -> dict:
     return {name: field.label.text for name, field in form._fields.items()}
 
 
-class CoadminForm(FlaskForm):
-    email = EmailField(_l("Email of their account"), filters=[strip], validators=[
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Their email"), filters=[strip], validators=[
         Required(), Email(message=_l("Enter a valid email address."), check_deliverability=False), MaxLength(254)])
     role = ChoiceField(_l("Role"), default="admin", choices=options([
         ("admin", _l("Admin: edits the association's page, its events and offers")),
         ("volunteer", _l("Volunteer: publishes offers of help and takes requests"))]))
+
+
+class AcceptInvitationForm(FlaskForm):
+    """Only the CSRF token: taking a role is a POST, never a GET a mail scanner could trigger."""
 
 
 class RejectForm(FlaskForm):

@@ -316,27 +316,6 @@ def notify_owners(org: Organization, template: str, **context) -> None:
         mail.queue(member.email, template, member.locale or "ru", org=org, link=link, **context)
 
 
-def add_coadmin(user: User, org: Organization, email: str, role: str = "admin") -> User:
-    """Add an existing account as a co-admin (edits the entry) or a volunteer (offers help, takes requests)."""
-    from diaspora.auth.services import find_user_by_email
-
-    require_owner(user, org)
-    if role not in ("admin", "volunteer"):
-        raise ServiceError(_("Choose from the list."), "role")
-    other = find_user_by_email(email)
-    if other is None:
-        raise ServiceError(_("There is no account with this email. Ask them to create one first."), "email")
-    if is_member(other, org):
-        raise ServiceError(_("This person is already an admin of the association."), "email")
-    try:
-        with db.session.begin_nested():
-            db.session.add(Membership(organization_id=org.id, user_id=other.id, role=role))
-    except IntegrityError:
-        raise ServiceError(_("This person is already an admin of the association."), "email") from None
-    record(org, user, "admin_added", {"admins": [None, f"{other.email} ({role})"]})
-    return other
-
-
 def remove_coadmin(user: User, org: Organization, other_id: int) -> None:
     require_owner(user, org)
     membership = db.session.get(Membership, (org.id, other_id))

@@ -10,6 +10,7 @@ from diaspora.models.assistance import (
 )
 from diaspora.models.event import Event, EventQuestion, EventSession, Registration, RegistrationSession
 from diaspora.models.geocache import GeocodeCache
+from diaspora.models.invitation import Invitation
 from diaspora.models.mail import OutboxAttachment, OutboxMessage
 from diaspora.models.organization import (
     Category,
@@ -39,6 +40,7 @@ __all__ = [
     "RegistrationSession",
     "Category",
     "GeocodeCache",
+    "Invitation",
     "Membership",
     "Organization",
     "OrganizationEdit",

@@ -105,7 +105,7 @@ def reject_edit(edit_id: int):
 def history(org_id: int):
     org = db.get_or_404(Organization, org_id)
     labels = field_labels()
-    labels.update(admins=_("Admins"), status=_("Status"))
+    labels.update(admins=_("Admins"), status=_("Status"), invitations=_("Invitations"))
     return render_template("moderation/history.html", org=org, revisions=services.history(org), field_labels=labels)
 
 
