@@ -80,7 +80,7 @@ def _propose(user: User, org: Organization, data: services.OrganizationData) -> 
     base = {**published, **(waiting.changes if waiting else {})}
     placement = services.new_placement(base, data)  # geocoded now, stored with the edit
     values = services.values_from(data, placement, base)
-    changes = {name: value for name, value in values.items() if published.get(name) != value}
+    changes = {name: values[name] for name in services.PUBLIC_FIELDS if published.get(name) != values[name]}
     if waiting is not None:
         _close(waiting.id, "replaced" if changes else "withdrawn")
     if not changes:  # back to the published version: nothing waits any more
