@@ -51,10 +51,12 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     init_geo(app)
     from diaspora.assistance import notify as assistance_notify
+    from diaspora.directory import invitations
     from diaspora.events import notify
 
     notify.init_app(app)
     assistance_notify.init_app(app)
+    invitations.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

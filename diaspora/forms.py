@@ -7,7 +7,9 @@ from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
+
+from diaspora.weburl import InvalidURL, clean_web_url
 
 from diaspora.text import code_point, control_character, without_control_characters
 
@@ -126,6 +128,14 @@ class ChoiceField(SelectField):
             raise StopValidation(_l("Choose from the list."))
 
 
+def web_url(form, field):
+    """Validator: an http(s) address (see diaspora.weburl); the field's data becomes the cleaned address."""
+    try:
+        field.data = clean_web_url(field.data)
+    except InvalidURL as error:
+        raise ValidationError(str(error.message)) from None
+
+
 def options(pairs, group=None) -> list[SelectChoice]:
     """(value, label) pairs as WTForms options, optionally inside an <optgroup>."""
     # Lazy labels (lazy_gettext at import time) stay lazy: they are put in the reader's language when rendered.
@@ -157,4 +167,5 @@ __all__ = [
     "Required",
     "in_range",
     "strip",
+    "web_url",
 ]

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.assistance_helpers import CITIES, REQUEST, make_offer  # noqa: F401
+from tests.invitation_helpers import invite_and_accept
 
 OFFER_FORM = {
     "category": "legal-aid",
@@ -32,16 +33,14 @@ def org(make_org, make_user):
     return org_id, owner
 
 
-def add_volunteer(client, login, org_id, owner, volunteer):
-    login(owner)
-    client.post(f"/organizations/{org_id}/admins", data={"email": volunteer.email, "role": "volunteer"})
-    client.post("/auth/logout")
+def add_volunteer(client, login, org_id, owner, volunteer, db_query):
+    invite_and_accept(client, login, db_query, org_id, owner, volunteer, role="volunteer")
 
 
-def test_a_volunteer_publishes_an_offer_that_everyone_finds(client, login, org, make_user):
+def test_a_volunteer_publishes_an_offer_that_everyone_finds(client, login, org, make_user, db_query):
     org_id, owner = org
     volunteer = make_user(email="volunteer@meken.example")
-    add_volunteer(client, login, org_id, owner, volunteer)
+    add_volunteer(client, login, org_id, owner, volunteer, db_query)
     client.get("/lang/ru")
     login(volunteer)
     assert client.get("/help/offers/new").status_code == 200

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.assistance_helpers import CITIES, REQUEST, make_offer, request_id, routed_to, send_request  # noqa: F401
+from tests.invitation_helpers import invite_and_accept
 
 
 def legal_org(make_org, make_user, name, city, languages=("ky", "ru"), categories=("legal-aid",), country="RU",
@@ -187,9 +188,7 @@ def test_volunteers_take_requests_strangers_and_anonymous_cannot(client, login, 
     (first, first_admin), _ = two_orgs
     volunteer = make_user(email="volunteer@example.org")
     stranger = make_user(email="stranger@example.org")
-    login(first_admin)
-    client.post(f"/organizations/{first}/admins", data={"email": volunteer.email, "role": "volunteer"})
-    client.post("/auth/logout")
+    invite_and_accept(client, login, db_query, first, first_admin, volunteer, role="volunteer")
     reference, _ = send_request()
     rid = request_id(db_query, reference)
 

@@ -118,13 +118,22 @@ def test_people_who_run_things_see_what_was_typed(client, world, payload, login)
     moderators', the organizers' and the coordinators' pages."""
     login(world["owner"])
     check(client, f"/organizations/{world['pending']}", payload, "org-name", "org-description", "org-city")
+    # a change to the published entry waits for moderation: shown to its people and the moderators
+    response = client.post(f"/organizations/{world['org']}/edit", data={
+        "name": typed(payload, "org-name") + " 2", "description": typed(payload, "org-description") + " 2",
+        "country": "RU", "city": typed(payload, "org-city"), "latitude": "56.8389", "longitude": "60.6057",
+        "categories": ["payload", "legal-aid"], "languages": ["ky", "ru"]})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = check(client, f"/organizations/{world['org']}", payload, "org-name", "org-description")
+    assert typed(payload, "org-description") + " 2" in page
     check(client, f"/organizations/{world['org']}/edit", payload, "org-name", "org-description", "org-city")
     check(client, f"/help/offers/{world['offer']}/edit", payload, "offer-title")
     check(client, "/help/coordination", payload, "category-name")
     client.post("/auth/logout")
     login(world["admin"])
     slug = world["slug"]
-    check(client, "/moderation/", payload, "org-name", "org-city")
+    page = check(client, "/moderation/", payload, "org-name", "org-city")
+    assert typed(payload, "org-description") + " 2" in page  # the waiting change, old and new
     check(client, "/moderation/categories", payload, "category-name")
     check(client, f"/events/{slug}/manage", payload, "event-title")
     check(client, f"/events/{slug}/manage/edit", payload, "event-title", "event-venue", "event-address")

@@ -38,8 +38,8 @@ def import_organizations(path: str, publish: bool):
         raise click.ClickException(f"the file is not UTF-8 text ({error.reason} at byte {error.start})") from None
     for line, message in report.warnings:
         click.echo(f"line {line}: warning: {message}")
-    for line, message in report.errors:
-        click.echo(f"line {line}: {message}", err=True)
+    for line, field, message in report.errors:
+        click.echo(f"line {line}: {field}: {message}" if field else f"line {line}: {message}", err=True)
     click.echo(f"Created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
                f"rejected {len(report.errors)}.")
     if report.errors:

@@ -1,9 +1,12 @@
 """Contacts as typed by people ("@kyrgyz_club", "t.me/kyrgyz_club", "instagram.com/x/") normalised to
-handles we store, and links we build ourselves, so a stored value can never become a javascript: URL."""
+handles we store, and links we build ourselves, so a stored value can never become a javascript: URL.
+Web addresses are checked by diaspora.weburl, like every other URL people give us."""
 import re
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote
 
 from flask_babel import lazy_gettext as _l
+
+from diaspora.weburl import InvalidURL, shown_url, split_url
 
 _HANDLE = {
     "telegram": (re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$"), ("t.me", "telegram.me"), "https://t.me/{}"),
@@ -25,10 +28,14 @@ def normalize_handle(kind: str, value: str | None) -> str | None:
     pattern, hosts, _ = _HANDLE[kind]
     if "/" in value or "." in value and any(h in value.lower() for h in hosts):
         url = value if "://" in value else "https://" + value
-        parts = urlsplit(url)
+        elsewhere = ContactError(_l("Give the name of the account, or a link to it on %(site)s.", site=hosts[0]))
+        try:
+            parts = split_url(url)
+        except InvalidURL:
+            raise elsewhere from None
         host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("m.")
         if host not in hosts:
-            raise ContactError(_l("Give the name of the account, or a link to it on %(site)s.", site=hosts[0]))
+            raise elsewhere
         value = parts.path.strip("/").split("/")[0]
         if kind == "facebook" and value == "profile.php":
             profile = parse_qs(parts.query).get("id", [""])[0]
@@ -68,23 +75,11 @@ def normalize_whatsapp(value: str | None) -> str | None:
     return "+" + phone_digits(value)
 
 
-def normalize_website(value: str | None) -> str | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    if "://" not in value:
-        value = "https://" + value
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or "." not in parts.hostname:
-        raise ContactError(_l("Give the address of a website, e.g. https://example.org."))
-    return value
-
-
 def contact_links(org) -> list[dict]:
     """What the public page shows: label key, text and a link we built (never a stored href)."""
     links = []
     if org.website:
-        links.append({"kind": "website", "text": urlsplit(org.website).hostname + urlsplit(org.website).path.rstrip("/"), "href": org.website})
+        links.append({"kind": "website", "text": shown_url(org.website), "href": org.website})
     if org.email:
         # quoted: "a?cc=x@evil.org&body=...@example.org" is a valid address but must not add headers
         local, _, domain = org.email.rpartition("@")

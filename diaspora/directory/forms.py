@@ -17,6 +17,7 @@ from diaspora.forms import (
     MultiSelectField,
     Required,
     in_range,
+    web_url,
 )
 
 REPORT_REASONS = (
@@ -50,7 +51,7 @@ class OrganizationForm(FlaskForm):
     email = EmailField(_l("Email"), filters=[strip], validators=[Optional(), Email(message=_l("Enter a valid email address."),
                                                                   check_deliverability=False), MaxLength(254)])
     phone = StringField(_l("Phone"), validators=[Optional(), MaxLength(40), _contact_validator(contacts.normalize_phone)])
-    website = StringField(_l("Website"), validators=[Optional(), MaxLength(300), _contact_validator(contacts.normalize_website)])
+    website = StringField(_l("Website"), validators=[Optional(), MaxLength(300), web_url])
     telegram = StringField("Telegram", validators=[Optional(), MaxLength(100),
                                                    _contact_validator(lambda v: contacts.normalize_handle("telegram", v))])
     whatsapp = StringField("WhatsApp", validators=[Optional(), MaxLength(60), _contact_validator(contacts.normalize_whatsapp)])
@@ -77,12 +78,22 @@ class OrganizationForm(FlaskForm):
         return valid
 
 
-class CoadminForm(FlaskForm):
-    email = EmailField(_l("Email of their account"), filters=[strip], validators=[
+def field_labels() -> dict:
+    """Field name -> label in the reader's language, for tables of changes."""
+    form = OrganizationForm(meta={"csrf": False}, formdata=None)
+    return {name: field.label.text for name, field in form._fields.items()}
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Their email"), filters=[strip], validators=[
         Required(), Email(message=_l("Enter a valid email address."), check_deliverability=False), MaxLength(254)])
     role = ChoiceField(_l("Role"), default="admin", choices=options([
         ("admin", _l("Admin: edits the association's page, its events and offers")),
         ("volunteer", _l("Volunteer: publishes offers of help and takes requests"))]))
+
+
+class AcceptInvitationForm(FlaskForm):
+    """Only the CSRF token: taking a role is a POST, never a GET a mail scanner could trigger."""
 
 
 class RejectForm(FlaskForm):

@@ -6,11 +6,19 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from diaspora.directory import edits, invitations, services
 from diaspora.directory import search as finder
-from diaspora.directory import services
 from diaspora.directory.contacts import contact_links
-from diaspora.directory.forms import RADIUS_CHOICES, CoadminForm, MapFilterForm, OrganizationForm, ReportForm
-from diaspora.errors import ServiceError
+from diaspora.directory.forms import (
+    RADIUS_CHOICES,
+    AcceptInvitationForm,
+    InviteForm,
+    MapFilterForm,
+    OrganizationForm,
+    ReportForm,
+    field_labels,
+)
+from diaspora.errors import DomainError, ServiceError
 from diaspora.extensions import db, limiter
 from diaspora.geo import maps
 from diaspora.geo.geocoder import geocode_place
@@ -145,9 +153,15 @@ def show(org_id: int):
     fmap = None
     if org.has_position:
         fmap = maps.pins_map([maps.Pin(org.latitude, org.longitude, org.name)], **_tiles())
+    can_edit = services.can_edit(current_user, org)
+    waiting = rejected_edit = None
+    if can_edit:  # the association's people (and moderators) see what waits; everyone else, the published page
+        waiting = edits.pending_edit(org)
+        rejected_edit = None if waiting else edits.last_rejected_edit(org)
     return render_template(
         "directory/show.html", org=org, fmap=fmap, links=contact_links(org),
-        can_edit=services.can_edit(current_user, org), locale=current_locale(),
+        can_edit=can_edit, locale=current_locale(), waiting=waiting, rejected_edit=rejected_edit,
+        change_rows=edits.change_rows(org, waiting) if waiting else [], field_labels=field_labels(),
     )
 
 
@@ -175,43 +189,84 @@ def new():
 def edit(org_id: int):
     org = _get_visible(org_id)
     services.require_editor(current_user, org)
-    form = OrganizationForm(obj=org if request.method == "GET" else None)
+    # GET: the entry as published, or with the changes that wait for moderation when they are the reader's
+    form = OrganizationForm(data=edits.form_values(current_user, org) if request.method == "GET" else None)
     _fill_choices(form)
-    if request.method == "GET":
-        form.categories.data = org.category_slugs
-        form.languages.data = org.languages
     if form.validate_on_submit():
         was_rejected = org.status == "rejected"
         try:
-            notice = services.update_organization(current_user, org, _data_from(form))
+            saved = edits.save(current_user, org, _data_from(form))
         except ServiceError as error:
             getattr(form, error.field or "name").errors.append(error.message)
         else:
             db.session.commit()
-            flash(_("Sent for review again.") if was_rejected else _("Saved."), "success")
-            if notice:
-                flash(notice, "warning")
+            if saved.waiting:
+                flash(_("Thank you. Your changes will appear once a moderator has checked them; "
+                        "until then everyone sees the page as it was."), "success")
+            else:
+                flash(_("Sent for review again.") if was_rejected else _("Saved."), "success")
+            if saved.notice:
+                flash(saved.notice, "warning")
             return redirect(url_for("directory.show", org_id=org.id))
-    return render_template("directory/form.html", form=form, org=org, **_tiles())
+    return render_template("directory/form.html", form=form, org=org, waiting=edits.pending_edit(org),
+                           rejected_edit=edits.last_rejected_edit(org),
+                           moderated=edits.needs_moderation(current_user, org), **_tiles())
 
 
 @bp.route("/organizations/<id:org_id>/admins", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_public_post_limit, methods=["POST"])  # each invitation is a mail we send
 def admins(org_id: int):
     org = _get_visible(org_id)
     services.require_editor(current_user, org)
-    form = CoadminForm()
+    form = InviteForm()
     if form.validate_on_submit():
         try:
-            other = services.add_coadmin(current_user, org, form.email.data, form.role.data or "admin")
+            invitations.invite(current_user, org, form.email.data, form.role.data or "admin", current_locale())
         except ServiceError as error:
-            form.email.errors.append(error.message)
+            getattr(form, error.field or "email").errors.append(error.message)
         else:
             db.session.commit()
-            flash(_("%(email)s can now edit the association.", email=other.email), "success")
+            # the same words whether or not the address has an account
+            flash(_("We have sent an invitation to %(email)s. It works once, for %(days)d days.",
+                    email=form.email.data.strip().lower(), days=invitations.VALID_FOR.days), "success")
             return redirect(url_for("directory.admins", org_id=org.id))
+    can_manage = services.can_manage_admins(current_user, org)
     return render_template("directory/admins.html", org=org, form=form, memberships=services.admins_of(org),
-                           can_manage=services.can_manage_admins(current_user, org))
+                           invitations=invitations.open_invitations(org) if can_manage else [],
+                           can_manage=can_manage, valid_days=invitations.VALID_FOR.days)
+
+
+@bp.post("/organizations/<id:org_id>/invitations/<id:invitation_id>/revoke")
+@login_required
+def revoke_invitation(org_id: int, invitation_id: int):
+    org = _get_visible(org_id)
+    invitations.revoke(current_user, org, invitation_id)
+    db.session.commit()
+    flash(_("The invitation was withdrawn: its link no longer works."), "success")
+    return redirect(url_for("directory.admins", org_id=org.id))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    """The link from the invitation mail: log in (or sign up) and come back here, then accept."""
+    found = invitations.find(token)
+    if found is None:
+        return render_template("directory/invitation.html", invitation=None, form=None), 404
+    form = AcceptInvitationForm()
+    if current_user.is_authenticated and form.validate_on_submit():
+        try:
+            accepted = invitations.accept(current_user, token)
+        except DomainError as error:
+            flash(error.message, "error")
+            return render_template("directory/invitation.html", invitation=None, form=None), error.status
+        db.session.commit()
+        flash(_("You are now an admin of %(name)s.", name=accepted.organization.name) if accepted.role == "admin"
+              else _("You are now a volunteer of %(name)s.", name=accepted.organization.name), "success")
+        return redirect(url_for("directory.show", org_id=accepted.organization_id))
+    back = url_for("directory.invitation", token=token)
+    return render_template("directory/invitation.html", invitation=found, form=form,
+                           login_url=url_for("auth.login", next=back), signup_url=url_for("auth.signup", next=back))
 
 
 @bp.post("/organizations/<id:org_id>/admins/<id:user_id>/remove")

@@ -157,33 +157,69 @@ def _categories(slugs: list[str]) -> list[Category]:
     return list(found)
 
 
-def _snapshot(org: Organization) -> dict:
+# Everything an entry shows (its page, the map, the list, the API, exports), in one dict: a snapshot of the
+# columns, the values a form or an import asks for, and what a change waiting for moderation proposes.
+PUBLIC_FIELDS = (*SCALAR_FIELDS, "location_source", "categories", "languages")
+# derived from latitude/longitude: not shown as a change of its own
+_NOT_SHOWN_IN_HISTORY = ("location_source",)
+
+
+def snapshot(org: Organization) -> dict:
     snap = {name: getattr(org, name) for name in SCALAR_FIELDS}
+    snap["location_source"] = org.location_source
     snap["categories"] = sorted(org.category_slugs)
     snap["languages"] = sorted(org.languages)
     return snap
 
 
-def _diff(before: dict, after: dict) -> dict:
-    return {key: [before.get(key), after[key]] for key in after if before.get(key) != after[key]}
+def diff(before: dict, after: dict) -> dict:
+    """{field: [old, new]} of what differs, as the history shows it."""
+    return {key: [before.get(key), after[key]] for key in after
+            if before.get(key) != after[key] and key not in _NOT_SHOWN_IN_HISTORY}
 
 
-def _apply(org: Organization, data: OrganizationData, placement: Placement | None) -> None:
+def new_placement(base: dict, data: OrganizationData) -> Placement | None:
+    """Where the pin goes after an edit of `base`: re-derived when the place changed but the pin was not
+    moved, taken as given when it was moved; None to keep the pin of `base`."""
+    moved = (data.latitude, data.longitude) != (base["latitude"], base["longitude"])
+    place_changed = (data.country, fold(data.city), fold(data.address)) != (
+        base["country"], fold(base["city"]), fold(base["address"]))
+    if not (moved or place_changed) and base["latitude"] is not None and base["longitude"] is not None:
+        return None
+    if not moved and place_changed:
+        data.latitude = data.longitude = None
+    return place(data)
+
+
+def values_from(data: OrganizationData, placement: Placement | None, base: dict | None = None) -> dict:
+    """The public fields as `data` asks for them (validated), keeping the pin of `base` when `placement`
+    is None."""
+    values = {}
     for name in SCALAR_FIELDS:
         if name in ("latitude", "longitude"):
             continue
         value = getattr(data, name)
         if isinstance(value, str):
             value = value.strip() or (None if name not in ("name", "city", "country", "description") else "")
-        setattr(org, name, value)
+        values[name] = value
     if placement is not None:
-        org.latitude = None if placement.latitude is None else round(placement.latitude, 6)
-        org.longitude = None if placement.longitude is None else round(placement.longitude, 6)
-        org.location_source = placement.source
-    org.categories = _categories(data.categories)
-    wanted = sorted(set(data.languages))
-    if sorted(org.languages) != wanted:
-        org.language_rows = [OrganizationLanguage(code=code) for code in wanted]
+        values["latitude"] = None if placement.latitude is None else round(placement.latitude, 6)
+        values["longitude"] = None if placement.longitude is None else round(placement.longitude, 6)
+        values["location_source"] = placement.source
+    else:
+        values.update({name: base[name] for name in ("latitude", "longitude", "location_source")})
+    values["categories"] = sorted(c.slug for c in _categories(sorted(set(data.categories))))
+    values["languages"] = sorted(set(data.languages))
+    return values
+
+
+def write_values(org: Organization, values: dict) -> None:
+    """Set the entry's columns (and the derived search and sort columns) to `values`."""
+    for name in (*SCALAR_FIELDS, "location_source"):
+        setattr(org, name, values[name])
+    org.categories = _categories(values["categories"])
+    if sorted(org.languages) != values["languages"]:
+        org.language_rows = [OrganizationLanguage(code=code) for code in values["languages"]]
     org.search_text = search_text(org.name, org.city, org.description)
     org.sort_key = sort_key(org.name)
     org.dedupe_key = dedupe_key(org.name, org.country, org.city)
@@ -200,12 +236,12 @@ def create_organization(data: OrganizationData, *, status: str = "pending", user
                         is_demo: bool = False) -> tuple[Organization, Placement]:
     placement = place(data)
     org = Organization(status=status, is_demo=is_demo, published_at=utcnow() if status == "published" else None)
-    _apply(org, data, placement)
+    write_values(org, values_from(data, placement))
     db.session.add(org)
     db.session.flush()
     if user is not None:
         db.session.add(Membership(organization_id=org.id, user_id=user.id, role="owner"))
-    record(org, user, "created", _diff({}, _snapshot(org)))
+    record(org, user, "created", diff({}, snapshot(org)))
     return org, placement
 
 
@@ -217,20 +253,15 @@ def register_organization(user: User, data: OrganizationData) -> tuple[Organizat
 
 
 def update_organization(user: User, org: Organization, data: OrganizationData) -> str | None:
-    """Save an edit. Coordinates are re-derived when the place changed but the pin was not moved."""
+    """Save an edit at once: site admins' edits, and entries not published (yet, or any more). The owner's
+    and co-admins' edits of a published entry wait for moderation instead (directory.edits.save)."""
     require_editor(user, org)
-    before = _snapshot(org)
-    moved = (data.latitude, data.longitude) != (before["latitude"], before["longitude"])
-    place_changed = (data.country, fold(data.city), fold(data.address)) != (
-        before["country"], fold(before["city"]), fold(before["address"]))
-    placement = None
-    if moved or place_changed or not org.has_position:
-        if not moved and place_changed:
-            data.latitude = data.longitude = None
-        placement = place(data)
-    _apply(org, data, placement)
-    after = _snapshot(org)
-    changes = _diff(before, after)
+    if org.is_published and not user.is_admin:
+        raise Forbidden(_("Changes to a published association wait for moderation."))
+    before = snapshot(org)
+    placement = new_placement(before, data)
+    write_values(org, values_from(data, placement, before))
+    changes = diff(before, snapshot(org))
     if changes:
         record(org, user, "updated", changes)
     notice = placement_notice(placement, bool(data.address)) if placement else None
@@ -253,7 +284,7 @@ def publish(admin: User, org: Organization) -> None:
     org.rejection_reason = None
     org.published_at = utcnow()
     record(org, admin, "published")
-    _notify_owners(org, "organization_published")
+    notify_owners(org, "organization_published")
 
 
 def reject(admin: User, org: Organization, reason: str) -> None:
@@ -265,7 +296,7 @@ def reject(admin: User, org: Organization, reason: str) -> None:
     org.status = "rejected"
     org.rejection_reason = reason
     record(org, admin, "rejected", note=reason)
-    _notify_owners(org, "organization_rejected")
+    notify_owners(org, "organization_rejected")
     if was_published:
         _release_help_requests(org)
 
@@ -278,32 +309,11 @@ def _release_help_requests(org: Organization) -> None:
     release_organization(org.id)
 
 
-def _notify_owners(org: Organization, template: str) -> None:
+def notify_owners(org: Organization, template: str, **context) -> None:
     link = external_url("directory.show", org_id=org.id)
     members = db.session.scalars(select(User).join(Membership).where(Membership.organization_id == org.id)).all()
     for member in members:
-        mail.queue(member.email, template, member.locale or "ru", org=org, link=link)
-
-
-def add_coadmin(user: User, org: Organization, email: str, role: str = "admin") -> User:
-    """Add an existing account as a co-admin (edits the entry) or a volunteer (offers help, takes requests)."""
-    from diaspora.auth.services import find_user_by_email
-
-    require_owner(user, org)
-    if role not in ("admin", "volunteer"):
-        raise ServiceError(_("Choose from the list."), "role")
-    other = find_user_by_email(email)
-    if other is None:
-        raise ServiceError(_("There is no account with this email. Ask them to create one first."), "email")
-    if is_member(other, org):
-        raise ServiceError(_("This person is already an admin of the association."), "email")
-    try:
-        with db.session.begin_nested():
-            db.session.add(Membership(organization_id=org.id, user_id=other.id, role=role))
-    except IntegrityError:
-        raise ServiceError(_("This person is already an admin of the association."), "email") from None
-    record(org, user, "admin_added", {"admins": [None, f"{other.email} ({role})"]})
-    return other
+        mail.queue(member.email, template, member.locale or "ru", org=org, link=link, **context)
 
 
 def remove_coadmin(user: User, org: Organization, other_id: int) -> None:

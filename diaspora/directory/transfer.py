@@ -8,6 +8,7 @@ import csv
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import force_locale
 from sqlalchemy import delete, insert, select, update
 
 from diaspora.csvsafe import unescape_cell
@@ -25,6 +26,7 @@ from diaspora.models import (
     organization_categories,
 )
 from diaspora.text import code_point, control_character, fold, search_text, sort_key
+from diaspora.weburl import InvalidURL, clean_web_url
 
 COLUMNS = ["name", "country", "city", "address", "latitude", "longitude", "categories", "languages",
            "email", "phone", "website", "description"]
@@ -34,7 +36,12 @@ BATCH = 1000
 
 
 class RowError(ValueError):
-    pass
+    """What is wrong with a row (or the file, when it has no field): reported, never a traceback."""
+
+    def __init__(self, field: str | None, message: str):
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+        self.message = message
 
 
 # A cell may be long (a description) but not unbounded; _text reports what is over its column's limit.
@@ -46,18 +53,19 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    # (line where the row starts, field or None, message); a bad row is skipped, the others are imported
+    errors: list[tuple[int, str | None, str]] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _text(row: dict, name: str, limit: int, required: bool = False) -> str | None:
     value = unescape_cell((row.get(name) or "").strip())
     if ch := control_character(value):
-        raise RowError(f"{name}: contains the control character {code_point(ch)}")
+        raise RowError(name, f"contains the control character {code_point(ch)}")
     if required and not value:
-        raise RowError(f"{name}: required")
+        raise RowError(name, "required")
     if len(value) > limit:
-        raise RowError(f"{name}: longer than {limit} characters")
+        raise RowError(name, f"longer than {limit} characters")
     return value or None
 
 
@@ -68,9 +76,9 @@ def _float(row: dict, name: str, low: float, high: float) -> float | None:
     try:
         value = float(raw)
     except ValueError:
-        raise RowError(f"{name}: not a number: {raw!r}") from None
+        raise RowError(name, f"not a number: {raw!r}") from None
     if not (low <= value <= high):  # also rejects nan
-        raise RowError(f"{name}: must be between {low:g} and {high:g}")
+        raise RowError(name, f"must be between {low:g} and {high:g}")
     return round(value, 6)
 
 
@@ -81,7 +89,7 @@ def _list(row: dict, name: str) -> list[str]:
 def parse_row(row: dict, known_categories: set[str]) -> dict:
     """One CSV row -> column values, or RowError with the reason."""
     if None in row:
-        raise RowError("more cells than columns")
+        raise RowError(None, "more cells than columns")
     values = {
         "name": _text(row, "name", 200, required=True),
         "city": _text(row, "city", 120, required=True),
@@ -90,32 +98,37 @@ def parse_row(row: dict, known_categories: set[str]) -> dict:
     }
     country = (_text(row, "country", 10, required=True) or "").upper()
     if country not in country_codes():
-        raise RowError(f"country: unknown code {country!r} (use ISO 3166-1 alpha-2, e.g. RU)")
+        raise RowError("country", f"unknown code {country!r} (use ISO 3166-1 alpha-2, e.g. RU)")
     values["country"] = country
     values["latitude"] = _float(row, "latitude", -90, 90)
     values["longitude"] = _float(row, "longitude", -180, 180)
     if (values["latitude"] is None) != (values["longitude"] is None):
-        raise RowError("latitude/longitude: give both or neither")
+        raise RowError("longitude" if values["longitude"] is None else "latitude", "give both or neither")
     categories = _list(row, "categories")
     unknown = [c for c in categories if c not in known_categories]
     if unknown:
-        raise RowError(f"categories: unknown {', '.join(unknown)}")
+        raise RowError("categories", f"unknown {', '.join(unknown)}")
     languages = [code.lower() for code in _list(row, "languages")]
     bad = [code for code in languages if code not in language_codes()]
     if bad:
-        raise RowError(f"languages: unknown {', '.join(bad)} (use ISO 639-1, e.g. ky;ru)")
+        raise RowError("languages", f"unknown {', '.join(bad)} (use ISO 639-1, e.g. ky;ru)")
     email = _text(row, "email", 254)
     if email:
         try:
             email = validate_email(email, check_deliverability=False).normalized.lower()
         except EmailNotValidError as error:
-            raise RowError(f"email: {error}") from None
+            raise RowError("email", str(error)) from None
     values["email"] = email
-    try:
-        values["phone"] = contacts.normalize_phone(_text(row, "phone", 40))
-        values["website"] = contacts.normalize_website(_text(row, "website", 300))
-    except contacts.ContactError as error:
-        raise RowError(f"phone/website: {error.args[0]}") from None
+    # the same checks as the web form, with their messages in English like the rest of the report
+    with force_locale("en"):
+        try:
+            values["phone"] = contacts.normalize_phone(_text(row, "phone", 40))
+        except contacts.ContactError as error:
+            raise RowError("phone", str(error.args[0])) from None
+        try:
+            values["website"] = clean_web_url(_text(row, "website", 300))
+        except InvalidURL as error:
+            raise RowError("website", str(error.message)) from None
     values["categories"] = categories
     values["languages"] = sorted(set(languages))
     return values
@@ -127,7 +140,7 @@ def _rows_with_lines(handle):
     fieldnames = reader.fieldnames or []
     missing = REQUIRED_COLUMNS - set(fieldnames)
     if missing:
-        raise RowError(f"missing columns: {', '.join(sorted(missing))} (expected {','.join(COLUMNS)})")
+        raise RowError(None, f"missing columns: {', '.join(sorted(missing))} (expected {','.join(COLUMNS)})")
     start = reader.line_num + 1
     while True:
         try:
@@ -135,7 +148,7 @@ def _rows_with_lines(handle):
         except StopIteration:
             return
         except csv.Error as error:  # e.g. an unterminated quote swallowing the rest of the file
-            raise RowError(f"line {start}: {error}") from None
+            raise RowError(None, f"line {start}: {error}") from None
         yield start, row
         start = reader.line_num + 1
 
@@ -161,7 +174,10 @@ class Importer:
             try:
                 values = parse_row(row, set(self.categories))
             except RowError as error:
-                self.report.errors.append((line, str(error)))
+                self.report.errors.append((line, error.field, error.message))
+                continue
+            except ValueError as error:  # a check we did not foresee: still this row's problem, not the file's
+                self.report.errors.append((line, None, f"unreadable value ({error})"))
                 continue
             if values["latitude"] is None:
                 found = self._place(values["city"], values["country"])

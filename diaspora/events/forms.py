@@ -2,12 +2,13 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import Optional, Regexp
+from wtforms.validators import Optional
 
 from wtforms import Field
 from wtforms.widgets import DateTimeLocalInput
 
-from diaspora.forms import ChoiceField, Form, LocalizedIntegerField, MaxLength, Required, in_range, options, strip
+from diaspora.forms import (ChoiceField, Form, LocalizedIntegerField, MaxLength, Required, in_range, options, strip,
+                            web_url)
 
 DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 
@@ -53,8 +54,7 @@ class EventForm(Form):
     venue_address = StringField(_l("Street address"), filters=[strip], validators=[MaxLength(300)])
     city = StringField(_l("City"), filters=[strip], validators=[MaxLength(120)])
     country = ChoiceField(_l("Country"))
-    online_url = StringField(_l("Online link"), filters=[strip], validators=[
-        Optional(), MaxLength(300), Regexp(r"^https?://\S+$", message=_l("Give a link starting with https://."))])
+    online_url = StringField(_l("Online link"), filters=[strip], validators=[Optional(), MaxLength(300), web_url])
     capacity = LocalizedIntegerField(_l("Places"), validators=[Optional(), in_range(0, 1_000_000)])
     registration_opens_at = LocalDateTimeField(_l("Registration opens"), validators=[Optional()])
     registration_closes_at = LocalDateTimeField(_l("Registration closes"), validators=[Optional()])

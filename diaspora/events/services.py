@@ -19,6 +19,7 @@ from diaspora.geo.geocoder import geocode_address, geocode_city
 from diaspora.models import Event, EventQuestion, EventSession, Membership, Organization, Registration
 from diaspora.models.event import LANGS
 from diaspora.text import refuse_control_characters, slugify, sort_key
+from diaspora.weburl import InvalidURL, clean_web_url
 
 
 @dataclass
@@ -116,6 +117,10 @@ def _check(data: EventData, user) -> None:
     if data.registration_opens_at and data.registration_closes_at and \
             data.registration_closes_at < data.registration_opens_at:
         raise ServiceError(_("Registration cannot close before it opens."), "registration_closes_at")
+    try:
+        data.online_url = clean_web_url(data.online_url)
+    except InvalidURL as error:
+        raise ServiceError(str(error.message), "online_url") from None
     if data.capacity is not None and data.capacity < 0:
         raise ServiceError(_("Enter a number from %(min)s to %(max)s.", min=0, max=1000000), "capacity")
     if data.organization_id is None:

@@ -10,12 +10,14 @@ from diaspora.models.assistance import (
 )
 from diaspora.models.event import Event, EventQuestion, EventSession, Registration, RegistrationSession
 from diaspora.models.geocache import GeocodeCache
+from diaspora.models.invitation import Invitation
 from diaspora.models.job import PeriodicJob
 from diaspora.models.mail import OutboxAttachment, OutboxMessage
 from diaspora.models.organization import (
     Category,
     Membership,
     Organization,
+    OrganizationEdit,
     OrganizationLanguage,
     OrganizationReport,
     OrganizationRevision,
@@ -39,8 +41,10 @@ __all__ = [
     "RegistrationSession",
     "Category",
     "GeocodeCache",
+    "Invitation",
     "Membership",
     "Organization",
+    "OrganizationEdit",
     "OrganizationLanguage",
     "OrganizationReport",
     "OrganizationRevision",

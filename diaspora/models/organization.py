@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -158,6 +159,38 @@ class OrganizationRevision(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped["User | None"] = relationship()  # noqa: F821
+
+
+class OrganizationEdit(db.Model):
+    """Changes an association's owner or co-admins made to its published entry, waiting for a site admin.
+
+    The association's own columns keep the published version until the edit is approved, so its page,
+    the map, the list, search, the API and exports show only what a moderator accepted. A table of its
+    own rather than a JSON column on organizations: it keeps who sent what and who decided, lets the
+    database allow one waiting edit per association, and stays apart from the content columns."""
+
+    __tablename__ = "organization_edits"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'rejected', 'replaced', 'withdrawn')", name="status"),
+        # one edit waits per association: sending another replaces it
+        Index("uq_organization_edits_pending", "organization_id", unique=True,
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # {field: proposed value}: only what differed from the published entry when it was sent; a new place
+    # was geocoded then (latitude, longitude, location_source), never at approval
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    note: Mapped[str | None] = mapped_column(Text)  # the moderator's, when rejected; the owner reads it
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organization: Mapped[Organization] = relationship()
+    submitted_by: Mapped["User | None"] = relationship(foreign_keys=[submitted_by_id])  # noqa: F821
 
 
 class OrganizationReport(db.Model):

@@ -4,12 +4,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from diaspora.directory import services
-from diaspora.directory.forms import OrganizationForm, RejectForm, ResolveReportForm
-from diaspora.errors import ServiceError
+from diaspora.directory import edits, services
+from diaspora.directory.forms import RejectForm, ResolveReportForm, field_labels
+from diaspora.errors import DomainError, ServiceError
 from diaspora.extensions import db
 from diaspora.i18n import current_locale
-from diaspora.models import Organization, OrganizationReport
+from diaspora.models import Organization, OrganizationEdit, OrganizationReport
 from diaspora.moderation.forms import CategoryForm
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -39,8 +39,9 @@ def index():
     ).all()
     open_reports = db.session.scalar(
         select(func.count()).select_from(OrganizationReport).where(OrganizationReport.status == "open"))
-    return render_template("moderation/index.html", pending=pending, open_reports=open_reports,
-                           reject_form=RejectForm(), locale=current_locale())
+    changes = [(edit, edits.change_rows(edit.organization, edit)) for edit in edits.waiting_edits()]
+    return render_template("moderation/index.html", pending=pending, open_reports=open_reports, changes=changes,
+                           field_labels=field_labels(), reject_form=RejectForm(), locale=current_locale())
 
 
 @bp.post("/organizations/<id:org_id>/publish")
@@ -69,11 +70,42 @@ def reject(org_id: int):
     return render_template("moderation/reject.html", org=org, form=form)
 
 
+@bp.post("/edits/<id:edit_id>/approve")
+def approve_edit(edit_id: int):
+    """Publish the changes shown in the queue (that version: a newer one is refused, to be looked at)."""
+    try:
+        edit = edits.approve(current_user, edit_id)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Changes published: %(name)s", name=edit.organization.name), "success")
+    return redirect(url_for("moderation.index"))
+
+
+@bp.route("/edits/<id:edit_id>/reject", methods=["GET", "POST"])
+def reject_edit(edit_id: int):
+    edit = db.get_or_404(OrganizationEdit, edit_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            edits.reject(current_user, edit.id, form.reason.data)
+        except ServiceError as error:
+            form.reason.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Changes not published: %(name)s. The owner sees your note.", name=edit.organization.name),
+                  "success")
+            return redirect(url_for("moderation.index"))
+    return render_template("moderation/reject_edit.html", edit=edit, org=edit.organization, form=form,
+                           rows=edits.change_rows(edit.organization, edit), field_labels=field_labels())
+
+
 @bp.get("/organizations/<id:org_id>/history")
 def history(org_id: int):
     org = db.get_or_404(Organization, org_id)
-    labels = {name: field.label.text for name, field in OrganizationForm(meta={"csrf": False}, formdata=None)._fields.items()}
-    labels.update(admins=_("Admins"), status=_("Status"))
+    labels = field_labels()
+    labels.update(admins=_("Admins"), status=_("Status"), invitations=_("Invitations"))
     return render_template("moderation/history.html", org=org, revisions=services.history(org), field_labels=labels)
 
 

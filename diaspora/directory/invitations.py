@@ -1,0 +1,135 @@
+"""Invitations to help run an association (finding 11 of the security review: adding a co-admin by email
+told the owner whether an account existed).
+
+The owner gives an address and a role; we always answer the same way and always mail a single-use link
+that expires. Whoever follows it while logged in (or after creating an account from the link's page) takes
+the role. The admins page lists open invitations beside the admins, so nothing on it depends on whether the
+address has an account. Taking an invitation is one conditional UPDATE (still pending, not expired), so two
+clicks at the same moment cannot both succeed."""
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from diaspora import mail
+from diaspora.database import utcnow
+from diaspora.directory import services
+from diaspora.errors import Forbidden, NotFound, ServiceError
+from diaspora.extensions import db
+from diaspora.models import Invitation, Membership, Organization, User
+from diaspora.urls import external_url
+
+VALID_FOR = timedelta(days=7)
+MAX_OPEN = 20  # open invitations per association: enough for a team, too few to use us for bulk mail
+ROLES = ("admin", "volunteer")
+# roles in the order of what they allow: taking an invitation never lowers a role someone has
+_RANK = {"volunteer": 1, "admin": 2, "owner": 3}
+MAIL_KIND = "organization_invitation"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_invitations(org: Organization) -> list[Invitation]:
+    return db.session.scalars(
+        select(Invitation).where(Invitation.organization_id == org.id, Invitation.status == "pending",
+                                 Invitation.expires_at > utcnow())
+        .order_by(Invitation.created_at, Invitation.id)).all()
+
+
+def invite(user: User, org: Organization, email: str, role: str, locale: str) -> Invitation:
+    """Mail an invitation to `email`. The same answer whether or not the address has an account."""
+    services.require_owner(user, org)
+    if role not in ROLES:
+        raise ServiceError(_("Choose from the list."), "role")
+    email = (email or "").strip().lower()
+    # members' addresses are on the admins page already: saying so tells the owner nothing new
+    if email in {m.user.email for m in services.admins_of(org)}:
+        raise ServiceError(_("This person is already an admin of the association."), "email")
+    now = utcnow()
+    # inviting the same address again replaces its open invitation (a new link; the old one stops working)
+    db.session.execute(
+        update(Invitation).where(Invitation.organization_id == org.id, Invitation.email == email,
+                                 Invitation.status == "pending")
+        .values(status="replaced", closed_at=now).execution_options(synchronize_session=False))
+    still_open = db.session.scalar(select(func.count()).select_from(Invitation).where(
+        Invitation.organization_id == org.id, Invitation.status == "pending", Invitation.expires_at > now))
+    if still_open >= MAX_OPEN:
+        raise ServiceError(ngettext("%(num)d invitation is waiting already. Withdraw it before sending more.",
+                                    "%(num)d invitations are waiting already. Withdraw some before sending more.",
+                                    still_open), "email")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(organization_id=org.id, email=email, role=role, token_hash=_hash(token),
+                            invited_by_id=user.id, created_at=now, expires_at=now + VALID_FOR)
+    try:
+        with db.session.begin_nested():
+            db.session.add(invitation)
+    except IntegrityError:  # the same address invited twice at the same moment: the first one stands
+        raise ServiceError(_("An invitation to this address was sent a moment ago."), "email") from None
+    mail.queue(email, MAIL_KIND, locale, org=org, inviter=user, role=role, days=VALID_FOR.days,
+               link=external_url("directory.invitation", token=token))
+    services.record(org, user, "invitation_sent", {"invitations": [None, f"{email} ({role})"]})
+    return invitation
+
+
+def find(token: str) -> Invitation | None:
+    """The open invitation behind a link, or None (unknown, used, withdrawn, replaced or expired)."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(select(Invitation).where(
+        Invitation.token_hash == _hash(token), Invitation.status == "pending", Invitation.expires_at > utcnow()))
+
+
+def accept(user: User, token: str) -> Invitation:
+    """Give the logged-in `user` the invitation's role. Single use: the conditional UPDATE lets one
+    request through; any other (a second click, another account, an expired link) is told it is not valid."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise Forbidden(_("Log in to accept the invitation."))
+    invitation = find(token)
+    gone = NotFound(_("This invitation has expired, was already used or was withdrawn. Ask for a new one."))
+    if invitation is None:
+        raise gone
+    now = utcnow()
+    taken = db.session.execute(
+        update(Invitation).where(Invitation.id == invitation.id, Invitation.status == "pending",
+                                 Invitation.expires_at > now)
+        .values(status="accepted", accepted_by_id=user.id, closed_at=now)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    if not taken:
+        raise gone
+    db.session.refresh(invitation)
+    org = invitation.organization
+    membership = db.session.get(Membership, (org.id, user.id))
+    if membership is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(Membership(organization_id=org.id, user_id=user.id, role=invitation.role))
+        except IntegrityError:  # they took another invitation to it at the same moment
+            membership = db.session.get(Membership, (org.id, user.id))
+    if membership is not None and _RANK[invitation.role] > _RANK[membership.role]:
+        membership.role = invitation.role
+    services.record(org, user, "admin_added", {"admins": [None, f"{user.email} ({invitation.role})"]})
+    return invitation
+
+
+def revoke(user: User, org: Organization, invitation_id: int) -> None:
+    services.require_owner(user, org)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.organization_id != org.id:
+        raise NotFound(_("Not found."))
+    revoked = db.session.execute(
+        update(Invitation).where(Invitation.id == invitation.id, Invitation.status == "pending")
+        .values(status="revoked", closed_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+    if revoked:
+        services.record(org, user, "invitation_revoked", {"invitations": [f"{invitation.email} ({invitation.role})", None]})
+
+
+def init_app(app) -> None:
+    # the link is a secret: once the message is sent, the outbox site admins read keeps it without the link
+    mail.REDACT_AFTER_SENDING[MAIL_KIND] = re.compile(r"(/invitations/)[\w-]+")
