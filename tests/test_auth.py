@@ -123,6 +123,36 @@ def test_login_redirects_only_within_the_site(client, make_user):
     assert client.post("/auth/login?next=/map", data=data).headers["Location"] == "/map"
 
 
+# What urlsplit cannot parse (an unclosed "["), what a browser reads as another site once it drops tabs
+# and line breaks, and what cannot go into a Location header: each sends home, never a 500.
+ODD_NEXT = ["//[x", "http://[::1", "https://[x/", "/%0d%0aSet-Cookie:%20x=1", "/%09/evil.example",
+            "/%0a/evil.example", "/%5cevil.example", "%5c%5cevil.example", "///evil.example", "http:evil.example",
+            "javascript:alert(1)"]
+
+
+@pytest.mark.parametrize("next_url", ODD_NEXT)
+def test_odd_next_values_send_home(client, make_user, db_query, next_url):
+    make_user(email="user@example.org")
+    response = client.get(f"/lang/ru?next={next_url}")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    # sign-up keeps going (nothing typed is lost), without the odd value
+    response = signup(client, email="new@example.org", next=next_url)
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/signup/sent"
+    assert finish_signup(client, db_query).headers["Location"] == "/auth/account"
+    client.post("/auth/logout")
+    response = client.post(f"/auth/login?next={next_url}",
+                           data={"email": "user@example.org", "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/account"
+
+
+def test_a_nul_in_next_is_refused_plainly(client, make_user):
+    """A NUL in any query value is refused before any view (diaspora/errors.py); never a 500."""
+    make_user(email="user@example.org")
+    assert client.get("/lang/ru?next=/%00").status_code == 400
+    response = client.post("/auth/login?next=/%00", data={"email": "user@example.org", "password": DEFAULT_PASSWORD})
+    assert response.status_code == 400
+
+
 def reset_link(db_query) -> str:
     message = db_query(lambda db: db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first())
     return re.search(r"https?://\S+/auth/reset/\S+", message.body_text).group(0)
