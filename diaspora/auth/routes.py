@@ -153,7 +153,8 @@ def login():
 def logout():
     logout_user()
     flash(_("You have logged out."), "success")
-    return redirect(url_for("main.index"))
+    # e.g. back to an invitation, to log in there with the invited address
+    return redirect(safe_next(request.args.get("next"), url_for("main.index")))
 
 
 # --- password reset ---------------------------------------------------------------------------------
