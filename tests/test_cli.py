@@ -25,7 +25,7 @@ def test_import_valid_rows_report_bad_ones_with_line_numbers(runner, tmp_path, d
         'Кыргыз биримдиги,RU,Москва,,55.7558,37.6173,adaptation;legal-aid,ky;ru,info@example.org,+7 495 000 0000,example.org,"Жардам, кеңеш"\n'
         ",RU,Москва,,,,,,,,,\n"                                   # line 3: no name
         "Ала-Тоо,ZZ,Dubai,,,,,,,,,\n"                              # line 4: bad country
-        '"Multi\nline",KG,Бишкек,,,,culture,ky,,,,"two\nlines"\n'   # lines 5-7: quoted cells spanning lines
+        'Multi line,KG,Бишкек,,,,culture,ky,,,,"three\nshort\nlines"\n'  # lines 5-7: a quoted cell spanning lines
         "Bad coords,KG,Ош,,95,10,,,,,,\n"                          # line 8
         "Bad service,KG,Ош,,,,cooking,,,,,\n"                      # line 9
         "Bad mail,KG,Ош,,,,,,not-an-email,,,\n"                    # line 10

@@ -170,6 +170,27 @@ def test_subject_cannot_inject_headers(mail_config, smtp_server, app, runner):
     assert message["Bcc"] is None
 
 
+def test_the_subject_is_one_line_whatever_the_values(mail_config, smtp_server, app, runner, db_query):
+    """The subject is the template's first line: a line break in a value (queued by a service, with no form in
+    between) stays in the subject, collapsed, and does not push the rest of it into the body."""
+    from diaspora import mail
+    from diaspora.extensions import db
+
+    with app.test_request_context():
+        org = type("O", (), {"name": "Ала-Тоо\nclick https://evil.example", "city": "Ош\r\n"})()
+        inviter = type("U", (), {"display_name": "Айбек\n"})()
+        mail.queue("someone@example.org", "organization_invitation", "en", org=org, inviter=inviter, role="admin",
+                   days=7, link="http://x/invitations/t")
+        db.session.commit()
+    (message,) = outbox(db_query)
+    assert message.subject == "An invitation to help run “Ала-Тоо click https://evil.example”"
+    assert message.body_text.startswith("Айбек\n invites you to become an admin of “Ала-Тоо\nclick")
+    runner.invoke(args=["send-mail", "--now"])
+    (sent,) = smtp_server.messages
+    assert sent["Subject"] == "An invitation to help run “Ала-Тоо click https://evil.example”"
+    assert sent.get_content().startswith("Айбек")
+
+
 def test_a_sent_reset_link_is_not_left_in_the_outbox(mail_config, smtp_server, client, runner, make_user, login,
                                                       db_query):
     make_user(email="user@example.org")

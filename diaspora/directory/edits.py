@@ -64,6 +64,7 @@ def change_rows(org: Organization, edit: OrganizationEdit) -> list[tuple[str, ob
 def save(user: User, org: Organization, data: services.OrganizationData) -> Saved:
     """The edit form's and any other caller's way to change an entry: at once, or waiting for moderation."""
     services.require_editor(user, org)
+    services.check_text(data)
     if not needs_moderation(user, org):
         notice = services.update_organization(user, org, data)
         if not user.is_admin:  # the form showed the changes that waited and has just saved them

@@ -20,7 +20,7 @@ from diaspora.models import (
     OrganizationRevision,
     User,
 )
-from diaspora.text import fold, search_text, sort_key
+from diaspora.text import fold, refuse_control_characters, search_text, sort_key
 from diaspora.urls import external_url
 
 
@@ -49,6 +49,14 @@ class OrganizationData:
 
 
 SCALAR_FIELDS = tuple(f.name for f in fields(OrganizationData) if f.name not in ("categories", "languages"))
+MULTILINE_FIELDS = ("description",)
+
+
+def check_text(data: OrganizationData) -> None:
+    """Control characters refused whoever calls (form, import, CLI), and line breaks in single-line fields:
+    a name or a city goes into mail subjects, CSV and calendar lines. ServiceError names the field."""
+    refuse_control_characters({name: getattr(data, name) for name in SCALAR_FIELDS
+                               if isinstance(getattr(data, name), str)}, multiline=MULTILINE_FIELDS)
 
 
 @dataclass
@@ -234,6 +242,7 @@ def record(org: Organization, user: User | None, action: str, changes: dict | No
 
 def create_organization(data: OrganizationData, *, status: str = "pending", user: User | None = None,
                         is_demo: bool = False) -> tuple[Organization, Placement]:
+    check_text(data)
     placement = place(data)
     org = Organization(status=status, is_demo=is_demo, published_at=utcnow() if status == "published" else None)
     write_values(org, values_from(data, placement))
@@ -388,6 +397,7 @@ def all_categories() -> list[Category]:
 
 def add_category(admin: User, slug: str, name_ky: str, name_ru: str, name_en: str) -> Category:
     require_site_admin(admin)
+    refuse_control_characters({"slug": slug, "name_ky": name_ky, "name_ru": name_ru, "name_en": name_en})
     slug = (slug or "").strip().lower()
     if db.session.scalar(select(exists().where(Category.slug == slug))):
         raise ServiceError(_("A service with this slug already exists."), "slug")
