@@ -166,6 +166,25 @@ def test_the_link_is_stored_hashed_and_leaves_the_outbox_once_sent(mail_config, 
     assert message.status == "sent" and token not in message.body_text and "/invitations/…" in message.body_text
 
 
+def test_no_invitation_link_is_left_in_the_outbox_once_sent(mail_config, smtp_server, client, runner, login,
+                                                            people, org_id, db_query):
+    """The invitee, who has an account, follows "Create an account" from the link's page: the mail to an
+    existing account carries the way back to the invitation (?next=), and neither it nor the invitation's
+    own mail keeps the secret once sent."""
+    invite(client, login, org_id, people["owner"], "invitee@example.org")
+    path = invitation_path(db_query, "invitee@example.org")
+    token = path.rsplit("/", 1)[1]
+    page = client.get(path).get_data(as_text=True)
+    signup_link = re.search(r'href="(/auth/signup\?next=[^"]+)"', page).group(1).replace("&amp;", "&")
+    assert client.post(signup_link, data={"name": "", "email": "invitee@example.org"}).status_code == 302
+    runner.invoke(args=["send-mail", "--now"])
+    sent = {m["Subject"]: m.get_content() for m in smtp_server.messages}
+    assert len(sent) == 2 and all(token in body for body in sent.values())  # the invitee got the way back
+    messages = db_query(lambda db: db.session.scalars(select(OutboxMessage)).all())
+    assert sorted(m.kind for m in messages) == ["organization_invitation", "signup_existing"]
+    assert all(m.status == "sent" and token not in m.body_text and token not in m.subject for m in messages)
+
+
 def test_accepting_never_lowers_a_role(client, login, people, org_id, db_query):
     owner, coadmin, invitee = people["owner"], people["coadmin"], people["invitee"]
     login(owner)
