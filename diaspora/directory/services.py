@@ -3,7 +3,7 @@ request (or CLI command) commits once. Every mutation leaves a revision for site
 from dataclasses import dataclass, field, fields
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from diaspora import mail
@@ -15,6 +15,7 @@ from diaspora.models import (
     Category,
     Membership,
     Organization,
+    OrganizationEdit,
     OrganizationLanguage,
     OrganizationReport,
     OrganizationRevision,
@@ -305,9 +306,20 @@ def reject(admin: User, org: Organization, reason: str) -> None:
     org.status = "rejected"
     org.rejection_reason = reason
     record(org, admin, "rejected", note=reason)
+    _close_waiting_edits(org, admin)
     notify_owners(org, "organization_rejected")
     if was_published:
         _release_help_requests(org)
+
+
+def _close_waiting_edits(org: Organization, admin: User) -> None:
+    """Changes waiting to be published on an entry that is not published any more are closed: the owner now
+    edits the entry itself (directory.edits), and they would come back stale once it is published again."""
+    db.session.execute(
+        update(OrganizationEdit).where(OrganizationEdit.organization_id == org.id,
+                                       OrganizationEdit.status == "pending")
+        .values(status="withdrawn", decided_by_id=admin.id, decided_at=utcnow())
+        .execution_options(synchronize_session=False))
 
 
 def _release_help_requests(org: Organization) -> None:
