@@ -46,6 +46,23 @@ def test_import_valid_rows_report_bad_ones_with_line_numbers(runner, tmp_path, d
     assert seoul.languages == ["ko", "ky"] and seoul.category_slugs == ["employment"]
 
 
+def test_each_imported_row_looks_its_place_up_within_its_own_time_budget(runner, tmp_path, monkeypatch):
+    """One GEOCODER_TIMEOUT per row (geo.geocoder.geocoding_budget), not one for the whole file, nor none."""
+    from diaspora.directory import transfer
+    from diaspora.geo import geocoder
+
+    budgets, lookup = [], transfer.geocode_city
+
+    def looking_up(city, country):
+        budgets.append(geocoder._operation_budget.get())
+        return lookup(city, country)
+
+    monkeypatch.setattr(transfer, "geocode_city", looking_up)
+    path = write(tmp_path, "Ала-Тоо,KG,Ош,,,,,,,,,\nМанас,KG,Бишкек,,,,,,,,,\n")
+    assert runner.invoke(args=["import-organizations", path]).exit_code == 0
+    assert len(budgets) == 2 and None not in budgets and budgets[0] is not budgets[1]
+
+
 def test_reimport_updates_instead_of_duplicating_and_keeps_history(runner, tmp_path, db_query):
     path = write(tmp_path, "Ала-Тоо,AE,Dubai,,25.2,55.27,employment,ky;ru,,,,Old text\n")
     assert runner.invoke(args=["import-organizations", path, "--publish"]).exit_code == 0

@@ -157,7 +157,7 @@ def test_the_owner_withdraws_an_invitation_and_inviting_again_replaces_the_link(
 def test_the_link_is_stored_hashed_and_leaves_the_outbox_once_sent(mail_config, smtp_server, client, runner, login,
                                                                    people, org_id, db_query):
     invite(client, login, org_id, people["owner"], "invitee@example.org")
-    runner.invoke(args=["send-mail", "--now"])  # if it was not sent after the response already
+    runner.invoke(args=["send-mail", "--now"])  # as the worker would: the request only queued it
     (sent,) = smtp_server.messages
     token = LINK.search(sent.get_content()).group(1).rsplit("/", 1)[1]
     [invitation] = invitations_of(db_query, org_id)

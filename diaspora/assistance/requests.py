@@ -424,7 +424,7 @@ def anonymise(request: HelpRequest) -> None:
 def retention(now: datetime | None = None) -> dict[str, int]:
     """Send requests nobody has accepted to associations that joined since; remind the person (and the
     association that accepted) about stale requests, close them when nothing happens after that; anonymise
-    closed ones after HELP_RETENTION_DAYS. Idempotent: run it from cron daily."""
+    closed ones after HELP_RETENTION_DAYS. Idempotent: the worker runs it daily (or `flask help-retention`)."""
     config = current_app.config
     now = now or utcnow()
     stale_before = now - timedelta(days=config["HELP_STALE_DAYS"])

@@ -16,7 +16,7 @@ from diaspora.database import binary_order, utcnow
 from diaspora.directory import contacts
 from diaspora.directory.services import dedupe_key
 from diaspora.extensions import db
-from diaspora.geo.geocoder import geocode_city
+from diaspora.geo.geocoder import geocode_city, geocoding_budget
 from diaspora.i18n import country_codes, language_codes
 from diaspora.models import (
     Category,
@@ -164,7 +164,8 @@ class Importer:
     def _place(self, city: str, country: str) -> tuple[float, float] | None:
         key = (fold(city), country)
         if key not in self._places:
-            location = geocode_city(city, country)
+            with geocoding_budget():  # each row its own GEOCODER_TIMEOUT, whoever runs the import
+                location = geocode_city(city, country)
             self._places[key] = (round(location.latitude, 6), round(location.longitude, 6)) if location else None
         return self._places[key]
 
