@@ -385,7 +385,8 @@ def test_a_letter_the_server_accepted_is_sent_once_whenever_the_signal_comes(app
     assert restarted.delivered == [second.id] and statuses(db_query) == Counter(sent=2)
 
 
-def test_stopping_ends_a_wait_on_an_open_connection(mail_config, smtp_port, app, client, make_user, db_query):
+def test_stopping_ends_a_wait_on_an_open_connection(mail_config, smtp_port, app, client, make_user,  # noqa: F811
+                                                    db_query):
     """The real SMTP sender: the server holds the worker after the text was sent, without answering. The
     signal shuts the connection down (nothing raised from the handler): the message was not confirmed, so
     it waits for the next start, unharmed."""

@@ -1,5 +1,6 @@
 """In Chromium, with CSRF on: an owner's change to a published entry waits for a moderator who approves it,
-and an invited person logs in from the mailed link (with another account first) and accepts. axe-core checks the new pages."""
+and an invited person logs in from the mailed link (with another account first) and accepts. axe-core
+checks the new pages."""
 import pytest
 from sqlalchemy import select
 
