@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     register_proxy_fix(app)
     register_extensions(app)
+    register_template_filters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -57,6 +58,12 @@ def register_extensions(app: Flask) -> None:
     notify.init_app(app)
     assistance_notify.init_app(app)
     invitations.init_app(app)
+
+
+def register_template_filters(app: Flask) -> None:
+    from diaspora import templating
+
+    templating.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

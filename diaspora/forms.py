@@ -1,36 +1,52 @@
 """The base form, fields and validators shared by every feature, with messages in the reader's language
 (WTForms ships no Kyrgyz catalogue, so every message here is our own)."""
 import decimal
+import re
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 from diaspora.weburl import InvalidURL, clean_web_url
 
-from diaspora.text import code_point, control_character, without_control_characters
+from diaspora.text import SINGLE_LINE, TEXT_WHITESPACE, code_point, control_character, without_control_characters
 
 
 class Form(FlaskForm):
-    """Every form of the site. Its text fields (single- and multi-line, hidden, email, search ...) refuse
-    control characters other than tab and line breaks, each with a message next to the field; the text is
-    shown again without them, so nothing visible is lost and sending again works."""
+    """Every form of the site. Its text fields refuse control characters, each with a message next to the
+    field: a text area allows tab and line breaks, single-line fields (text, hidden, email, search ...) none,
+    since names and titles go into mail subjects, CSV and calendar lines. The text is shown again without
+    them (a tab or line break in a single line as a space), so nothing visible is lost and sending again works."""
 
     def validate(self, extra_validators=None):
         found = {}
         for field in self:
             if isinstance(field, StringField) and isinstance(field.data, str):
-                ch = control_character(field.data)
+                allowed = TEXT_WHITESPACE if isinstance(field, TextAreaField) else SINGLE_LINE
+                ch = control_character(field.data, allowed)
                 if ch:
                     found[field.name] = ch
-                    field.data = without_control_characters(field.data)
+                    text = field.data if allowed else re.sub(f"[{TEXT_WHITESPACE}]+", " ", field.data)
+                    field.data = without_control_characters(text, allowed)
         valid = super().validate(extra_validators)
         for name, ch in found.items():
-            self[name].errors.insert(0, _l("An invisible control character (%(code)s) was removed from this "
-                                           "text: check it and send it again.", code=code_point(ch)))
+            self[name].errors.insert(0, _l("This field takes one line: a tab or line break (%(code)s) was replaced "
+                                           "by a space. Check it and send it again.", code=code_point(ch))
+                                     if ch in TEXT_WHITESPACE else
+                                     _l("An invisible control character (%(code)s) was removed from this "
+                                        "text: check it and send it again.", code=code_point(ch)))
         return valid and not found
 
 

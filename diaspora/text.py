@@ -20,10 +20,13 @@ _ALPHABET = (
 )
 _SORT_MAP = {ch: chr(0xE000 + i) for i, ch in enumerate(_ALPHABET)}
 
-# Whitespace that a keyboard or a paste puts in text; every other control character (C0, DEL, C1) is refused.
+# Whitespace that a keyboard or a paste puts in multi-line text (a description, a message); every other
+# control character (C0, DEL, C1) is refused there. Single-line text (a name, a title, a city) allows none,
+# tab and line breaks included: it goes into mail subjects, CSV cells, calendar lines and headers.
 # U+2028/U+2029 (line and paragraph separators) are not control characters but whitespace: they are kept in
 # multi-line text and fold into a space wherever single-line text is normalised (str.split knows them).
 TEXT_WHITESPACE = "\t\n\r"
+SINGLE_LINE = ""
 
 
 def control_character(value: str | None, allowed: str = TEXT_WHITESPACE) -> str | None:
@@ -46,20 +49,24 @@ def code_point(ch: str) -> str:
     return f"U+{ord(ch):04X}"
 
 
-def refuse_control_characters(fields: dict) -> None:
+def refuse_control_characters(fields: dict, multiline: tuple[str, ...] = ()) -> None:
     """The service-level check (API, CLI, imports): ServiceError naming the first field that has one.
 
     `fields` maps a field name to its text; a dict value ({"ky": ..., "ru": ...}) is checked per language
-    as `<name>_<lang>`, the forms' naming (title_ky)."""
+    as `<name>_<lang>`, the forms' naming (title_ky). Fields are single-line (no tab or line break either)
+    unless named in `multiline`."""
     for name, value in fields.items():
+        allowed = TEXT_WHITESPACE if name in multiline else SINGLE_LINE
         values = value.items() if isinstance(value, dict) else [(None, value)]
         for lang, text in values:
-            ch = control_character(text) if isinstance(text, str) else None
+            ch = control_character(text, allowed) if isinstance(text, str) else None
             if ch:
                 raise ServiceError(control_character_message(ch), f"{name}_{lang}" if lang else name)
 
 
 def control_character_message(ch: str) -> str:
+    if ch in TEXT_WHITESPACE:  # found in a single-line field
+        return _("Must be one line: contains a tab or a line break (%(code)s).", code=code_point(ch))
     return _("Contains an invisible control character (%(code)s), which is not allowed.", code=code_point(ch))
 
 

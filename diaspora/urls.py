@@ -17,8 +17,10 @@ class IdConverter(IntegerConverter):
 
 
 class _NoControlCharacters:
-    """Path values are checked like query values: a control character (U+0000, which PostgreSQL refuses,
-    or any other) in a token or a slug means no such page, a 404, before any view or query sees it."""
+    """A control character in a path value (U+0000, which PostgreSQL refuses, or any other) in a token or a
+    slug means no such page, a 404, before any view or query sees it. (Query and form values: a NUL is
+    answered 400 by diaspora.errors, other control characters are refused field by field by forms and
+    services.)"""
 
     def to_python(self, value: str):
         if control_character(value, allowed=""):

@@ -6,7 +6,8 @@ configured sender (diaspora.mail.outbox).
 When a server cannot be reached, the worker leaves that sender alone for a while (the interval, doubling
 up to MAIL_OUTAGE_RETRY_MAX seconds) and the messages keep their place and their back-off: once the server
 answers again, everything waiting goes out. SIGTERM or SIGINT stop it after the step in progress; a
-message waiting on the network is released, to be sent by the next start."""
+message waiting on the network is released, to be sent by the next start, and a message the server has
+accepted is recorded as sent, whenever the signal comes."""
 import logging
 import signal
 import threading
@@ -26,29 +27,41 @@ log = logging.getLogger("diaspora.worker")
 
 class Stopping:
     """Set by SIGTERM/SIGINT. Outside `interruptible()` the step in progress finishes first; inside it
-    (the worker waits on the network, with no transaction open) the signal interrupts the wait."""
+    (the worker waits on the network, with no transaction open) the signal ends the wait.
+
+    It ends it with `abort`, when given and it has a connection to shut down: the wait then fails with an
+    error from the connection, and nothing is raised from the handler. So a signal that comes after the
+    server accepted a letter (its send returned) but before the block is left costs nothing: the letter is
+    recorded as sent. Without a connection (none yet: nothing can have been sent) the handler raises
+    Interrupted."""
 
     def __init__(self):
         self.requested = False
         self.event = threading.Event()
         self._interruptible = False
+        self._abort = None
 
     def request(self, signum=None, frame=None) -> None:
         self.requested = True
         self.event.set()
         if self._interruptible:
+            if self._abort is not None and self._abort():
+                return
             self._interruptible = False
             raise outbox.Interrupted()
 
     @contextmanager
-    def interruptible(self):
+    def interruptible(self, abort=None):
+        """`abort()`: shut the connection down, True if there was one (called from the signal handler)."""
         if self.requested:
             raise outbox.Interrupted()
+        self._abort = abort
         self._interruptible = True
         try:
             yield
         finally:
             self._interruptible = False
+            self._abort = None
 
     def sleep(self, seconds: float) -> None:
         self.event.wait(seconds)

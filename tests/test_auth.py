@@ -123,6 +123,36 @@ def test_login_redirects_only_within_the_site(client, make_user):
     assert client.post("/auth/login?next=/map", data=data).headers["Location"] == "/map"
 
 
+# What urlsplit cannot parse (an unclosed "["), what a browser reads as another site once it drops tabs
+# and line breaks, and what cannot go into a Location header: each sends home, never a 500.
+ODD_NEXT = ["//[x", "http://[::1", "https://[x/", "/%0d%0aSet-Cookie:%20x=1", "/%09/evil.example",
+            "/%0a/evil.example", "/%5cevil.example", "%5c%5cevil.example", "///evil.example", "http:evil.example",
+            "javascript:alert(1)"]
+
+
+@pytest.mark.parametrize("next_url", ODD_NEXT)
+def test_odd_next_values_send_home(client, make_user, db_query, next_url):
+    make_user(email="user@example.org")
+    response = client.get(f"/lang/ru?next={next_url}")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    # sign-up keeps going (nothing typed is lost), without the odd value
+    response = signup(client, email="new@example.org", next=next_url)
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/signup/sent"
+    assert finish_signup(client, db_query).headers["Location"] == "/auth/account"
+    client.post("/auth/logout")
+    response = client.post(f"/auth/login?next={next_url}",
+                           data={"email": "user@example.org", "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/account"
+
+
+def test_a_nul_in_next_is_refused_plainly(client, make_user):
+    """A NUL in any query value is refused before any view (diaspora/errors.py); never a 500."""
+    make_user(email="user@example.org")
+    assert client.get("/lang/ru?next=/%00").status_code == 400
+    response = client.post("/auth/login?next=/%00", data={"email": "user@example.org", "password": DEFAULT_PASSWORD})
+    assert response.status_code == 400
+
+
 def reset_link(db_query) -> str:
     message = db_query(lambda db: db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first())
     return re.search(r"https?://\S+/auth/reset/\S+", message.body_text).group(0)
@@ -247,6 +277,60 @@ def test_guesses_from_many_addresses_are_limited_per_account(behind_a_proxy, cli
     response = client.post("/auth/login", data={"email": "other@example.org", "password": DEFAULT_PASSWORD},
                            headers={"X-Forwarded-For": "198.51.100.1"})
     assert response.status_code == 302
+
+
+def test_a_stranger_cannot_lock_the_owner_out(behind_a_proxy, app, client, make_user):
+    """OWASP's device cookie: the owner's browser, known from an earlier login, is not held by the account's
+    limit that a stranger's failures from many addresses exhausted; any other browser is."""
+    from diaspora.auth.devices import COOKIE
+
+    make_user(email="user@example.org")
+    make_user(email="other@example.org")
+    owner = app.test_client()
+    data = {"email": "user@example.org", "password": DEFAULT_PASSWORD}
+    response = owner.post("/auth/login", data=data, headers={"X-Forwarded-For": "192.0.2.1"})
+    assert response.status_code == 302
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith(COOKIE + "="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "user@example.org" not in cookie
+    owner.post("/auth/logout")
+    another_account = app.test_client()  # a browser that knows another account only
+    another_account.post("/auth/login", data={"email": "other@example.org", "password": DEFAULT_PASSWORD},
+                         headers={"X-Forwarded-For": "192.0.2.2"})
+    another_account.post("/auth/logout")
+
+    attacker = app.test_client()
+    codes = [attacker.post("/auth/login", data={"email": "user@example.org", "password": f"guess {i}"},
+                           headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code for i in range(6)]
+    assert codes == [200] * 5 + [429]
+    # the owner's browser, from a fresh address, still gets in (a typo first, as people do)
+    assert owner.post("/auth/login", data={**data, "password": "typo"},
+                      headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 200
+    assert owner.post("/auth/login", data={**data, "email": " USER@example.org"},
+                      headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 302
+    # browsers without the account's cookie are limited: a fresh one, the other account's, a forged cookie
+    forged = app.test_client()
+    forged.set_cookie(COOKIE, "not-signed")
+    for browser in (app.test_client(), another_account, forged):
+        assert browser.post("/auth/login", data=data, headers={"X-Forwarded-For": "203.0.113.8"}).status_code == 429
+    # and the owner's browser still meets its address's limit
+    owner.post("/auth/logout")
+    codes = [owner.post("/auth/login", data={**data, "password": f"typo {i}"},
+                        headers={"X-Forwarded-For": "203.0.113.9"}).status_code for i in range(6)]
+    assert codes == [200] * 5 + [429]
+
+
+@pytest.fixture
+def secure_cookies(app_config):
+    app_config.update(SESSION_COOKIE_SECURE=True)  # what production has (over HTTPS)
+
+
+def test_the_device_cookie_is_secure_in_production(secure_cookies, client, make_user):
+    from diaspora.auth.devices import COOKIE
+
+    make_user(email="user@example.org")
+    response = client.post("/auth/login", data={"email": "user@example.org", "password": DEFAULT_PASSWORD})
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith(COOKIE + "="))
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
 def test_mail_to_one_address_is_limited(behind_a_proxy, client, make_user, db_query):

@@ -25,7 +25,7 @@ def test_import_valid_rows_report_bad_ones_with_line_numbers(runner, tmp_path, d
         'Кыргыз биримдиги,RU,Москва,,55.7558,37.6173,adaptation;legal-aid,ky;ru,info@example.org,+7 495 000 0000,example.org,"Жардам, кеңеш"\n'
         ",RU,Москва,,,,,,,,,\n"                                   # line 3: no name
         "Ала-Тоо,ZZ,Dubai,,,,,,,,,\n"                              # line 4: bad country
-        '"Multi\nline",KG,Бишкек,,,,culture,ky,,,,"two\nlines"\n'   # lines 5-7: quoted cells spanning lines
+        'Multi line,KG,Бишкек,,,,culture,ky,,,,"three\nshort\nlines"\n'  # lines 5-7: a quoted cell spanning lines
         "Bad coords,KG,Ош,,95,10,,,,,,\n"                          # line 8
         "Bad service,KG,Ош,,,,cooking,,,,,\n"                      # line 9
         "Bad mail,KG,Ош,,,,,,not-an-email,,,\n"                    # line 10
@@ -44,6 +44,23 @@ def test_import_valid_rows_report_bad_ones_with_line_numbers(runner, tmp_path, d
     seoul = db_query(lambda db: db.session.scalar(select(Organization).where(Organization.name == "Seoul club")))
     assert seoul.latitude == pytest.approx(37.57, abs=0.1) and seoul.location_source == "city"
     assert seoul.languages == ["ko", "ky"] and seoul.category_slugs == ["employment"]
+
+
+def test_each_imported_row_looks_its_place_up_within_its_own_time_budget(runner, tmp_path, monkeypatch):
+    """One GEOCODER_TIMEOUT per row (geo.geocoder.geocoding_budget), not one for the whole file, nor none."""
+    from diaspora.directory import transfer
+    from diaspora.geo import geocoder
+
+    budgets, lookup = [], transfer.geocode_city
+
+    def looking_up(city, country):
+        budgets.append(geocoder._operation_budget.get())
+        return lookup(city, country)
+
+    monkeypatch.setattr(transfer, "geocode_city", looking_up)
+    path = write(tmp_path, "Ала-Тоо,KG,Ош,,,,,,,,,\nМанас,KG,Бишкек,,,,,,,,,\n")
+    assert runner.invoke(args=["import-organizations", path]).exit_code == 0
+    assert len(budgets) == 2 and None not in budgets and budgets[0] is not budgets[1]
 
 
 def test_reimport_updates_instead_of_duplicating_and_keeps_history(runner, tmp_path, db_query):

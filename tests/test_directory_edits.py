@@ -195,6 +195,53 @@ def test_a_moderator_decides_only_the_version_they_saw(client, login, people, or
     assert [e.status for e in edits_of(db_query, org_id)] == ["replaced", "pending"]
 
 
+def test_unpublishing_closes_the_waiting_edit_for_good(client, login, people, org_id, db_query):
+    """An entry rejected or unpublished while a change waits: the change is closed, and does not come back
+    (stale) in the queue once the entry is published again."""
+    login(people["owner"])
+    client.post(f"/organizations/{org_id}/edit", data=PHISHING)
+    client.post("/auth/logout")
+    login(people["site_admin"])
+    [edit] = edits_of(db_query, org_id)
+    assert client.post(f"/moderation/organizations/{org_id}/reject", data={"reason": "Reported"}).status_code == 302
+    [edit] = edits_of(db_query, org_id)
+    assert edit.status == "withdrawn" and edit.decided_by_id == people["site_admin"].id
+    assert f'id="edit-{edit.id}"' not in client.get("/moderation/").get_data(as_text=True)
+    client.post("/auth/logout")
+
+    login(people["owner"])  # the owner edits the entry itself now (it is not published), and sends it again
+    form = client.get(f"/organizations/{org_id}/edit").get_data(as_text=True)
+    assert 'value="Ала-Тоо"' in form and "төлөм" not in form
+    assert client.post(f"/organizations/{org_id}/edit", data={**PHISHING, "name": "Ала-Тоо клубу"}).status_code == 302
+    client.post("/auth/logout")
+    login(people["site_admin"])
+    assert client.post(f"/moderation/organizations/{org_id}/publish").status_code == 302
+    page = client.get("/moderation/").get_data(as_text=True)
+    assert f'id="edit-{edit.id}"' not in page and "төлөм" not in page
+    assert [e.status for e in edits_of(db_query, org_id)] == ["withdrawn"]
+    assert db_query(lambda db: db.session.get(Organization, org_id).name) == "Ала-Тоо клубу"
+
+
+def test_no_edit_is_approved_onto_an_entry_not_published(client, login, people, org_id, db_query):
+    login(people["owner"])
+    client.post(f"/organizations/{org_id}/edit", data=PHISHING)
+    client.post("/auth/logout")
+    [edit] = edits_of(db_query, org_id)
+
+    def unpublished_meanwhile(db):  # as an older row, or a moderator's reject racing this one
+        db.session.get(Organization, org_id).status = "rejected"
+        db.session.commit()
+
+    db_query(unpublished_meanwhile)
+    login(people["site_admin"])
+    page = client.post(f"/moderation/edits/{edit.id}/approve", follow_redirects=True,
+                       headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "not published any more: its changes cannot be published" in page
+    org = db_query(lambda db: db.session.get(Organization, org_id))
+    assert (org.name, org.status) == ("Ала-Тоо", "rejected")
+    assert [e.status for e in edits_of(db_query, org_id)] == ["pending"]
+
+
 def test_hostile_text_in_a_waiting_edit_is_shown_as_text(client, login, people, org_id):
     hostile = '<script>alert(1)</script> A{{ 7*7 }}B C{% if 1 %}x{% endif %}D'
     login(people["owner"])

@@ -57,6 +57,95 @@ def test_every_form_refuses_control_characters_in_every_text_field(app):
     assert checked > 60
 
 
+def test_single_line_fields_refuse_tabs_and_line_breaks(app):
+    """Names, titles and cities go into mail subjects, CSV and calendar lines: every single-line field refuses
+    tab, CR and LF too (with the text shown again on one line); text areas keep them."""
+    from wtforms import TextAreaField
+
+    checked = 0
+    for cls in all_form_classes():
+        with app.test_request_context("/", method="POST"):
+            fields = cls(meta={"csrf": False})._fields.items()
+            names = [name for name, field in fields if isinstance(field, StringField)
+                     and not isinstance(field, TextAreaField)]
+            areas = [name for name, field in fields if isinstance(field, TextAreaField)]
+            for i, name in enumerate(names):
+                ch = "\t\n\r"[i % 3]
+                form = cls(formdata=MultiDict({name: f"Ош{ch}Бишкек"}), meta={"csrf": False})
+                for field in form:
+                    if getattr(field, "choices", "") is None:
+                        field.choices = []
+                assert not form.validate(), (cls.__name__, name)
+                assert f"U+{ord(ch):04X}" in str(form[name].errors[0]), (cls.__name__, name, form[name].errors)
+                assert form[name].data == "Ош Бишкек"
+                checked += 1
+            for name in areas:
+                form = cls(formdata=MultiDict({name: "Ош\r\n\tБишкек"}), meta={"csrf": False})
+                form.validate()
+                assert not any("U+" in str(e) for e in form[name].errors), (cls.__name__, name, form[name].errors)
+    assert checked > 60
+
+
+def test_a_line_break_in_a_name_is_refused_through_the_form(client, make_user, login, db_query):
+    login(make_user())
+    page = client.post("/organizations/new", data={**FORM, "name": "Кыргыз\nбиримдиги",
+                                                   "description": "Биринчи сап.\r\nЭкинчи сап."},
+                       headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "U+000A" in html and "takes one line" in html
+    assert 'value="Кыргыз биримдиги"' in html and html.count("U+") == 1  # the description's lines are fine
+    assert db_query(lambda db: db.session.scalar(select(Organization))) is None
+
+
+def test_single_line_fields_refuse_line_breaks_in_the_services(app, make_user):
+    """The API, the CLI and the import reach the services without a form: the same rule there."""
+    from diaspora.directory import edits, services
+    from diaspora.directory.services import OrganizationData
+    from diaspora.errors import ServiceError
+    from diaspora.extensions import db
+
+    owner = make_user(email="owner@example.org")
+    site_admin = make_user(email="admin@example.org", is_admin=True)
+    with app.test_request_context():
+        owner, site_admin = db.session.merge(owner), db.session.merge(site_admin)
+        data = OrganizationData(name="Ала-Тоо", country="KG", city="Ош", description="Биринчи.\nЭкинчи.")
+        org, _ = services.create_organization(data, status="published", user=owner)
+        for field, value in (("name", "Ала-Тоо\nBcc: x@example.org"), ("city", "Ош\tБишкек"),
+                             ("address", "Ленина 1\r")):
+            bad = OrganizationData(**{**data.__dict__, field: value})
+            with pytest.raises(ServiceError) as error:
+                services.create_organization(bad)
+            assert error.value.field == field
+            for user in (owner, site_admin):  # waiting for moderation, or saved at once
+                with pytest.raises(ServiceError) as error:
+                    edits.save(user, org, bad)
+                assert error.value.field == field
+        with pytest.raises(ServiceError) as error:
+            services.add_category(site_admin, "legal", "Юридика\n", "Право", "Law")
+        assert error.value.field == "name_ky"
+        db.session.rollback()
+
+
+def test_api_and_import_refuse_line_breaks_in_single_line_fields(client, runner, make_event, tmp_path, db_query):
+    slug = make_event()
+    response = client.post(f"/api/v1/events/{slug}/registrations", json={**REGISTRANT, "full_name": "Айгүл\nX"})
+    assert response.status_code == 422 and "U+000A" in response.get_json()["error"]["fields"]["full_name"]
+    response = client.post("/api/v1/help-requests", json={**REQUEST, "name": "Бакыт\tX"})
+    assert response.status_code == 422 and "U+0009" in response.get_json()["error"]["fields"]["name"]
+    response = client.post("/api/v1/help-requests", json={**REQUEST, "city": "Москва,\r\nX"})
+    assert response.status_code == 422 and "city" in response.get_json()["error"]["fields"]
+    assert db_query(lambda db: db.session.scalars(select(Registration)).all()) == []
+    assert db_query(lambda db: db.session.scalars(select(HelpRequest)).all()) == []
+    path = tmp_path / "orgs.csv"
+    path.write_text('name,country,city,address,latitude,longitude,categories,languages,email,phone,website,'
+                    'description\nGood,KG,Ош,,,,,,,,,"Биринчи.\nЭкинчи."\n"Bad\nName",KG,Ош,,,,,,,,,\n',
+                    encoding="utf-8")
+    result = runner.invoke(args=["import-organizations", str(path)])
+    assert "line 4: name: contains the control character U+000A" in result.output  # Good takes lines 2-3
+    names = db_query(lambda db: db.session.scalars(select(Organization.name)).all())
+    assert names == ["Good"]
+
+
 def test_multi_line_text_keeps_its_line_breaks(app):
     from diaspora.assistance.forms import MessageForm
 

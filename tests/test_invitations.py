@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from diaspora.database import utcnow
 from diaspora.models import Invitation, Membership, OrganizationRevision, OutboxMessage
-from tests.invitation_helpers import LINK, invitation_path, invite
+from tests.invitation_helpers import LINK, invitation_path, invite, invite_and_accept
 from tests.test_auth import finish_signup
 from tests.test_mail import mail_config, smtp_port, smtp_server  # noqa: F401  (fixtures)
 
@@ -157,7 +157,7 @@ def test_the_owner_withdraws_an_invitation_and_inviting_again_replaces_the_link(
 def test_the_link_is_stored_hashed_and_leaves_the_outbox_once_sent(mail_config, smtp_server, client, runner, login,
                                                                    people, org_id, db_query):
     invite(client, login, org_id, people["owner"], "invitee@example.org")
-    runner.invoke(args=["send-mail", "--now"])  # if it was not sent after the response already
+    runner.invoke(args=["send-mail", "--now"])  # as the worker would: the request only queued it
     (sent,) = smtp_server.messages
     token = LINK.search(sent.get_content()).group(1).rsplit("/", 1)[1]
     [invitation] = invitations_of(db_query, org_id)
@@ -166,14 +166,132 @@ def test_the_link_is_stored_hashed_and_leaves_the_outbox_once_sent(mail_config, 
     assert message.status == "sent" and token not in message.body_text and "/invitations/…" in message.body_text
 
 
+def test_no_invitation_link_is_left_in_the_outbox_once_sent(mail_config, smtp_server, client, runner, login,
+                                                            people, org_id, db_query):
+    """The invitee, who has an account, follows "Create an account" from the link's page: the mail to an
+    existing account carries the way back to the invitation (?next=), and neither it nor the invitation's
+    own mail keeps the secret once sent."""
+    invite(client, login, org_id, people["owner"], "invitee@example.org")
+    path = invitation_path(db_query, "invitee@example.org")
+    token = path.rsplit("/", 1)[1]
+    page = client.get(path).get_data(as_text=True)
+    signup_link = re.search(r'href="(/auth/signup\?next=[^"]+)"', page).group(1).replace("&amp;", "&")
+    assert client.post(signup_link, data={"name": "", "email": "invitee@example.org"}).status_code == 302
+    runner.invoke(args=["send-mail", "--now"])
+    sent = {m["Subject"]: m.get_content() for m in smtp_server.messages}
+    assert len(sent) == 2 and all(token in body for body in sent.values())  # the invitee got the way back
+    messages = db_query(lambda db: db.session.scalars(select(OutboxMessage)).all())
+    assert sorted(m.kind for m in messages) == ["organization_invitation", "signup_existing"]
+    assert all(m.status == "sent" and token not in m.body_text and token not in m.subject for m in messages)
+
+
 def test_accepting_never_lowers_a_role(client, login, people, org_id, db_query):
-    owner = people["owner"]
-    invite(client, login, org_id, owner, "owner@example.org")  # the owner is a member: refused, as the page shows
-    assert invitations_of(db_query, org_id) == []
-    invite(client, login, org_id, owner, "someone@example.org", role="volunteer")
-    login(owner)  # the owner follows a link meant for someone else: stays owner
-    assert client.post(invitation_path(db_query, "someone@example.org")).status_code == 302
-    assert members(db_query, org_id)[owner.id] == "owner"
+    owner, coadmin, invitee = people["owner"], people["coadmin"], people["invitee"]
+    login(owner)
+    for email, role in (("owner@example.org", "admin"), ("coadmin@example.org", "admin"),
+                        ("coadmin@example.org", "volunteer")):  # the same role, or a lower one: refused
+        page = client.post(f"/organizations/{org_id}/admins", data={"email": email, "role": role},
+                           headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert "already has this role in the association, or a higher one" in page
+    client.post("/auth/logout")
+    assert invitations_of(db_query, org_id) == [] and mails(db_query) == []
+
+    # invited as a volunteer, made an admin meanwhile: taking the invitation keeps them an admin
+    invite(client, login, org_id, owner, "invitee@example.org", role="volunteer")
+
+    def make_admin(db):
+        db.session.add(Membership(organization_id=org_id, user_id=invitee.id, role="admin"))
+        db.session.commit()
+
+    db_query(make_admin)
+    login(invitee)
+    assert client.post(invitation_path(db_query, "invitee@example.org")).status_code == 302
+    assert members(db_query, org_id) == {owner.id: "owner", coadmin.id: "admin", invitee.id: "admin"}
+    assert [i.status for i in invitations_of(db_query, org_id)] == ["accepted"]
+
+
+def test_a_volunteer_is_promoted_to_admin_by_invitation(client, login, people, org_id, db_query):
+    owner, invitee = people["owner"], people["invitee"]
+    invite_and_accept(client, login, db_query, org_id, owner, invitee, role="volunteer")
+    assert members(db_query, org_id)[invitee.id] == "volunteer"
+    response = invite(client, login, org_id, owner, "invitee@example.org", role="admin")
+    assert response.status_code == 302
+    login(invitee)
+    assert client.post(invitation_path(db_query, "invitee@example.org")).status_code == 302
+    assert members(db_query, org_id)[invitee.id] == "admin"
+    assert client.get(f"/organizations/{org_id}/edit").status_code == 200  # what an admin may and a volunteer not
+    changes = db_query(lambda db: db.session.scalars(select(OrganizationRevision.changes).where(
+        OrganizationRevision.organization_id == org_id, OrganizationRevision.action == "admin_added")
+        .order_by(OrganizationRevision.id)).all())
+    assert changes[-1] == {"admins": ["invitee@example.org (volunteer)", "invitee@example.org (admin)"]}
+
+
+def test_only_the_invited_address_can_accept(client, login, people, org_id, db_query):
+    """A forwarded (or leaked) link does nothing for another account, and stays good for the invitee."""
+    invite(client, login, org_id, people["owner"], "Invitee@Example.org ")
+    path = invitation_path(db_query, "invitee@example.org")
+    login(people["stranger"])
+    page = client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Accept the invitation" not in page
+    notice = re.search(r'id="wrong-account">(.*?)</p>', page, re.S).group(1)
+    assert "This invitation is for invitee@example.org" in notice and "stranger@example.org" in notice
+    response = client.post(path, headers={"Accept-Language": "en"})
+    assert response.status_code == 403
+    assert "This invitation is for invitee@example.org" in response.get_data(as_text=True)
+    assert people["stranger"].id not in members(db_query, org_id)
+    assert [i.status for i in invitations_of(db_query, org_id)] == ["pending"]  # not used up
+
+    # "Log out" brings them back to the invitation, to log in with the invited address
+    logout = re.search(r'id="wrong-account">.*?<form method="post" action="([^"]+)"', page, re.S).group(1)
+    logout = logout.replace("&amp;", "&")
+    response = client.post(logout)
+    assert response.status_code == 302 and response.headers["Location"] == path
+    login(people["invitee"])
+    assert client.post(path).status_code == 302
+    assert members(db_query, org_id)[people["invitee"].id] == "admin"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_waiting_association_cannot_invite(client, login, people, make_org, role, db_query):
+    """Its name, city and owner's name have not been seen by a moderator: no mail carries them from us."""
+    org_id = make_org(name="Жаңы коом", owner=people["owner"], admins=[people["coadmin"]], status="pending")
+    if role != "anonymous":
+        login(people[role])
+    response = client.post(f"/organizations/{org_id}/admins", data={"email": "x@example.org", "role": "admin"},
+                           headers={"Accept-Language": "en"})
+    assert mails(db_query) == [] and invitations_of(db_query, org_id) == []
+    if role in ("owner", "site_admin"):
+        assert response.status_code == 200
+        assert "Invitations can be sent once a moderator has published the association." in response.get_data(
+            as_text=True)
+        page = client.get(f"/organizations/{org_id}/admins", headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert 'id="invite-after-publication"' in page and "Send the invitation" not in page
+    else:
+        assert response.status_code in ((302,) if role == "anonymous" else (403, 404))
+
+
+def test_invitations_a_day_count_withdrawn_ones(client, login, people, org_id, db_query):
+    from diaspora.directory.invitations import MAX_PER_DAY
+
+    login(people["owner"])
+    for i in range(MAX_PER_DAY):  # send and withdraw at once: never more than one open
+        assert client.post(f"/organizations/{org_id}/admins",
+                           data={"email": f"p{i}@example.org", "role": "admin"}).status_code == 302
+        invitation_id = invitations_of(db_query, org_id)[-1].id
+        client.post(f"/organizations/{org_id}/invitations/{invitation_id}/revoke")
+    response = client.post(f"/organizations/{org_id}/admins", data={"email": "one-more@example.org", "role": "admin"},
+                           headers={"Accept-Language": "en"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "the most for one day" in page and 'value="one-more@example.org"' in page
+    assert len(mails(db_query)) == MAX_PER_DAY
+
+    def a_day_later(db):
+        db.session.execute(update(Invitation).values(created_at=utcnow() - timedelta(days=1, minutes=1)))
+        db.session.commit()
+
+    db_query(a_day_later)
+    assert client.post(f"/organizations/{org_id}/admins",
+                       data={"email": "one-more@example.org", "role": "admin"}).status_code == 302
 
 
 def test_too_many_open_invitations_are_refused(client, login, people, org_id, db_query):

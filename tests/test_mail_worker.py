@@ -338,3 +338,119 @@ def test_stopping_interrupts_only_the_wait_on_the_network():
         with waiting.interruptible():
             waiting.request(signal.SIGINT, None)  # as the signal arriving during the wait
             pytest.fail("the wait was not interrupted")
+
+
+def test_a_letter_the_server_accepted_is_sent_once_whenever_the_signal_comes(app, client, make_user, db_query):
+    """SIGTERM right after the server accepted a letter (its send returned) but before the worker left the
+    wait: the letter is recorded as sent, not released to be sent again. Driven through Stopping directly,
+    as the signal handler calls it."""
+    from diaspora.mail.outbox import deliver_due
+    from diaspora.worker import Stopping
+
+    class Accepting:
+        name = "accepting"
+
+        def __init__(self, stopping):
+            self.stopping, self.delivered, self.connected = stopping, [], False
+
+        def configured(self):
+            return True
+
+        def abort(self):  # shuts its connection down: nothing raised in the handler
+            connected, self.connected = self.connected, False
+            return connected
+
+        @contextmanager
+        def session(self):
+            def send(letter):
+                self.connected = True
+                self.delivered.append(letter.message_id)  # the server said "250 OK"...
+                self.stopping.request(signal.SIGTERM, None)  # ...and the signal comes as send returns
+            yield send
+
+    make_user(email="user@example.org")
+    for _ in range(2):
+        client.post("/auth/reset", data={"email": "user@example.org"})
+    stopping = Stopping()
+    sender = Accepting(stopping)
+    with app.app_context():
+        outcome = deliver_due(sender, stopping=stopping)
+    assert stopping.requested and outcome.sent == 1 and len(sender.delivered) == 1
+    first, second = outbox(db_query)
+    assert (first.status, first.attempts) == ("sent", 1) and first.id == sender.delivered[0]
+    assert (second.status, second.claimed_at) == ("pending", None)  # the worker stopped before taking it
+    restarted = Accepting(Stopping())
+    with app.app_context():
+        assert deliver_due(restarted, stopping=Stopping()).sent == 1
+    assert restarted.delivered == [second.id] and statuses(db_query) == Counter(sent=2)
+
+
+def test_stopping_ends_a_wait_on_an_open_connection(mail_config, smtp_port, app, client, make_user,  # noqa: F811
+                                                    db_query):
+    """The real SMTP sender: the server holds the worker after the text was sent, without answering. The
+    signal shuts the connection down (nothing raised from the handler): the message was not confirmed, so
+    it waits for the next start, unharmed."""
+    from diaspora.mail.outbox import deliver_due
+    from diaspora.mail.smtp import SmtpSender
+    from diaspora.worker import Stopping
+
+    holding, released = threading.Event(), threading.Event()
+
+    class Holding(Inbox):
+        async def handle_DATA(self, server, session, envelope):
+            holding.set()
+            await server.loop.run_in_executor(None, released.wait, 60)
+            return "451 Too late"
+
+    make_user(email="user@example.org")
+    client.post("/auth/reset", data={"email": "user@example.org"})
+    app.config["MAIL_TIMEOUT"] = 120  # the signal, not a timeout, ends the wait (on a busy machine too)
+    controller = Controller(Holding(), hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    stopping = Stopping()
+
+    def signal_once_held():
+        if holding.wait(60):
+            stopping.request(signal.SIGTERM, None)  # as the handler would; it raises nothing here
+
+    signaller = threading.Thread(target=signal_once_held)
+    signaller.start()
+    try:
+        with app.app_context():
+            outcome = deliver_due(SmtpSender(), stopping=stopping)
+    finally:
+        released.set()
+        signaller.join(60)
+        controller.stop()
+    assert holding.is_set() and outcome.sent == 0 and outcome.unavailable is None
+    (message,) = outbox(db_query)
+    assert (message.status, message.attempts, message.claimed_at, message.last_error) == ("pending", 0, None, None)
+
+
+def test_a_claim_outlives_the_longest_send(app, client, make_user, db_query):
+    """A message claimed by a worker still sending it is not taken by another: the claim lasts longer than
+    one send may take (MAIL_TIMEOUT for each step of the conversation)."""
+    from diaspora.database import utcnow
+    from diaspora.mail.outbox import MIN_CLAIM_TIMEOUT, claim, claim_timeout
+    from diaspora.models import OutboxMessage
+
+    make_user(email="user@example.org")
+    client.post("/auth/reset", data={"email": "user@example.org"})
+    (message,) = outbox(db_query)
+
+    def claimed(ago):
+        def write(db):
+            row = db.session.get(OutboxMessage, message.id)
+            row.status, row.claimed_at = "sending", utcnow() - ago
+            db.session.commit()
+        db_query(write)
+
+    app.config["MAIL_TIMEOUT"] = 3
+    assert db_query(lambda db: claim_timeout()) == MIN_CLAIM_TIMEOUT
+    app.config["MAIL_TIMEOUT"] = 600  # a slow server, given ten minutes for each step
+    longest = db_query(lambda db: claim_timeout())
+    assert longest >= 10 * timedelta(seconds=600)
+    claimed(MIN_CLAIM_TIMEOUT + timedelta(minutes=5))  # that worker may still be sending it
+    assert not db_query(lambda db: claim(message.id))
+    claimed(longest + timedelta(minutes=1))  # that worker died: taken again
+    assert db_query(lambda db: claim(message.id))

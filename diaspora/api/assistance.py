@@ -53,7 +53,7 @@ class HelpRequestSchema(RequestBody):
                 description="The city only; what follows a comma is left out")
     language = choice(languages(), required=True, description="ISO 639-1, the person's language")
     urgency = choice(help_requests.URGENCIES, blank=False, default="any")
-    description = text(5000, required=True)
+    description = text(5000, required=True, multiline=True)
     name = text(120)
     phone = text(40, forms=[(PHONE_LENGTH, PHONE)], message=PHONE_MESSAGE,
                  description="With the country code: +996 555 123 456")

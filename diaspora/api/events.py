@@ -66,7 +66,7 @@ class RegistrationRequestSchema(RequestBody):
     answers = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw(allow_none=True), allow_none=True,
                              metadata={"description": "{question id: text | option index | true/false}"})
     project_title = text(200, description="Required with project_text")
-    project_text = text(3000)
+    project_text = text(3000, multiline=True)
     consent = StrictBoolean(required=True, error_messages={"required": CONSENT, "null": CONSENT},
                             validate=validate.Equal(True, error=CONSENT), metadata={"description": "Must be true"})
     public_listing = StrictBoolean(allow_none=True)

@@ -7,16 +7,20 @@ from marshmallow import validate
 
 from diaspora.geo.distance import MAX_RADIUS_KM
 from diaspora.i18n import country_codes, language_codes
-from diaspora.text import control_character, control_character_message
+from diaspora.text import SINGLE_LINE, TEXT_WHITESPACE, control_character, control_character_message
 
 MAX_OFFSET = 1_000_000_000
 MAX_ID = 2**31 - 1
 
-# Text as the services take it: no control characters but tab and line breaks (they refuse the rest).
+# Text as the services take it: no control characters; multi-line text (a description) may have tab and line
+# breaks, single-line text (a name, a city) not even those.
 _PLAIN = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
-_VISIBLE = r"[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+_LINE = r"[^\x00-\x1f\x7f-\x9f]"
+_VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f]"
 TEXT = f"^{_PLAIN}*$"
 REQUIRED_TEXT = f"^{_PLAIN}*{_VISIBLE}{_PLAIN}*$"  # something besides spaces
+LINE = f"^{_LINE}*$"
+REQUIRED_LINE = f"^{_LINE}*{_VISIBLE}{_LINE}*$"
 # contacts.normalize_phone: 5 to 15 digits, written with spaces, brackets, dots or dashes, in 30 characters
 PHONE = r"\+?[ ().\-]*(?:[0-9][ ().\-]*){5,15}"
 PHONE_LENGTH = 30
@@ -24,8 +28,7 @@ TELEGRAM_NAME = r"@?[A-Za-z][A-Za-z0-9_]{3,31}"
 TELEGRAM_LINK = r"(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me)/[A-Za-z][A-Za-z0-9_]{3,31}/?"
 PHONE_MESSAGE = "Give a phone number with the country code, e.g. +996 555 123 456."
 # the help request's city: no digit before the first comma (a street or a house number is refused)
-CITY = r"[^\S\x1c-\x1f\x85]*[^\s\d,\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f][^\d,\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*" \
-       r"(?:,[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*)?"
+CITY = r"[^\S\x00-\x1f\x85]*[^\s\d,\x00-\x1f\x7f-\x9f][^\d,\x00-\x1f\x7f-\x9f]*(?:,[^\x00-\x1f\x7f-\x9f]*)?"
 WHATSAPP_LINK = r"(?:https?://)?wa\.me/\+?[0-9]{5,15}"
 
 
@@ -59,16 +62,19 @@ REQUIRED = {"required": "This field is required.", "null": "This field is requir
 
 
 class TextRule(validate.Regexp):
-    """TEXT or REQUIRED_TEXT, with the messages the services give for the same mistakes."""
+    """TEXT, LINE or their REQUIRED_ forms, with the messages the services give for the same mistakes."""
 
-    def __init__(self, pattern: str):
-        super().__init__(pattern)
+    def __init__(self, required: bool, multiline: bool):
+        super().__init__({(False, False): LINE, (True, False): REQUIRED_LINE,
+                          (False, True): TEXT, (True, True): REQUIRED_TEXT}[required, multiline])
+        self.required = required
+        self.allowed = TEXT_WHITESPACE if multiline else SINGLE_LINE
 
     def __call__(self, value):
-        ch = control_character(value)
+        ch = control_character(value, self.allowed)
         if ch:
             raise ma.ValidationError(control_character_message(ch))
-        if not value.strip() and self.regex.pattern == REQUIRED_TEXT:
+        if not value.strip() and self.required:
             raise ma.ValidationError("This field is required.")
         return super().__call__(value)
 
@@ -99,10 +105,10 @@ def openapi_of_validators(self, field, **kwargs) -> dict:
 
 
 def text(max_length: int, required: bool = False, forms: list[tuple[int, str]] | None = None,
-         message: str = "Not in the expected form.", **metadata) -> ma.fields.String:
-    """A text field: any text without control characters, and something besides spaces when required; with
-    `forms`, only those. An optional one may be empty or null (not given)."""
-    validators = [validate.Length(max=max_length), TextRule(REQUIRED_TEXT if required else TEXT)]
+         message: str = "Not in the expected form.", multiline: bool = False, **metadata) -> ma.fields.String:
+    """A text field: one line (or several, when `multiline`) without control characters, and something besides
+    spaces when required; with `forms`, only those. An optional one may be empty or null (not given)."""
+    validators = [validate.Length(max=max_length), TextRule(required, multiline)]
     if forms:
         validators.append(Forms(forms, message, required))
     return ma.fields.String(required=required, allow_none=not required, validate=validators,

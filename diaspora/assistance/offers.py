@@ -62,7 +62,8 @@ def require_manager(user, offer: HelpOffer) -> None:
 
 def _check(user, data: OfferData) -> Category:
     refuse_control_characters({"title": data.titles, "description": data.descriptions, "city": data.city,
-                               "price": data.price, "employer": data.employer, "wage": data.wage})
+                               "price": data.price, "employer": data.employer, "wage": data.wage},
+                              multiline=("description",))
     if data.organization_id not in {org.id for org in organizations_for(user)}:
         raise Forbidden(_("You can only publish offers for associations you act for."))
     category = db.session.scalar(select(Category).where(Category.slug == data.category))

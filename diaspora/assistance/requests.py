@@ -28,7 +28,13 @@ from diaspora.geo.geocoder import geocode_city
 from diaspora.i18n import country_codes, language_codes
 from diaspora.models import HelpEvent, HelpMessage, HelpRequest, HelpRoute, Membership, Organization
 from diaspora.models.assistance import CLOSED_STATUSES, OPEN_STATUSES
-from diaspora.text import control_character, control_character_message, refuse_control_characters
+from diaspora.text import (
+    SINGLE_LINE,
+    TEXT_WHITESPACE,
+    control_character,
+    control_character_message,
+    refuse_control_characters,
+)
 
 URGENCIES = ("today", "week", "any")
 CONTACT_FIELDS = ("phone", "telegram", "whatsapp", "email")
@@ -60,7 +66,7 @@ def _text(errors, name, value, limit, required=False, multiline=False):
     if value is not None and not isinstance(value, str):
         errors[name] = _("Must be text.")
         return None
-    if ch := control_character(value):
+    if ch := control_character(value, TEXT_WHITESPACE if multiline else SINGLE_LINE):
         errors[name] = control_character_message(ch)
         return None
     value = (value or "").strip() if multiline else " ".join((value or "").split())
@@ -360,7 +366,7 @@ def post_message(request: HelpRequest, body: str, *, user=None, by_requester=Fal
         raise ServiceError(_("Write a message first."), "body")
     if len(body) > 5000:
         raise ServiceError(_("At most %(max)d characters.", max=5000), "body")
-    refuse_control_characters({"body": body})
+    refuse_control_characters({"body": body}, multiline=("body",))
     if request.anonymised_at is not None or request.status in ("withdrawn", "closed"):
         raise ServiceError(_("This request is closed."), None)
     if not by_requester:
@@ -418,7 +424,7 @@ def anonymise(request: HelpRequest) -> None:
 def retention(now: datetime | None = None) -> dict[str, int]:
     """Send requests nobody has accepted to associations that joined since; remind the person (and the
     association that accepted) about stale requests, close them when nothing happens after that; anonymise
-    closed ones after HELP_RETENTION_DAYS. Idempotent: run it from cron daily."""
+    closed ones after HELP_RETENTION_DAYS. Idempotent: the worker runs it daily (or `flask help-retention`)."""
     config = current_app.config
     now = now or utcnow()
     stale_before = now - timedelta(days=config["HELP_STALE_DAYS"])

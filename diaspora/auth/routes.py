@@ -1,11 +1,8 @@
-import hashlib
-import hmac
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from diaspora.auth import services
+from diaspora.auth import devices, services
 from diaspora.auth.forms import ChoosePasswordForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from diaspora.errors import ServiceError, render_error
 from diaspora.extensions import db, limiter
@@ -17,9 +14,11 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 # --- rate limits: per client address and per account ------------------------------------------------
 # Failed logins count, per address and per account (the email typed), so a guess spread over many
-# addresses is limited too, and an owner's own successful logins never lock them out. While an account
-# is limited, even for its owner, the password reset by mail stays open and the page says so. Mail sent
-# to an address (reset links, sign-up links) is limited per address, so nobody can flood a mailbox.
+# addresses is limited too, and an owner's own successful logins never lock them out. Nor can a stranger's
+# failures: a browser that has logged in to the account before (its device cookie, see devices.py) is not
+# held by the account's limit, only by its address's. While an account is limited for a browser, the
+# password reset by mail stays open and the page says so. Mail sent to an address (reset links, sign-up
+# links) is limited per address, so nobody can flood a mailbox.
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
@@ -39,9 +38,11 @@ def _account_mail_limit() -> str:
 
 def _account_key() -> str:
     """The account a form is about: the normalised email, as an HMAC so the limiter's storage keeps no addresses."""
-    email = services.normalize_email(request.form.get("email", ""))
-    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), email.encode(), hashlib.sha256).hexdigest()
-    return f"account:{digest[:32]}"
+    return f"account:{devices.account_digest(request.form.get('email', ''))}"
+
+
+def _known_device() -> bool:
+    return devices.is_known(request.form.get("email", ""))
 
 
 def _failed_login(response) -> bool:
@@ -125,7 +126,9 @@ def finish_signup(token: str):
         db.session.commit()
         login_user(user)
         flash(_("Welcome! Your account is ready."), "success")
-        return redirect(next_url)
+        response = redirect(next_url)
+        devices.remember(response, user.email)
+        return response
     return render_template("auth/signup_finish.html", form=form, email=signup["email"])
 
 
@@ -133,7 +136,8 @@ def finish_signup(token: str):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed_login)
-@limiter.limit(_login_account_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed_login)
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed_login,
+               exempt_when=_known_device)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
@@ -145,7 +149,9 @@ def login():
         else:
             db.session.commit()
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next"), url_for("auth.account")))
+            response = redirect(safe_next(request.args.get("next"), url_for("auth.account")))
+            devices.remember(response, user.email)
+            return response
     return render_template("auth/login.html", form=form)
 
 
@@ -153,7 +159,8 @@ def login():
 def logout():
     logout_user()
     flash(_("You have logged out."), "success")
-    return redirect(url_for("main.index"))
+    # e.g. back to an invitation, to log in there with the invited address
+    return redirect(safe_next(request.args.get("next"), url_for("main.index")))
 
 
 # --- password reset ---------------------------------------------------------------------------------
@@ -184,7 +191,9 @@ def reset_password(token: str):
         db.session.commit()
         login_user(user)
         flash(_("Your password has been changed."), "success")
-        return redirect(url_for("auth.account"))
+        response = redirect(url_for("auth.account"))
+        devices.remember(response, user.email)  # e.g. the owner who was limited: this browser is theirs
+        return response
     return render_template("auth/reset_password.html", form=form)
 
 

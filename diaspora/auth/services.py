@@ -145,8 +145,10 @@ def count_users() -> int:
 
 
 def init_login(app) -> None:
-    # Once sent, a sign-up link has no business in the outbox that site admins read.
+    # Once sent, a sign-up link has no business in the outbox that site admins read; nor has where the login
+    # link of the mail to an existing account leads (?next= may be an invitation's secret link).
     mail.REDACT_AFTER_SENDING["signup_confirm"] = re.compile(r"(/auth/signup/)\S+")
+    mail.REDACT_AFTER_SENDING["signup_existing"] = re.compile(r"(/auth/login\?next=)\S+")
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     # "basic", not "strong": phones change IP address all the time, and "strong" would log people out.

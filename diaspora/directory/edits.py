@@ -6,7 +6,8 @@ columns keep the published version for everyone until a site admin approves. Sit
 edits of entries that are not published (waiting or rejected), apply at once (services.update_organization).
 One edit waits per association (a unique index): sending another replaces it, and a moderator decides
 the version they saw (by its id) with a conditional UPDATE, so a replacement never slips through as
-approved and two moderators cannot both decide."""
+approved and two moderators cannot both decide. When the entry is rejected or unpublished, its waiting
+edit is closed ("withdrawn", services.reject), and an edit is never approved onto an entry not published."""
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -64,6 +65,7 @@ def change_rows(org: Organization, edit: OrganizationEdit) -> list[tuple[str, ob
 def save(user: User, org: Organization, data: services.OrganizationData) -> Saved:
     """The edit form's and any other caller's way to change an entry: at once, or waiting for moderation."""
     services.require_editor(user, org)
+    services.check_text(data)
     if not needs_moderation(user, org):
         notice = services.update_organization(user, org, data)
         if not user.is_admin:  # the form showed the changes that waited and has just saved them
@@ -123,8 +125,12 @@ def _decide(admin: User, edit_id: int, status: str, note: str | None = None) -> 
 
 
 def approve(admin: User, edit_id: int) -> OrganizationEdit:
-    """Publish the changes a site admin has seen: this edit, never one that replaced it since."""
+    """Publish the changes a site admin has seen: this edit, never one that replaced it since, and only on an
+    entry that is still published (rejecting or unpublishing an entry closes its waiting edit)."""
     services.require_site_admin(admin)
+    edit = db.session.get(OrganizationEdit, edit_id)
+    if edit is not None and not edit.organization.is_published:
+        raise ServiceError(_("This association is not published any more: its changes cannot be published."))
     edit = _decide(admin, edit_id, "approved")
     org = edit.organization
     before = services.snapshot(org)

@@ -1,13 +1,13 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from diaspora.forms import Form as FlaskForm  # the site's base form: text refuses control characters
 from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import Email, Optional, ValidationError
 
 from diaspora.directory import contacts
 from diaspora.forms import (
     ChoiceField,
+    Form,
     options,
     strip,
     LocalizedDecimalField,
@@ -38,7 +38,7 @@ def _contact_validator(normalize):
     return validate
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(Form):
     name = StringField(_l("Name of the association"), validators=[Required(), MaxLength(200)])
     description = TextAreaField(_l("Short description"), validators=[Optional(), MaxLength(2000)])
     country = ChoiceField(_l("Country"), validators=[Required()])
@@ -84,7 +84,7 @@ def field_labels() -> dict:
     return {name: field.label.text for name, field in form._fields.items()}
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(_l("Their email"), filters=[strip], validators=[
         Required(), Email(message=_l("Enter a valid email address."), check_deliverability=False), MaxLength(254)])
     role = ChoiceField(_l("Role"), default="admin", choices=options([
@@ -92,29 +92,29 @@ class InviteForm(FlaskForm):
         ("volunteer", _l("Volunteer: publishes offers of help and takes requests"))]))
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     """Only the CSRF token: taking a role is a POST, never a GET a mail scanner could trigger."""
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(_l("Reason, shown to the owner"), validators=[Required(), MaxLength(2000)])
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     reason = ChoiceField(_l("What is wrong?"), choices=options(REPORT_REASONS), validators=[Required()])
     message = TextAreaField(_l("Details"), validators=[Optional(), MaxLength(2000)])
     email = EmailField(_l("Your email, if you want an answer (optional)"), filters=[strip], validators=[
         Optional(), Email(message=_l("Enter a valid email address."), check_deliverability=False), MaxLength(254)])
 
 
-class ResolveReportForm(FlaskForm):
+class ResolveReportForm(Form):
     note = TextAreaField(_l("Note"), validators=[Optional(), MaxLength(2000)])
 
 
 RADIUS_CHOICES = (5, 10, 25, 50, 100, 250, 500, 1000, 3000)
 
 
-class MapFilterForm(FlaskForm):
+class MapFilterForm(Form):
     """The filters of /map (a GET form: nothing secret, so no CSRF token in the address)."""
 
     class Meta:

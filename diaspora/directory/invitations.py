@@ -2,10 +2,15 @@
 told the owner whether an account existed).
 
 The owner gives an address and a role; we always answer the same way and always mail a single-use link
-that expires. Whoever follows it while logged in (or after creating an account from the link's page) takes
-the role. The admins page lists open invitations beside the admins, so nothing on it depends on whether the
+that expires. The account with that address takes the role by following the link while logged in (or after
+creating the account from the link's page); a link forwarded to, or read by, someone else does nothing for
+them. The admins page lists open invitations beside the admins, so nothing on it depends on whether the
 address has an account. Taking an invitation is one conditional UPDATE (still pending, not expired), so two
-clicks at the same moment cannot both succeed."""
+clicks at the same moment cannot both succeed.
+
+Only a published association invites: the mail carries its name and city and the inviter's name, text a
+moderator has seen, from the site's own address. And an association sends at most MAX_PER_DAY invitations a
+day, withdrawn and replaced ones included, so withdrawing and sending again does not make us a mailer."""
 import hashlib
 import re
 import secrets
@@ -17,6 +22,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from diaspora import mail
+from diaspora.auth.services import normalize_email
 from diaspora.database import utcnow
 from diaspora.directory import services
 from diaspora.errors import Forbidden, NotFound, ServiceError
@@ -26,6 +32,7 @@ from diaspora.urls import external_url
 
 VALID_FOR = timedelta(days=7)
 MAX_OPEN = 20  # open invitations per association: enough for a team, too few to use us for bulk mail
+MAX_PER_DAY = 20  # invitations mailed per association in 24 hours, whatever became of them
 ROLES = ("admin", "volunteer")
 # roles in the order of what they allow: taking an invitation never lowers a role someone has
 _RANK = {"volunteer": 1, "admin": 2, "owner": 3}
@@ -46,13 +53,20 @@ def open_invitations(org: Organization) -> list[Invitation]:
 def invite(user: User, org: Organization, email: str, role: str, locale: str) -> Invitation:
     """Mail an invitation to `email`. The same answer whether or not the address has an account."""
     services.require_owner(user, org)
+    if not org.is_published:
+        raise ServiceError(_("Invitations can be sent once a moderator has published the association."), "email")
     if role not in ROLES:
         raise ServiceError(_("Choose from the list."), "role")
-    email = (email or "").strip().lower()
-    # members' addresses are on the admins page already: saying so tells the owner nothing new
-    if email in {m.user.email for m in services.admins_of(org)}:
-        raise ServiceError(_("This person is already an admin of the association."), "email")
+    email = normalize_email(email)
+    # members' addresses are on the admins page already: saying so tells the owner nothing new. A member
+    # may be invited to a higher role (a volunteer becoming an admin), never to the same or a lower one.
+    member = next((m for m in services.admins_of(org) if m.user.email == email), None)
+    if member is not None and _RANK[member.role] >= _RANK[role]:
+        raise ServiceError(_("This person already has this role in the association, or a higher one."), "email")
     now = utcnow()
+    # The counts below hold under concurrency: PostgreSQL locks the association's row here; on SQLite the
+    # UPDATE that follows takes the database's write lock first.
+    db.session.execute(select(Organization.id).where(Organization.id == org.id).with_for_update())
     # inviting the same address again replaces its open invitation (a new link; the old one stops working)
     db.session.execute(
         update(Invitation).where(Invitation.organization_id == org.id, Invitation.email == email,
@@ -64,6 +78,13 @@ def invite(user: User, org: Organization, email: str, role: str, locale: str) ->
         raise ServiceError(ngettext("%(num)d invitation is waiting already. Withdraw it before sending more.",
                                     "%(num)d invitations are waiting already. Withdraw some before sending more.",
                                     still_open), "email")
+    sent_today = db.session.scalar(select(func.count()).select_from(Invitation).where(
+        Invitation.organization_id == org.id, Invitation.created_at > now - timedelta(days=1)))
+    if sent_today >= MAX_PER_DAY:
+        raise ServiceError(ngettext("%(num)d invitation has been sent in the last 24 hours, the most for one day. "
+                                    "Try again tomorrow.",
+                                    "%(num)d invitations have been sent in the last 24 hours, the most for one day. "
+                                    "Try again tomorrow.", sent_today), "email")
     token = secrets.token_urlsafe(32)
     invitation = Invitation(organization_id=org.id, email=email, role=role, token_hash=_hash(token),
                             invited_by_id=user.id, created_at=now, expires_at=now + VALID_FOR)
@@ -86,15 +107,24 @@ def find(token: str) -> Invitation | None:
         Invitation.token_hash == _hash(token), Invitation.status == "pending", Invitation.expires_at > utcnow()))
 
 
+def is_for(user: User, invitation: Invitation) -> bool:
+    """Whether `user` is the account the invitation was mailed to (the same address)."""
+    return normalize_email(user.email) == normalize_email(invitation.email)
+
+
 def accept(user: User, token: str) -> Invitation:
-    """Give the logged-in `user` the invitation's role. Single use: the conditional UPDATE lets one
-    request through; any other (a second click, another account, an expired link) is told it is not valid."""
+    """Give the logged-in `user` the invitation's role, if it was sent to their address. Single use: the
+    conditional UPDATE lets one request through; any other (a second click, an expired link) is told it is
+    not valid. Another account is refused and the invitation stays open for the right one."""
     if user is None or not getattr(user, "is_authenticated", False):
         raise Forbidden(_("Log in to accept the invitation."))
     invitation = find(token)
     gone = NotFound(_("This invitation has expired, was already used or was withdrawn. Ask for a new one."))
     if invitation is None:
         raise gone
+    if not is_for(user, invitation):
+        raise Forbidden(_("This invitation is for %(email)s. Log in with that address to accept it.",
+                          email=invitation.email))
     now = utcnow()
     taken = db.session.execute(
         update(Invitation).where(Invitation.id == invitation.id, Invitation.status == "pending",
@@ -112,9 +142,13 @@ def accept(user: User, token: str) -> Invitation:
                 db.session.add(Membership(organization_id=org.id, user_id=user.id, role=invitation.role))
         except IntegrityError:  # they took another invitation to it at the same moment
             membership = db.session.get(Membership, (org.id, user.id))
+    before = None
     if membership is not None and _RANK[invitation.role] > _RANK[membership.role]:
+        before = f"{user.email} ({membership.role})"
         membership.role = invitation.role
-    services.record(org, user, "admin_added", {"admins": [None, f"{user.email} ({invitation.role})"]})
+    elif membership is not None:  # a higher role was given meanwhile: taking this one never lowers it
+        return invitation
+    services.record(org, user, "admin_added", {"admins": [before, f"{user.email} ({invitation.role})"]})
     return invitation
 
 

@@ -18,7 +18,7 @@ from diaspora.directory.forms import (
     ReportForm,
     field_labels,
 )
-from diaspora.errors import DomainError, ServiceError
+from diaspora.errors import DomainError, Forbidden, ServiceError
 from diaspora.extensions import db, limiter
 from diaspora.geo import maps
 from diaspora.geo.geocoder import geocode_place
@@ -254,19 +254,26 @@ def invitation(token: str):
     if found is None:
         return render_template("directory/invitation.html", invitation=None, form=None), 404
     form = AcceptInvitationForm()
+    # another account than the invited address: told which address, and the invitation stays open for it
+    for_this_account = current_user.is_authenticated and invitations.is_for(current_user, found)
+    status = 200
     if current_user.is_authenticated and form.validate_on_submit():
         try:
             accepted = invitations.accept(current_user, token)
         except DomainError as error:
-            flash(error.message, "error")
-            return render_template("directory/invitation.html", invitation=None, form=None), error.status
-        db.session.commit()
-        flash(_("You are now an admin of %(name)s.", name=accepted.organization.name) if accepted.role == "admin"
-              else _("You are now a volunteer of %(name)s.", name=accepted.organization.name), "success")
-        return redirect(url_for("directory.show", org_id=accepted.organization_id))
+            if not isinstance(error, Forbidden):
+                flash(error.message, "error")
+                return render_template("directory/invitation.html", invitation=None, form=None), error.status
+            status = error.status  # the page below says why
+        else:
+            db.session.commit()
+            flash(_("You are now an admin of %(name)s.", name=accepted.organization.name) if accepted.role == "admin"
+                  else _("You are now a volunteer of %(name)s.", name=accepted.organization.name), "success")
+            return redirect(url_for("directory.show", org_id=accepted.organization_id))
     back = url_for("directory.invitation", token=token)
-    return render_template("directory/invitation.html", invitation=found, form=form,
-                           login_url=url_for("auth.login", next=back), signup_url=url_for("auth.signup", next=back))
+    return render_template("directory/invitation.html", invitation=found, form=form, for_this_account=for_this_account,
+                           login_url=url_for("auth.login", next=back), signup_url=url_for("auth.signup", next=back),
+                           logout_url=url_for("auth.logout", next=back)), status
 
 
 @bp.post("/organizations/<id:org_id>/admins/<id:user_id>/remove")

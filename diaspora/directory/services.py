@@ -3,7 +3,7 @@ request (or CLI command) commits once. Every mutation leaves a revision for site
 from dataclasses import dataclass, field, fields
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from diaspora import mail
@@ -15,12 +15,13 @@ from diaspora.models import (
     Category,
     Membership,
     Organization,
+    OrganizationEdit,
     OrganizationLanguage,
     OrganizationReport,
     OrganizationRevision,
     User,
 )
-from diaspora.text import fold, search_text, sort_key
+from diaspora.text import fold, refuse_control_characters, search_text, sort_key
 from diaspora.urls import external_url
 
 
@@ -49,6 +50,14 @@ class OrganizationData:
 
 
 SCALAR_FIELDS = tuple(f.name for f in fields(OrganizationData) if f.name not in ("categories", "languages"))
+MULTILINE_FIELDS = ("description",)
+
+
+def check_text(data: OrganizationData) -> None:
+    """Control characters refused whoever calls (form, import, CLI), and line breaks in single-line fields:
+    a name or a city goes into mail subjects, CSV and calendar lines. ServiceError names the field."""
+    refuse_control_characters({name: getattr(data, name) for name in SCALAR_FIELDS
+                               if isinstance(getattr(data, name), str)}, multiline=MULTILINE_FIELDS)
 
 
 @dataclass
@@ -234,6 +243,7 @@ def record(org: Organization, user: User | None, action: str, changes: dict | No
 
 def create_organization(data: OrganizationData, *, status: str = "pending", user: User | None = None,
                         is_demo: bool = False) -> tuple[Organization, Placement]:
+    check_text(data)
     placement = place(data)
     org = Organization(status=status, is_demo=is_demo, published_at=utcnow() if status == "published" else None)
     write_values(org, values_from(data, placement))
@@ -296,9 +306,20 @@ def reject(admin: User, org: Organization, reason: str) -> None:
     org.status = "rejected"
     org.rejection_reason = reason
     record(org, admin, "rejected", note=reason)
+    _close_waiting_edits(org, admin)
     notify_owners(org, "organization_rejected")
     if was_published:
         _release_help_requests(org)
+
+
+def _close_waiting_edits(org: Organization, admin: User) -> None:
+    """Changes waiting to be published on an entry that is not published any more are closed: the owner now
+    edits the entry itself (directory.edits), and they would come back stale once it is published again."""
+    db.session.execute(
+        update(OrganizationEdit).where(OrganizationEdit.organization_id == org.id,
+                                       OrganizationEdit.status == "pending")
+        .values(status="withdrawn", decided_by_id=admin.id, decided_at=utcnow())
+        .execution_options(synchronize_session=False))
 
 
 def _release_help_requests(org: Organization) -> None:
@@ -388,6 +409,7 @@ def all_categories() -> list[Category]:
 
 def add_category(admin: User, slug: str, name_ky: str, name_ru: str, name_en: str) -> Category:
     require_site_admin(admin)
+    refuse_control_characters({"slug": slug, "name_ky": name_ky, "name_ru": name_ru, "name_en": name_en})
     slug = (slug or "").strip().lower()
     if db.session.scalar(select(exists().where(Category.slug == slug))):
         raise ServiceError(_("A service with this slug already exists."), "slug")

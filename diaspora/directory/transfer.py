@@ -16,7 +16,7 @@ from diaspora.database import binary_order, utcnow
 from diaspora.directory import contacts
 from diaspora.directory.services import dedupe_key
 from diaspora.extensions import db
-from diaspora.geo.geocoder import geocode_city
+from diaspora.geo.geocoder import geocode_city, geocoding_budget
 from diaspora.i18n import country_codes, language_codes
 from diaspora.models import (
     Category,
@@ -25,7 +25,7 @@ from diaspora.models import (
     OrganizationRevision,
     organization_categories,
 )
-from diaspora.text import code_point, control_character, fold, search_text, sort_key
+from diaspora.text import SINGLE_LINE, TEXT_WHITESPACE, code_point, control_character, fold, search_text, sort_key
 from diaspora.weburl import InvalidURL, clean_web_url
 
 COLUMNS = ["name", "country", "city", "address", "latitude", "longitude", "categories", "languages",
@@ -58,9 +58,9 @@ class ImportReport:
     warnings: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _text(row: dict, name: str, limit: int, required: bool = False) -> str | None:
+def _text(row: dict, name: str, limit: int, required: bool = False, multiline: bool = False) -> str | None:
     value = unescape_cell((row.get(name) or "").strip())
-    if ch := control_character(value):
+    if ch := control_character(value, TEXT_WHITESPACE if multiline else SINGLE_LINE):
         raise RowError(name, f"contains the control character {code_point(ch)}")
     if required and not value:
         raise RowError(name, "required")
@@ -94,7 +94,7 @@ def parse_row(row: dict, known_categories: set[str]) -> dict:
         "name": _text(row, "name", 200, required=True),
         "city": _text(row, "city", 120, required=True),
         "address": _text(row, "address", 300),
-        "description": _text(row, "description", 2000) or "",
+        "description": _text(row, "description", 2000, multiline=True) or "",
     }
     country = (_text(row, "country", 10, required=True) or "").upper()
     if country not in country_codes():
@@ -164,7 +164,8 @@ class Importer:
     def _place(self, city: str, country: str) -> tuple[float, float] | None:
         key = (fold(city), country)
         if key not in self._places:
-            location = geocode_city(city, country)
+            with geocoding_budget():  # each row its own GEOCODER_TIMEOUT, whoever runs the import
+                location = geocode_city(city, country)
             self._places[key] = (round(location.latitude, 6), round(location.longitude, 6)) if location else None
         return self._places[key]
 

@@ -26,7 +26,7 @@ from diaspora.extensions import db
 from diaspora.i18n import country_codes
 from diaspora.models import Event, EventQuestion, EventSession, Organization, Registration, RegistrationSession
 from diaspora.models.event import HOLDING, LANGS
-from diaspora.text import control_character, control_character_message, search_text
+from diaspora.text import SINGLE_LINE, TEXT_WHITESPACE, control_character, control_character_message, search_text
 
 
 class RegistrationClosed(ServiceError):
@@ -290,10 +290,11 @@ def _text(errors: dict, name: str, value, limit: int, required: bool = False) ->
     if value is not None and not isinstance(value, str):
         errors[name] = _("Must be text.")
         return None
-    if value and (ch := control_character(value)):
+    multiline = name == "project_text"
+    if value and (ch := control_character(value, TEXT_WHITESPACE if multiline else SINGLE_LINE)):
         errors[name] = control_character_message(ch)
         return None
-    value = " ".join((value or "").split()) if name != "project_text" else (value or "").strip()
+    value = (value or "").strip() if multiline else " ".join((value or "").split())
     if required and not value:
         errors[name] = _("This field is required.")
     elif len(value) > limit:
@@ -387,7 +388,7 @@ def _clean_answers(event: Event, answers: dict, errors: dict) -> dict:
         if question.kind == "text":
             if value not in (None, "") and not isinstance(value, str):
                 errors[field_name] = _("Must be text.")
-            elif value and (ch := control_character(value)):
+            elif value and (ch := control_character(value, SINGLE_LINE)):  # a one-line answer
                 errors[field_name] = control_character_message(ch)
             else:
                 text = " ".join((value or "").split())

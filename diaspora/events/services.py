@@ -105,7 +105,7 @@ def timezone_names() -> tuple[str, ...]:
 def _check(data: EventData, user) -> None:
     refuse_control_characters({"title": data.titles, "description": data.descriptions, "venue_name": data.venue_name,
                                "venue_address": data.venue_address, "city": data.city,
-                               "online_url": data.online_url})
+                               "online_url": data.online_url}, multiline=("description",))
     if not any((data.titles.get(lang) or "").strip() for lang in LANGS):
         raise ServiceError(_("Give the title in at least one language."), "title_ky")
     try:

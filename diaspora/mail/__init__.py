@@ -8,8 +8,10 @@ sent. The second keeps busy requests short (a registration burst queues a thousa
 what is true at sending time: a message that no longer is (a confirmation for a registration cancelled
 since) is not sent at all, and is kept as "void" with the reason."""
 import re
+import secrets
+from functools import lru_cache
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import bindparam, insert, update
 
@@ -44,6 +46,33 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# A mail template's first line is the subject. A value in it may hold a line break (a name typed through a
+# service, an older row), so the subject cannot be told from the body by the first "\n" of the output: the
+# end of the template's first line is marked in its source with a string nobody can type or guess, and
+# everything before the mark is the subject, collapsed to one line.
+_SUBJECT_END = f"<end of subject {secrets.token_hex(16)}>"
+
+
+@lru_cache(maxsize=128)
+def _compiled(env, name: str, source: str):
+    """The template, its first line marked; compiled under its own name, as a loader would (so a .txt is
+    not autoescaped)."""
+    first, newline, rest = source.partition("\n")
+    code = env.compile(first + _SUBJECT_END + newline + rest, name=name)
+    return env.template_class.from_code(env, code, env.make_globals(None))
+
+
+def render(template: str, **context) -> tuple[str, str]:
+    """(subject, body) of templates/mail/<template>.txt in the current locale."""
+    env = current_app.jinja_env
+    name = f"mail/{template}.txt"
+    source, _, _ = env.loader.get_source(env, name)
+    current_app.update_template_context(context)
+    rendered = _compiled(env, name, source).render(context)
+    subject, _, body = rendered.partition(_SUBJECT_END)
+    return _one_line(subject)[:300], body.strip() + "\n"
+
+
 def queue(to: str, template: str, locale: str, attachments=(), **context) -> OutboxMessage:
     """Render templates/mail/<template>.txt (first line: the subject) in `locale` and queue it.
 
@@ -51,14 +80,13 @@ def queue(to: str, template: str, locale: str, attachments=(), **context) -> Out
     (filename, content_type, bytes) or (filename, content_type, "recipe:ref") to render when sent.
     """
     with force_locale(locale):
-        rendered = render_template(f"mail/{template}.txt", **context)
-    subject, _, body = rendered.strip().partition("\n")
+        subject, body = render(template, **context)
     message = OutboxMessage(
         kind=template.rsplit("/", 1)[-1],
         locale=locale,
         to_address=to,
-        subject=_one_line(subject)[:300],
-        body_text=body.strip() + "\n",
+        subject=subject,
+        body_text=body,
         next_attempt_at=utcnow(),
     )
     for filename, content_type, content in attachments:
@@ -113,9 +141,8 @@ def compose(message: OutboxMessage) -> tuple[str, str, list, str | None] | str:
         composed = composer(message.template, message.params or {}, message)
         if isinstance(composed, str):
             return composed
-        rendered = render_template(f"mail/{composed.template or message.template}.txt", **composed.context)
-    subject, _, body = rendered.strip().partition("\n")
-    return _one_line(subject)[:300], body.strip() + "\n", composed.attachments, composed.to
+        subject, body = render(composed.template or message.template, **composed.context)
+    return subject, body, composed.attachments, composed.to
 
 
 def shown_address(message: OutboxMessage) -> str:

@@ -27,7 +27,10 @@ from diaspora.extensions import db
 from diaspora.mail import PERSON_KINDS, REDACT_AFTER_SENDING, RENDERERS, compose
 from diaspora.models import OutboxMessage
 
-CLAIM_TIMEOUT = timedelta(minutes=10)  # a message claimed longer ago than this is taken again
+MIN_CLAIM_TIMEOUT = timedelta(minutes=10)
+# What one send may take at most, counted in MAIL_TIMEOUTs (each socket operation may take one: connect,
+# greeting, EHLO, STARTTLS, login, MAIL, RCPT, DATA, the text, the answer), with room to spare.
+SEND_TIMEOUTS = 20
 MAX_BACKOFF = timedelta(hours=6)
 BATCH = 100
 
@@ -66,12 +69,15 @@ class Sender(Protocol):
         """A context whose value sends one letter (raising Unavailable or Refused); a connection may be
         kept open for the whole batch."""
 
+    # Optional: `abort() -> bool`, called from a signal handler while a letter is being sent: shut the
+    # connection down so the wait fails (Unavailable), True if there was one (see diaspora.worker.Stopping).
+
 
 class _NeverInterrupted:
     requested = False
 
     @contextmanager
-    def interruptible(self):
+    def interruptible(self, abort=None):
         yield
 
 
@@ -107,6 +113,12 @@ def _backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** min(attempts, 12)), MAX_BACKOFF)
 
 
+def claim_timeout() -> timedelta:
+    """A message claimed longer ago than this is taken again (its worker died): longer than one send can take,
+    so a slow send is never taken by another worker while it still goes on."""
+    return max(MIN_CLAIM_TIMEOUT, SEND_TIMEOUTS * timedelta(seconds=float(current_app.config["MAIL_TIMEOUT"])))
+
+
 def _due_ids(limit: int) -> list[int]:
     now = utcnow()
     with transaction():
@@ -114,7 +126,7 @@ def _due_ids(limit: int) -> list[int]:
             select(OutboxMessage.id)
             .where(or_(
                 and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
-                and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
+                and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - claim_timeout()),
             ))
             .order_by(OutboxMessage.id)
             .limit(limit)
@@ -129,7 +141,7 @@ def claim(message_id: int) -> bool:
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, or_(
                 OutboxMessage.status == "pending",
-                and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
+                and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - claim_timeout()),
             ))
             .values(status="sending", claimed_at=now)
         ).rowcount == 1
@@ -231,6 +243,7 @@ def deliver_due(sender: Sender | None = None, limit: int = BATCH, force: bool = 
             make_due()
     due = _due_ids(limit)
     outcome.more = len(due) == limit
+    abort = getattr(sender, "abort", None)
     with sender.session() as send:
         for message_id in due:
             if stopping.requested:
@@ -250,13 +263,17 @@ def deliver_due(sender: Sender | None = None, limit: int = BATCH, force: bool = 
                 continue
             # No transaction is open from here until the result is recorded.
             try:
-                with stopping.interruptible():
+                with stopping.interruptible(abort):
                     send(letter)
             except Interrupted:
                 _release(letter.message_id)
                 outcome.more = False
                 break
             except Unavailable as error:
+                if stopping.requested:  # the worker stopping shut the connection: the server is not to blame
+                    _release(letter.message_id)
+                    outcome.more = False
+                    break
                 cause = error.__cause__ or error
                 _release(letter.message_id, cause, letter.kind)
                 outcome.unavailable = _error_text(letter.kind, cause)

@@ -52,6 +52,8 @@ def retry():
     else:
         waiting = make_due()
         db.session.commit()
-        flash(ngettext("%(num)d waiting message will be sent by the worker in a moment.",
-                       "%(num)d waiting messages will be sent by the worker in a moment.", waiting), "success")
+        # the worker may be waiting out an outage of the mail server (up to MAIL_OUTAGE_RETRY_MAX): no promise
+        flash(ngettext("%(num)d waiting message will be sent by the worker as soon as the mail server answers.",
+                       "%(num)d waiting messages will be sent by the worker as soon as the mail server answers.",
+                       waiting), "success")
     return redirect(url_for("mail.index"))

@@ -2,6 +2,7 @@
 letter goes. Errors are sorted into "the server is unreachable" (every message would fail alike) and
 "this message was refused"."""
 import smtplib
+import socket
 import ssl
 from contextlib import contextmanager
 from email.message import EmailMessage
@@ -89,6 +90,18 @@ class _Connection:
             self.close(quit=False)
             raise
 
+    def abort(self) -> bool:
+        """Shut the open connection down (from a signal handler): a wait on it ends with an error now. False
+        before the connection is open and greeted: nothing can have been sent yet."""
+        sock = getattr(self.smtp, "sock", None)
+        if sock is None:
+            return False
+        try:
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, under TLS too
+        except OSError:
+            pass
+        return True
+
     def close(self, quit: bool = True) -> None:
         smtp, self.smtp = self.smtp, None
         if smtp is None:
@@ -108,13 +121,21 @@ class SmtpSender:
 
     name = "mail"
 
+    def __init__(self):
+        self._connection: _Connection | None = None
+
     def configured(self) -> bool:
         return smtp_configured()
 
     @contextmanager
     def session(self):
-        connection = _Connection(current_app.config)
+        connection = self._connection = _Connection(current_app.config)
         try:
             yield connection.send
         finally:
+            self._connection = None
             connection.close()
+
+    def abort(self) -> bool:
+        connection = self._connection
+        return connection is not None and connection.abort()

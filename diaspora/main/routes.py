@@ -1,6 +1,4 @@
 """Home page, language switch, API documentation page, health check."""
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from flask_login import current_user
@@ -8,16 +6,27 @@ from flask_login import current_user
 from diaspora.auth.services import set_locale
 from diaspora.extensions import db
 from diaspora.i18n import LANGUAGE_COOKIE
+from diaspora.text import control_character
+from diaspora.weburl import InvalidURL, split_url
 
 bp = Blueprint("main", __name__)
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only same-site relative paths, so ?next= cannot send anyone elsewhere."""
-    if not target:
+    """Only same-site relative paths, so ?next= cannot send anyone elsewhere.
+
+    Anything else, or anything that does not parse (`//[x`), gives `default`. Control characters are refused
+    too: browsers drop tabs and line breaks from URLs (`/<TAB>/evil.example` is `//evil.example`), and a line
+    break cannot go into a Location header."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if control_character(target, allowed=""):
+        return default
+    try:
+        parts = split_url(target)
+    except InvalidURL:
+        return default
+    if parts.scheme or parts.netloc:
         return default
     return target
 

@@ -9,9 +9,9 @@ from diaspora.models.organization import Organization
 
 
 class Invitation(db.Model):
-    """An invitation mailed to an address to take a role in an association. Whoever follows its link while
-    logged in takes the role, once, before it expires: so the owner who typed the address never learns
-    whether it has an account. Only a hash of the link's secret is stored."""
+    """An invitation mailed to an address to take a role in an association. The account with that address
+    takes the role by following its link while logged in, once, before it expires: so the owner who typed the
+    address never learns whether it has an account. Only a hash of the link's secret is stored."""
 
     __tablename__ = "invitations"
     __table_args__ = (

@@ -15,16 +15,6 @@ from diaspora.moderation.forms import CategoryForm
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
 
-@bp.app_template_filter("change_value")
-def change_value(value) -> str:
-    """A value in the history table: lists joined, nothing shown as a dash."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
 @bp.before_request
 @login_required
 def site_admins_only():

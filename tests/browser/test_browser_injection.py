@@ -1,6 +1,7 @@
 """Template syntax typed into names and titles, as a person sees it on the maps: popups and tooltips show it
-literally (issue 7, finding 1), under a Content Security Policy without 'unsafe-inline' (the fixtures fail
-a test on any CSP violation)."""
+literally (issue 7, finding 1): an association's name, city and services, an event's title and venue, an
+offer's title; under a Content Security Policy without 'unsafe-inline' (the fixtures fail a test on any CSP
+violation)."""
 import pytest
 
 from tests.assistance_helpers import make_offer  # noqa: F401  (fixture)
@@ -19,19 +20,30 @@ def hover_tooltip(page, marker_selector: str) -> str:
     return tooltip.inner_text().strip()
 
 
+def add_category(app, site_admin, name: str) -> None:
+    """A service a site admin adds (Moderation → Services), named `name` in every language."""
+    from diaspora.directory import services
+    from diaspora.extensions import db
+
+    with app.app_context():
+        services.add_category(db.session.merge(site_admin), "payload", name, name, name)
+        db.session.commit()
+
+
 @pytest.mark.parametrize("key", list(PAYLOADS))
-def test_popups_and_tooltips_show_template_syntax_as_typed(page, make_user, make_org, make_event, make_offer,  # noqa: F811
-                                                           key):
+def test_popups_and_tooltips_show_template_syntax_as_typed(app, page, make_user, make_org, make_event,
+                                                           make_offer, key):  # noqa: F811
     payload = PAYLOADS[key]
     owner = make_user()
+    add_category(app, make_user(is_admin=True), f"{payload} service")
     org = make_org(name=f"{payload} org", city=f"{payload} city", lat=56.8389, lng=60.6057, owner=owner,
-                   categories=("legal-aid",))
+                   categories=("legal-aid", "payload"))
     slug = make_event(title=f"{payload} event", venue_name=f"{payload} venue")
     make_offer(org, owner.id, title=f"{payload} offer")
 
     page.goto("/map")
     popup = open_popup_containing(page, f"{payload} org")
-    assert f"{payload} city" in popup.inner_text()
+    assert f"{payload} city" in popup.inner_text() and f"{payload} service" in popup.inner_text()
 
     page.goto(f"/organizations/{org}")
     assert hover_tooltip(page, ".map-small .leaflet-marker-icon") == f"{payload} org"

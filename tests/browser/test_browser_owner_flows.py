@@ -1,5 +1,6 @@
 """In Chromium, with CSRF on: an owner's change to a published entry waits for a moderator who approves it,
-and an invited person logs in from the mailed link and accepts. axe-core checks the new pages."""
+and an invited person logs in from the mailed link (with another account first) and accepts. axe-core
+checks the new pages."""
 import pytest
 from sqlalchemy import select
 
@@ -48,6 +49,7 @@ def test_a_change_waits_then_a_moderator_publishes_it(page, new_page, make_user,
 def test_an_invited_person_logs_in_from_the_link_and_accepts(page, new_page, make_user, make_org, db_query):
     owner = make_user(email="owner@example.org")
     invitee = make_user(email="invitee@example.org")
+    other = make_user(email="other@example.org")
     org_id = make_org(name="Ала-Тоо", owner=owner)
     log_in(page, owner.email)
     page.goto(f"/lang/en?next=/organizations/{org_id}/admins")
@@ -61,6 +63,19 @@ def test_an_invited_person_logs_in_from_the_link_and_accepts(page, new_page, mak
     path = invitation_path(db_query, "invitee@example.org")
     person.goto(path)
     assert_accessible(person)
+    # logged in with another address first: told which address the invitation is for, and logged out back here
+    with person.expect_navigation():
+        person.locator("main a[href^='/auth/login']").click()
+    person.fill("#email", other.email)
+    person.fill("#password", "correct horse battery")
+    with person.expect_navigation():
+        person.locator("main form button[type=submit]").click()
+    assert person.url.endswith(path)
+    assert "This invitation is for invitee@example.org" in person.locator("#wrong-account").inner_text()
+    assert_accessible(person)
+    with person.expect_navigation():
+        person.locator("main form button", has_text="Log out").click()
+    assert person.url.endswith(path)
     with person.expect_navigation():
         person.locator("main a[href^='/auth/login']").click()
     person.fill("#email", invitee.email)
