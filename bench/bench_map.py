@@ -13,10 +13,11 @@ from common import add_organizations, make_app, median, timed
 
 def naive_map(app) -> tuple[float, int]:
     """What the page would cost with a Marker + Popup (name, city, link) per association."""
+    from html import escape
+
     from sqlalchemy import select
 
     from diaspora.extensions import db
-    from html import escape
     from diaspora.models import Organization
 
     with app.app_context():

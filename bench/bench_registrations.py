@@ -65,7 +65,7 @@ def postgres_reachable(url: str) -> str | None:
 
         with psycopg.connect(url, connect_timeout=3) as conn:
             conn.execute("SELECT 1")
-    except Exception as error:  # noqa: BLE001 - any failure means "skipped", with the reason
+    except Exception as error:  # any failure means "skipped", with the reason
         return f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
     return None
 
@@ -117,12 +117,12 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        self.log = open(log_path, "w+b")
+        self.log = open(log_path, "w+b")  # noqa: SIM115 - the server writes to it until stop() closes it
         args = [str(GUNICORN), "-w", str(model["workers"]), "-b", f"127.0.0.1:{self.port}", "--timeout", "60",
                 "--graceful-timeout", "5"]
         if model["threads"]:
             args += ["--worker-class", "gthread", "--threads", str(model["threads"])]
-        self.process = subprocess.Popen(args + ["diaspora:create_app()"], cwd=ROOT, env=production_env(database_url),
+        self.process = subprocess.Popen([*args, "diaspora:create_app()"], cwd=ROOT, env=production_env(database_url),
                                         stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def output(self) -> str:
@@ -144,7 +144,7 @@ class Server:
         raise RuntimeError(f"/healthz did not answer within {timeout} s:\n{self.output()}")
 
     def pids(self) -> list[int]:
-        return [self.process.pid] + children_of(self.process.pid)
+        return [self.process.pid, *children_of(self.process.pid)]
 
     def stop(self) -> None:
         if self.process.poll() is None:

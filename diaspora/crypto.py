@@ -20,8 +20,8 @@ def init_app(app) -> None:
     keys = (app.config.get("DATA_KEY") or "").split()
     if not keys:
         if app.config.get("ENV_NAME") == "production":
-            raise RuntimeError("DATA_KEY must be set in production: generate one with "
-                               "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'")
+            raise RuntimeError("DATA_KEY must be set in production: generate one with python -c "
+                               "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'")
         keys = [_testing_key() if app.config.get("TESTING") else
                 instance_secret(app.instance_path, "data_key", lambda: Fernet.generate_key().decode())]
     _fernet = MultiFernet([Fernet(key.encode()) for key in keys])
@@ -56,6 +56,7 @@ class EncryptedText(types.TypeDecorator):
             return _fernet.decrypt(value.encode()).decode()
         except InvalidToken:
             # a key that is gone (or a wrong DATA_KEY): shown as missing, not garbled, and said loudly
-            logging.getLogger(__name__).error("A value could not be decrypted: is DATA_KEY the key it was written with?")
+            logging.getLogger(__name__).error(
+                "A value could not be decrypted: is DATA_KEY the key it was written with?")
             return None
 

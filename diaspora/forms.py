@@ -9,9 +9,8 @@ from wtforms import DateField, DecimalField, IntegerField, SelectField, SelectMu
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
-from diaspora.weburl import InvalidURL, clean_web_url
-
 from diaspora.text import code_point, control_character, without_control_characters
+from diaspora.weburl import InvalidURL, clean_web_url
 
 
 class Form(FlaskForm):
@@ -154,6 +153,7 @@ def in_range(minimum, maximum):
 
 
 __all__ = [
+    "ChoiceField",
     "Form",
     "LocalDateField",
     "LocalizedDecimalField",
@@ -161,11 +161,10 @@ __all__ = [
     "MaxLength",
     "MultiCheckboxField",
     "MultiSelectField",
-    "ChoiceField",
-    "options",
     "Optional",
     "Required",
     "in_range",
+    "options",
     "strip",
     "web_url",
 ]

@@ -3,9 +3,10 @@
 restarted worker does not run everything again, and a job is claimed with a conditional UPDATE, so two
 workers started by mistake run it once. A worker that dies mid-job leaves the claim to expire."""
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import or_, select, update
 

@@ -69,7 +69,7 @@ def state(db_query, slug):
     return db_query(read)
 
 
-def test_simultaneous_registrations_never_overbook(gunicorn, make_event, db_query):  # noqa: F811
+def test_simultaneous_registrations_never_overbook(gunicorn, make_event, db_query):
     slug = make_event(capacity=K)
     server = gunicorn(RATELIMIT_ENABLED="0", MAIL_SERVER="")
     server.wait_healthy()
@@ -107,7 +107,7 @@ def test_simultaneous_registrations_never_overbook(gunicorn, make_event, db_quer
     assert "Traceback" not in server.output(), server.output()
 
 
-def test_the_same_email_at_the_same_moment_registers_once(gunicorn, make_event, db_query):  # noqa: F811
+def test_the_same_email_at_the_same_moment_registers_once(gunicorn, make_event, db_query):
     slug = make_event(capacity=5)
     server = gunicorn(RATELIMIT_ENABLED="0", MAIL_SERVER="")
     server.wait_healthy()
@@ -118,7 +118,7 @@ def test_the_same_email_at_the_same_moment_registers_once(gunicorn, make_event, 
     assert now["confirmed"] == [REGISTRANT["email"]]
 
 
-def test_the_last_seats_of_a_session_go_to_exactly_as_many(gunicorn, make_event, event_ids, db_query):  # noqa: F811
+def test_the_last_seats_of_a_session_go_to_exactly_as_many(gunicorn, make_event, event_ids, db_query):
     slug = make_event(capacity=50, sessions=[{"title": "Бизнес", "capacity": 3}])
     (business,), _ = event_ids(slug)
     server = gunicorn(RATELIMIT_ENABLED="0", MAIL_SERVER="")

@@ -27,7 +27,7 @@ def accept(browser: Browser, path: str, page: str) -> tuple[int, str]:
         return error.code, path
 
 
-def test_simultaneous_accepts_let_exactly_one_person_in(gunicorn, client, login, make_user, make_org,  # noqa: F811
+def test_simultaneous_accepts_let_exactly_one_person_in(gunicorn, client, login, make_user, make_org,
                                                         db_query):
     from diaspora.models import Invitation, Membership
 

@@ -5,7 +5,6 @@ import re
 import pytest
 
 
-
 def map_layers(page: str) -> list[dict]:
     """The JSON blocks beside the maps (what static/js/map-layers.js puts on them with textContent)."""
     blocks = re.findall(r'<script type="application/json" class="map-layers">(.*?)</script>', page, re.S)
@@ -101,7 +100,8 @@ def test_an_unknown_place_says_so_and_keeps_the_text(client, orgs):
 
 
 def test_bad_filter_values_give_messages_not_errors(client, orgs):
-    response = client.get("/map?radius_km=abc&country=XX&lat=999&lng=x&category=nope", headers={"Accept-Language": "en"})
+    response = client.get("/map?radius_km=abc&country=XX&lat=999&lng=x&category=nope",
+                          headers={"Accept-Language": "en"})
     assert response.status_code == 200
     assert response.get_data(as_text=True).count('class="error"') >= 3
 

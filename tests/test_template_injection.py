@@ -31,7 +31,7 @@ def typed(payload: str, field: str) -> str:
 
 
 @pytest.fixture
-def world(payload, client, make_user, make_org, make_event, make_offer, event_ids, login):  # noqa: F811
+def world(payload, client, make_user, make_org, make_event, make_offer, event_ids, login):
     """One of everything, every shown field filled with the payload, made as people make them."""
     admin = make_user(email="admin@example.org", is_admin=True)
     owner = make_user(email="owner@example.org")

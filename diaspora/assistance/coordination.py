@@ -19,8 +19,14 @@ from diaspora.extensions import db
 from diaspora.forms import options
 from diaspora.geo import maps
 from diaspora.geo.geocoder import geocode_city
-from diaspora.i18n import COMMON_COUNTRIES, COMMON_LANGUAGES, country_choices, country_name, current_locale
-from diaspora.i18n import language_choices
+from diaspora.i18n import (
+    COMMON_COUNTRIES,
+    COMMON_LANGUAGES,
+    country_choices,
+    country_name,
+    current_locale,
+    language_choices,
+)
 from diaspora.models import HelpEvent, HelpMessage, HelpOffer, HelpRequest, HelpRoute, OfferFlag, Organization
 from diaspora.models.assistance import OPEN_STATUSES
 from diaspora.models.event import LANGS

@@ -47,7 +47,8 @@ def organizations_for(user) -> list[Organization]:
                                   .order_by(Organization.sort_key)).all()
     if not ids:
         return []
-    return db.session.scalars(select(Organization).where(Organization.id.in_(ids)).order_by(Organization.sort_key)).all()
+    return db.session.scalars(select(Organization).where(Organization.id.in_(ids))
+                              .order_by(Organization.sort_key)).all()
 
 
 def can_manage(user, offer: HelpOffer) -> bool:

@@ -251,8 +251,9 @@ def route(request: HelpRequest) -> list[int]:
     added = []
     for candidate in found[:limit - open_count]:
         rank += 1
+        distance_km = None if candidate.distance_km is None else round(candidate.distance_km, 1)
         db.session.add(HelpRoute(request_id=request.id, organization_id=candidate.organization_id, rank=rank,
-                                 distance_km=None if candidate.distance_km is None else round(candidate.distance_km, 1)))
+                                 distance_km=distance_km))
         added.append(candidate.organization_id)
     if added:
         db.session.flush()

@@ -17,8 +17,14 @@ from diaspora.extensions import db, limiter
 from diaspora.forms import options
 from diaspora.geo import maps
 from diaspora.geo.geocoder import geocode_place
-from diaspora.i18n import COMMON_COUNTRIES, COMMON_LANGUAGES, country_choices, country_name, current_locale
-from diaspora.i18n import language_choices
+from diaspora.i18n import (
+    COMMON_COUNTRIES,
+    COMMON_LANGUAGES,
+    country_choices,
+    country_name,
+    current_locale,
+    language_choices,
+)
 from diaspora.models import Category, HelpEvent, HelpMessage, HelpOffer
 
 bp = Blueprint("assistance", __name__)

@@ -12,7 +12,8 @@ from diaspora.models import Organization
 # (name, city, country, categories, languages, description, status)
 DEMO = [
     ("Кыргыз жамааты — Москва (демо)", "Москва", "RU", ["adaptation", "legal-aid", "employment"], ["ky", "ru"],
-     "Мекендештерге жаңы шаарга көнүүгө, каттоодон өтүүгө жана иш табууга жардам беребиз. Ар жекшемби сайын акысыз юридикалык кеңеш."),
+     "Мекендештерге жаңы шаарга көнүүгө, каттоодон өтүүгө жана иш табууга жардам беребиз. "
+     "Ар жекшемби сайын акысыз юридикалык кеңеш."),
     ("Землячество «Ала-Тоо» (демо)", "Москва", "RU", ["culture", "youth", "sport"], ["ky", "ru"],
      "Культурные вечера, турниры по кок-бору и футболу, праздник Нооруз для всей семьи."),
     ("Юридическая приёмная для мигрантов (демо)", "Москва", "RU", ["legal-aid"], ["ru", "ky"],
@@ -38,7 +39,8 @@ DEMO = [
     ("Anadolu-Kırgız Dayanışma (demo)", "Ankara", "TR", ["legal-aid", "employment"], ["ky", "tr"],
      "Hukuki danışmanlık ve iş bulma desteği; Kyrgyz students and workers welcome."),
     ("재한 키르기스 공동체 · Кореядагы кыргыздар (демо)", "Сеул", "KR", ["adaptation", "employment", "legal-aid"],
-     ["ky", "ru", "ko"], "Кореяда иштеген мекендештерге: EPS визасы, эмгек келишими, оорукана. Help in Kyrgyz and Korean."),
+     ["ky", "ru", "ko"],
+     "Кореяда иштеген мекендештерге: EPS визасы, эмгек келишими, оорукана. Help in Kyrgyz and Korean."),
     ("Инчхон кыргыз жаштары (демо)", "Incheon", "KR", ["youth", "sport", "education"], ["ky", "ko"],
      "Жаштар үчүн футбол, корей тили клубу жана студенттерге колдоо."),
     ("Kyrgyz Community Club of New York (demo)", "New York", "US", ["culture", "adaptation", "education"],

@@ -127,7 +127,8 @@ def revoke(user: User, org: Organization, invitation_id: int) -> None:
         update(Invitation).where(Invitation.id == invitation.id, Invitation.status == "pending")
         .values(status="revoked", closed_at=utcnow()).execution_options(synchronize_session=False)).rowcount
     if revoked:
-        services.record(org, user, "invitation_revoked", {"invitations": [f"{invitation.email} ({invitation.role})", None]})
+        services.record(org, user, "invitation_revoked",
+                        {"invitations": [f"{invitation.email} ({invitation.role})", None]})
 
 
 def init_app(app) -> None:

@@ -20,9 +20,9 @@ from diaspora.directory.forms import (
 )
 from diaspora.errors import DomainError, ServiceError
 from diaspora.extensions import db, limiter
+from diaspora.forms import options
 from diaspora.geo import maps
 from diaspora.geo.geocoder import geocode_place
-from diaspora.forms import options
 from diaspora.i18n import COMMON_COUNTRIES, COMMON_LANGUAGES, country_choices, current_locale, language_choices
 from diaspora.models import Organization
 
@@ -101,7 +101,8 @@ def map_view():
         if form.near.data and form.near.data.strip():
             location = geocode_place(form.near.data.strip(), params.country)
             if location is None:
-                form.near.errors.append(_("We could not find this place. Check the spelling, or try a larger city nearby."))
+                form.near.errors.append(
+                    _("We could not find this place. Check the spelling, or try a larger city nearby."))
             else:
                 params.lat, params.lng = location.latitude, location.longitude
                 centre_label = form.near.data.strip()
@@ -177,7 +178,8 @@ def new():
             getattr(form, error.field or "name").errors.append(error.message)
         else:
             db.session.commit()
-            flash(_("Thank you! The association will appear in the directory once a moderator has checked it."), "success")
+            flash(_("Thank you! The association will appear in the directory once a moderator has checked it."),
+                  "success")
             if notice:
                 flash(notice, "warning")
             return redirect(url_for("directory.show", org_id=org.id))

@@ -92,7 +92,6 @@ def counts(event: Event) -> dict:
 def send_reminders(hours: int = 48, now=None) -> int:
     """Remind everyone coming to an event that starts within `hours`, once. Safe to run from two crons at
     once: a registration is claimed by an UPDATE that only one of them can make."""
-    from diaspora.events.notify import mail_participant
 
     now = now or utcnow()
     events = db.session.scalars(select(Event).where(

@@ -1,14 +1,21 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, Field, StringField, TextAreaField
 from wtforms.validators import Optional
-
-from wtforms import Field
 from wtforms.widgets import DateTimeLocalInput
 
-from diaspora.forms import (ChoiceField, Form, LocalizedIntegerField, MaxLength, Required, in_range, options, strip,
-                            web_url)
+from diaspora.forms import (
+    ChoiceField,
+    Form,
+    LocalizedIntegerField,
+    MaxLength,
+    Required,
+    in_range,
+    options,
+    strip,
+    web_url,
+)
 
 DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 

@@ -4,15 +4,14 @@ from datetime import datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from babel.dates import format_date
+from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from diaspora.errors import ServiceError
-from diaspora.events import dashboard
+from diaspora.events import dashboard, services
 from diaspora.events import registrations as regs
-from diaspora.events import services
 from diaspora.events.choices import HOME_REGIONS, STATUSES
 from diaspora.events.documents import badges_pdf
 from diaspora.events.exports import registrations_csv, registrations_xlsx, waitlist_positions

@@ -18,9 +18,9 @@ from sqlalchemy.exc import IntegrityError
 
 from diaspora.codes import random_code
 from diaspora.database import utcnow
-from diaspora.events import writer_lock
 from diaspora.directory import contacts
 from diaspora.errors import InvalidFields, ServiceError
+from diaspora.events import writer_lock
 from diaspora.events.choices import HOME_REGIONS, SECTORS
 from diaspora.extensions import db
 from diaspora.i18n import country_codes

@@ -4,8 +4,8 @@ Organizers are the admins of a published association (for its events) and site a
 for events of no association, such as the Forum of Compatriots). Services flush; the caller commits."""
 import secrets
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask_babel import gettext as _
@@ -99,7 +99,8 @@ def require_manager(user, event: Event) -> None:
 
 @lru_cache(maxsize=1)
 def timezone_names() -> tuple[str, ...]:
-    return tuple(sorted(zone for zone in available_timezones() if "/" in zone and not zone.startswith(("Etc/", "SystemV/"))))
+    return tuple(sorted(zone for zone in available_timezones()
+                        if "/" in zone and not zone.startswith(("Etc/", "SystemV/"))))
 
 
 def _check(data: EventData, user) -> None:

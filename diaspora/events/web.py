@@ -55,7 +55,7 @@ def registration_form(event: Event, locale: str, organizations, registration: Re
         elif question.kind == "yesno":
             field = ChoiceField(label, choices=options([("", "—"), ("yes", _("Yes")), ("no", _("No"))]))
         else:
-            field = ChoiceField(label, choices=options([("", "—")] + list(enumerate(question.option_labels(locale)))))
+            field = ChoiceField(label, choices=options([("", "—"), *enumerate(question.option_labels(locale))]))
         setattr(Form, f"q_{question.id}", field)
     kwargs = {} if formdata is None else {"formdata": formdata}
     form = Form(**kwargs)

@@ -12,8 +12,9 @@ The directory map carries only [lat, lng, id] per marker; popups are fetched as 
 (static/js/map.js), which keeps /map at ~25 bytes per association.
 """
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 import folium
 import folium.plugins
@@ -51,7 +52,8 @@ class Pin:
 
 @dataclass(frozen=True)
 class Disc:
-    """A circle of `radius` pixels: `demand` is filled red, `supply` a blue ring, `centre` a blue dot (a search's centre); `label` is its tooltip."""
+    """A circle of `radius` pixels: `demand` is filled red, `supply` a blue ring, `centre` a blue dot (a search's
+    centre); `label` is its tooltip."""
 
     lat: float
     lng: float

@@ -23,17 +23,17 @@ RENDERERS: dict = {}
 COMPOSERS: dict = {}
 # Once delivered, secrets in a message have no business in the outbox that site admins read.
 _PRIVATE_LINK = re.compile(r"(/r/)[\w-]{20,}")
-REDACT_AFTER_SENDING = {"password_reset": re.compile(r"(/auth/reset/)\S+"), **{
-    kind: _PRIVATE_LINK for kind in ("registration_confirmed", "registration_pending", "registration_waitlisted",
-                                     "registration_promoted", "registration_rejected", "registration_link",
-                                     "registration_new", "event_reminder", "event_cancelled", "organizer_message")}}
+REDACT_AFTER_SENDING = {"password_reset": re.compile(r"(/auth/reset/)\S+"), **dict.fromkeys(
+    ("registration_confirmed", "registration_pending", "registration_waitlisted", "registration_promoted",
+     "registration_rejected", "registration_link", "registration_new", "event_reminder", "event_cancelled",
+     "organizer_message"), _PRIVATE_LINK)}
 # Mail to a person who asked for help: their address and private link are theirs alone. It is queued
 # without them (the composer reads the encrypted request when sending), site admins reading the outbox
 # see neither, and what was sent keeps neither.
 PERSON_KINDS = frozenset(("request_received", "request_accepted", "request_resolved", "request_returned",
                           "message_for_person", "request_reminder", "request_closed"))
 _HELP_LINK = re.compile(r"(/h/)[\w-]{20,}")
-REDACT_AFTER_SENDING.update({kind: _HELP_LINK for kind in PERSON_KINDS})
+REDACT_AFTER_SENDING.update(dict.fromkeys(PERSON_KINDS, _HELP_LINK))
 
 
 def smtp_configured() -> bool:

@@ -13,10 +13,11 @@ before trying the server again. A message the server refuses backs off on its ow
 
 Senders: mail through SMTP today. Another channel (Telegram) is another Sender; the outbox then gains a
 `channel` column and each sender drains its own messages."""
+from collections.abc import Callable
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable, Protocol
+from typing import Protocol
 
 from flask import current_app
 from flask_babel import force_locale

@@ -2,7 +2,6 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-
 from flask_login import current_user
 
 from diaspora.auth.services import set_locale

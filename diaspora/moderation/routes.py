@@ -50,7 +50,7 @@ def publish(org_id: int):
     services.publish(current_user, org)
     db.session.commit()
     flash(_("Published: %(name)s", name=org.name), "success")
-    return redirect(request.form.get("back") == "show" and url_for("directory.show", org_id=org.id)
+    return redirect((request.form.get("back") == "show" and url_for("directory.show", org_id=org.id))
                     or url_for("moderation.index"))
 
 

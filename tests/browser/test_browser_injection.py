@@ -20,7 +20,7 @@ def hover_tooltip(page, marker_selector: str) -> str:
 
 
 @pytest.mark.parametrize("key", list(PAYLOADS))
-def test_popups_and_tooltips_show_template_syntax_as_typed(page, make_user, make_org, make_event, make_offer,  # noqa: F811
+def test_popups_and_tooltips_show_template_syntax_as_typed(page, make_user, make_org, make_event, make_offer,
                                                            key):
     payload = PAYLOADS[key]
     owner = make_user()
