@@ -27,6 +27,8 @@ def naive_map(app) -> tuple[float, int]:
     fmap = folium.Map(location=[45, 60], zoom_start=3, tiles=None)
     cluster = folium.plugins.MarkerCluster().add_to(fmap)
     for org_id, name, city, lat, lng in rows:
+        if lat is None or lng is None:
+            continue
         popup = folium.Popup(f"<b>{escape(name)}</b><br>{escape(city)}<br>"  # generated names, not user text
                              f"<a href='/organizations/{org_id}'>open</a>")
         folium.Marker([lat, lng], popup=popup).add_to(cluster)

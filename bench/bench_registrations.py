@@ -294,7 +294,7 @@ async def _client(host: str, port: int, requests: list[bytes], out: list) -> Non
 def load(url: str, requests: list[bytes], clients: int, server_pids=(), database: str | None = None) -> dict:
     """Send `requests` over `clients` concurrent connections (client i takes every clients-th request)."""
     host, port = url.removeprefix("http://").split(":")
-    outs = [[] for _ in range(clients)]
+    outs: list[list[tuple]] = [[] for _ in range(clients)]
 
     async def run():
         await asyncio.gather(*(_client(host, int(port), requests[i::clients], outs[i]) for i in range(clients)))
@@ -306,7 +306,7 @@ def load(url: str, requests: list[bytes], clients: int, server_pids=(), database
     wall = time.perf_counter() - start
     cpu1, server1, machine1 = time.process_time(), cpu_by_pid(server_pids), machine_cpu()
     workers = [(server1[pid] - server0[pid]) / wall for pid in list(server_pids)[1:]]  # [0] is the master
-    server1, server0 = sum(server1.values()), sum(server0.values())
+    server_cpu = sum(server1.values()) - sum(server0.values())
     pg = sum(cpu - pg0.get(pid, 0.0) for pid, cpu in cpu_by_pid(postgres_pids(database)).items())
     results = [r for out in outs for r in out]
     latencies = sorted(r[1] for r in results)
@@ -316,10 +316,10 @@ def load(url: str, requests: list[bytes], clients: int, server_pids=(), database
         "p50": statistics.median(latencies), "p95": latencies[min(n - 1, int(0.95 * n))],
         "client_cpu": (cpu1 - cpu0) / wall,  # cores
         "workers": workers,  # cores used by each gunicorn worker
-        "server_cpu_ms": (server1 - server0) * 1000 / n,  # gunicorn CPU per request
+        "server_cpu_ms": server_cpu * 1000 / n,  # gunicorn CPU per request
         "pg_cpu_ms": pg * 1000 / n if pg0 else None,  # None: PostgreSQL does not run on this machine
         # cores busy with anything else (other people's work on this machine disturbs the figures)
-        "others": max(0.0, (machine1[0] - machine0[0]) - (cpu1 - cpu0) - (server1 - server0) - pg) / wall,
+        "others": max(0.0, (machine1[0] - machine0[0]) - (cpu1 - cpu0) - server_cpu - pg) / wall,
     }
 
 
@@ -355,7 +355,7 @@ def check_database(app, event_id: int, burst: dict, capacity: int, count: int) -
             answered[reply["id"]] = reply
     errors = [r for r in burst["results"] if r[0] != 201]
     if errors:
-        kinds = {}
+        kinds: dict[int, bytes] = {}
         for status, _, body in errors:
             kinds.setdefault(status, body[:200])
         problems.append(f"{len(errors)} non-201 answers: " + "; ".join(f"{s}: {b!r}" for s, b in kinds.items()))
@@ -364,7 +364,7 @@ def check_database(app, event_id: int, burst: dict, capacity: int, count: int) -
                                          Registration.waitlist_seq).where(Registration.event_id == event_id)).all()
         db.session.remove()
         db.engine.dispose()
-    by_status = {}
+    by_status: dict[str, list] = {}
     for row in rows:
         by_status.setdefault(row.status, []).append(row)
     confirmed, waitlisted = len(by_status.get("confirmed", [])), len(by_status.get("waitlisted", []))

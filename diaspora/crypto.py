@@ -27,7 +27,13 @@ def init_app(app) -> None:
     _fernet = MultiFernet([Fernet(key.encode()) for key in keys])
 
 
-_TESTING_KEY = None
+def _cipher() -> MultiFernet:
+    if _fernet is None:
+        raise RuntimeError("encrypted columns used before crypto.init_app(): create the app first")
+    return _fernet
+
+
+_TESTING_KEY: str | None = None
 
 
 def _testing_key() -> str:
@@ -47,13 +53,13 @@ class EncryptedText(types.TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        return _fernet.encrypt(str(value).encode()).decode()
+        return _cipher().encrypt(str(value).encode()).decode()
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         try:
-            return _fernet.decrypt(value.encode()).decode()
+            return _cipher().decrypt(value.encode()).decode()
         except InvalidToken:
             # a key that is gone (or a wrong DATA_KEY): shown as missing, not garbled, and said loudly
             logging.getLogger(__name__).error(

@@ -2,9 +2,12 @@
 import sqlite3
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from sqlalchemy import event, types
-from sqlalchemy.engine import Engine
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.sql.base import Executable
 
 
 def utcnow() -> datetime:
@@ -52,6 +55,19 @@ def binary_order(column):
     if db.engine.dialect.name == "postgresql":
         return column.collate("C")
     return column
+
+
+def dialect_insert(dialect: str, table) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's INSERT, which knows ON CONFLICT (PostgreSQL's and SQLite's take the same arguments)."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+def rows_matched(statement: Executable) -> int:
+    """Run an UPDATE or DELETE in the app's session: how many rows it matched (what a claim checks).
+    Session.execute() is typed as returning any Result; for these statements it is a CursorResult."""
+    from diaspora.extensions import db
+
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount
 
 
 @contextmanager

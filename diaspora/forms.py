@@ -1,12 +1,13 @@
 """The base form, fields and validators shared by every feature, with messages in the reader's language
 (WTForms ships no Kyrgyz catalogue, so every message here is our own)."""
 import decimal
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, widgets
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; stubs are 3.2
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 from diaspora.text import code_point, control_character, without_control_characters
@@ -143,6 +144,11 @@ def options(pairs, group=None) -> list[SelectChoice]:
             for value, label in pairs]
 
 
+def add_error(field, message) -> None:
+    """A message next to a field, for what a service refused once the form had validated."""
+    cast(list, field.errors).append(message)  # a list once validated; the stubs type it as any Sequence
+
+
 def strip(value):
     """Filter: surrounding spaces (a phone keyboard adds one after an autocompleted email) are not input."""
     return value.strip() if isinstance(value, str) else value
@@ -163,6 +169,7 @@ __all__ = [
     "MultiSelectField",
     "Optional",
     "Required",
+    "add_error",
     "in_range",
     "options",
     "strip",

@@ -32,6 +32,7 @@ class Browser:
 
     def post(self, path: str, page: str, **fields) -> int:
         match = CSRF.search(page)
+        assert match, page
         data = urllib.parse.urlencode({"csrf_token": match.group(1) or match.group(2), **fields}).encode()
         with self.opener.open(urllib.request.Request(self.base + path, data=data), timeout=60) as response:
             return response.status

@@ -19,7 +19,9 @@ def outbox(db_query, kind=None):
 
 def mailed_path(message, prefix) -> str:
     """The site-relative path of the first link under `prefix` in a message."""
-    return re.search(r"https?://[^/\s]+(" + re.escape(prefix) + r"\S*)", message.body_text).group(1)
+    match = re.search(r"https?://[^/\s]+(" + re.escape(prefix) + r"\S*)", message.body_text)
+    assert match, message.body_text
+    return match.group(1)
 
 
 def finish_signup(client, db_query, password="long enough pw"):
@@ -126,7 +128,9 @@ def test_login_redirects_only_within_the_site(client, make_user):
 
 def reset_link(db_query) -> str:
     message = db_query(lambda db: db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first())
-    return re.search(r"https?://\S+/auth/reset/\S+", message.body_text).group(0)
+    match = re.search(r"https?://\S+/auth/reset/\S+", message.body_text)
+    assert match, message.body_text
+    return match.group(0)
 
 
 def test_password_reset_by_emailed_link(client, make_user, db_query):

@@ -47,7 +47,9 @@ def cancel_through_the_page(server_url: str, token: str) -> int:
     """What a person does: open the private page (session cookie, CSRF token), press "cancel"."""
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     page = opener.open(f"{server_url}/r/{token}", timeout=60).read().decode()
-    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert match, page
+    csrf = match.group(1)
     data = urllib.parse.urlencode({"csrf_token": csrf}).encode()
     with opener.open(urllib.request.Request(f"{server_url}/r/{token}/cancel", data=data), timeout=60) as response:
         return response.status

@@ -39,7 +39,7 @@ FORMULAS = ['=HYPERLINK("http://x")', "+7 999", "-1", "@x"]
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+    return datetime(*args).replace(tzinfo=UTC)
 
 
 def add_event(title="Мекендештер форуму", **fields) -> Event:

@@ -19,6 +19,7 @@ PEOPLE = 6
 def accept(browser: Browser, path: str, page: str) -> tuple[int, str]:
     """POST the accept form; (status, final path) after the redirect, or the error status."""
     match = CSRF.search(page)
+    assert match, page
     data = urllib.parse.urlencode({"csrf_token": match.group(1) or match.group(2)}).encode()
     try:
         with browser.opener.open(urllib.request.Request(browser.base + path, data=data), timeout=60) as response:

@@ -25,7 +25,9 @@ def shared_store():
 def csrf_session(url: str) -> tuple[requests.Session, str]:
     session = requests.Session()
     page = session.get(url + "/auth/login", timeout=30).text
-    return session, re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert match, page
+    return session, match.group(1)
 
 
 def bad_login(session, url, token, email, i, forwarded_for=None):

@@ -284,7 +284,8 @@ def edit_offer(offer_id: int):
             getattr(form, name).data = getattr(item, name)
         form.country.data = item.country or ""
         form.languages.data = item.languages
-        form.written_contract.data = {True: "yes", False: "no"}.get(item.written_contract, "")
+        contract = item.written_contract
+        form.written_contract.data = "" if contract is None else "yes" if contract else "no"
     if form.validate_on_submit():
         try:
             offer_service.update(current_user, item, _offer_data(form))

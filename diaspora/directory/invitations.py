@@ -9,6 +9,7 @@ clicks at the same moment cannot both succeed."""
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 
 from flask_babel import gettext as _
@@ -17,7 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from diaspora import mail
-from diaspora.database import utcnow
+from diaspora.database import rows_matched, utcnow
 from diaspora.directory import services
 from diaspora.errors import Forbidden, NotFound, ServiceError
 from diaspora.extensions import db
@@ -36,14 +37,14 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def open_invitations(org: Organization) -> list[Invitation]:
+def open_invitations(org: Organization) -> Sequence[Invitation]:
     return db.session.scalars(
         select(Invitation).where(Invitation.organization_id == org.id, Invitation.status == "pending",
                                  Invitation.expires_at > utcnow())
         .order_by(Invitation.created_at, Invitation.id)).all()
 
 
-def invite(user: User, org: Organization, email: str, role: str, locale: str) -> Invitation:
+def invite(user: User, org: Organization, email: str | None, role: str, locale: str) -> Invitation:
     """Mail an invitation to `email`. The same answer whether or not the address has an account."""
     services.require_owner(user, org)
     if role not in ROLES:
@@ -58,8 +59,8 @@ def invite(user: User, org: Organization, email: str, role: str, locale: str) ->
         update(Invitation).where(Invitation.organization_id == org.id, Invitation.email == email,
                                  Invitation.status == "pending")
         .values(status="replaced", closed_at=now).execution_options(synchronize_session=False))
-    still_open = db.session.scalar(select(func.count()).select_from(Invitation).where(
-        Invitation.organization_id == org.id, Invitation.status == "pending", Invitation.expires_at > now))
+    still_open = db.session.execute(select(func.count()).select_from(Invitation).where(
+        Invitation.organization_id == org.id, Invitation.status == "pending", Invitation.expires_at > now)).scalar_one()
     if still_open >= MAX_OPEN:
         raise ServiceError(ngettext("%(num)d invitation is waiting already. Withdraw it before sending more.",
                                     "%(num)d invitations are waiting already. Withdraw some before sending more.",
@@ -96,11 +97,11 @@ def accept(user: User, token: str) -> Invitation:
     if invitation is None:
         raise gone
     now = utcnow()
-    taken = db.session.execute(
+    taken = rows_matched(
         update(Invitation).where(Invitation.id == invitation.id, Invitation.status == "pending",
                                  Invitation.expires_at > now)
         .values(status="accepted", accepted_by_id=user.id, closed_at=now)
-        .execution_options(synchronize_session=False)).rowcount == 1
+        .execution_options(synchronize_session=False)) == 1
     if not taken:
         raise gone
     db.session.refresh(invitation)
@@ -123,9 +124,9 @@ def revoke(user: User, org: Organization, invitation_id: int) -> None:
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.organization_id != org.id:
         raise NotFound(_("Not found."))
-    revoked = db.session.execute(
+    revoked = rows_matched(
         update(Invitation).where(Invitation.id == invitation.id, Invitation.status == "pending")
-        .values(status="revoked", closed_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+        .values(status="revoked", closed_at=utcnow()).execution_options(synchronize_session=False))
     if revoked:
         services.record(org, user, "invitation_revoked",
                         {"invitations": [f"{invitation.email} ({invitation.role})", None]})

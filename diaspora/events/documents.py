@@ -6,6 +6,7 @@ canvas, never parsed as markup, so hostile text needs no escaping there, only gl
 """
 import threading
 import unicodedata
+from collections.abc import Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from io import BytesIO
@@ -163,9 +164,8 @@ def draw_qr(canvas: Canvas, matrix: list[list[bool]], x: float, y: float, size: 
 # --- fonts and text fitting ----------------------------------------------------------------------
 
 def _fonts_dir() -> Path:
-    if has_app_context():
-        return Path(current_app.static_folder) / "vendor" / "fonts"
-    return Path(__file__).resolve().parents[2] / "static" / "vendor" / "fonts"
+    static = current_app.static_folder if has_app_context() else None
+    return Path(static or Path(__file__).resolve().parents[2] / "static") / "vendor" / "fonts"
 
 
 def register_fonts() -> None:
@@ -394,7 +394,7 @@ def _ticket(registration, event, locale, sessions, manage_url) -> bytes:
 BADGE_COLUMNS, BADGE_ROWS = 2, 4
 
 
-def badges_pdf(registrations: list, event, locale: str) -> bytes:
+def badges_pdf(registrations: Sequence, event, locale: str) -> bytes:
     """Name badges on A4, 2 x 4 a page with light cut lines, in the order given."""
     register_fonts()
     with in_locale(locale):

@@ -14,10 +14,11 @@ The directory map carries only [lat, lng, id] per marker; popups are fetched as 
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import folium
 import folium.plugins
+from branca.element import Figure
 from folium.template import Template
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
@@ -171,7 +172,7 @@ def _parts(fmap: EmbeddedMap, layers: dict | None = None, points: str | None = N
     """The map's header, HTML and script for our templates. `layers` (labels and all) goes into the HTML
     as JSON data for map-layers.js; it never passes through folium."""
     _check_no_text(fmap)
-    figure = fmap.get_root()
+    figure = cast(Figure, fmap.get_root())  # typed as any Element; a folium Map always sits in a Figure
     figure.render()
     script = figure.script.render()
     if points is not None:

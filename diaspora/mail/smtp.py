@@ -36,6 +36,7 @@ def build_email(letter: Letter, sender: str) -> EmailMessage:
 
 def _refusal(error: smtplib.SMTPException) -> Exception:
     """Unavailable or Refused for an error the server gave about one message."""
+    codes: set[int | None]
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = {code for code, _ in error.recipients.values()}
     else:
@@ -51,6 +52,7 @@ class _Connection:
     def _open(self) -> smtplib.SMTP:
         config = self.config
         timeout = config["MAIL_TIMEOUT"]
+        smtp: smtplib.SMTP
         if config["MAIL_USE_SSL"]:
             smtp = smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout,
                                     context=ssl.create_default_context())

@@ -1,4 +1,5 @@
 """Home page, language switch, API documentation page, health check."""
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -9,9 +10,10 @@ from diaspora.extensions import db
 from diaspora.i18n import LANGUAGE_COOKIE
 
 bp = Blueprint("main", __name__)
+_Default = TypeVar("_Default", str, None)
 
 
-def safe_next(target: str | None, default: str) -> str:
+def safe_next(target: str | None, default: _Default) -> str | _Default:
     """Only same-site relative paths, so ?next= cannot send anyone elsewhere."""
     if not target:
         return default

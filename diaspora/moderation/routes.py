@@ -8,6 +8,7 @@ from diaspora.directory import edits, services
 from diaspora.directory.forms import RejectForm, ResolveReportForm, field_labels
 from diaspora.errors import DomainError, ServiceError
 from diaspora.extensions import db
+from diaspora.forms import add_error
 from diaspora.i18n import current_locale
 from diaspora.models import Organization, OrganizationEdit, OrganizationReport
 from diaspora.moderation.forms import CategoryForm
@@ -62,7 +63,7 @@ def reject(org_id: int):
         try:
             services.reject(current_user, org, form.reason.data)
         except ServiceError as error:
-            form.reason.errors.append(error.message)
+            add_error(form.reason, error.message)
         else:
             db.session.commit()
             flash(_("Not published: %(name)s. The owner sees your note.", name=org.name), "success")
@@ -91,7 +92,7 @@ def reject_edit(edit_id: int):
         try:
             edits.reject(current_user, edit.id, form.reason.data)
         except ServiceError as error:
-            form.reason.errors.append(error.message)
+            add_error(form.reason, error.message)
         else:
             db.session.commit()
             flash(_("Changes not published: %(name)s. The owner sees your note.", name=edit.organization.name),
@@ -139,7 +140,7 @@ def categories():
         try:
             services.add_category(current_user, form.slug.data, form.name_ky.data, form.name_ru.data, form.name_en.data)
         except ServiceError as error:
-            form.slug.errors.append(error.message)
+            add_error(form.slug, error.message)
         else:
             db.session.commit()
             flash(_("Service added."), "success")
