@@ -86,7 +86,8 @@ def test_export_reimports_to_the_same_data(runner, tmp_path, make_org, db_query,
     make_org(name="Pending", status="pending", country="TR", city="Istanbul", lat=41.0, lng=28.97)
     first = tmp_path / "first.csv"
     assert runner.invoke(args=["export-organizations", str(first)]).exit_code == 0
-    rows = list(csv.reader(first.open(encoding="utf-8")))
+    with first.open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
     assert rows[0] == HEADER.strip().split(",")
     cells = [cell for row in rows[1:] for cell in row]
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)  # formula injection escaped

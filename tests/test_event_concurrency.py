@@ -46,7 +46,8 @@ def at_once(fn, items):
 def cancel_through_the_page(server_url: str, token: str) -> int:
     """What a person does: open the private page (session cookie, CSRF token), press "cancel"."""
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-    page = opener.open(f"{server_url}/r/{token}", timeout=60).read().decode()
+    with opener.open(f"{server_url}/r/{token}", timeout=60) as response:
+        page = response.read().decode()
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     assert match, page
     csrf = match.group(1)

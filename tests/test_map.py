@@ -55,7 +55,8 @@ def test_assets_are_served_by_the_app_not_a_cdn(client, orgs):
     page = client.get("/map").get_data(as_text=True)
     for src in re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page):
         assert src.startswith("/static/"), src
-        assert client.get(src).status_code == 200, src
+        with client.get(src) as response:  # closed: a static file is streamed from an open file
+            assert response.status_code == 200, src
     assert "cdn" not in page.lower() and "unpkg" not in page and "jsdelivr" not in page
     assert 'user-scalable=no' not in page  # folium's full-page header is not used: people may zoom
 

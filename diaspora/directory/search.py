@@ -140,9 +140,9 @@ def map_points(params: SearchParams) -> Sequence[tuple[float, float, int]]:
         return [(lat, lng, org_id) for org_id, _, lat, lng in nearest(params)]
     query = select(Organization.latitude, Organization.longitude, Organization.id).where(
         *_filters(params), Organization.latitude.is_not(None), Organization.longitude.is_not(None))
-    # Core, not the ORM: 10,000 plain rows without the ORM's per-row bookkeeping. The columns are
-    # nullable, but the query took only rows where neither is null.
-    return cast(Sequence[tuple[float, float, int]], db.session.connection().execute(query).tuples().all())
+    # Core, not the ORM: 10,000 plain rows without the ORM's per-row bookkeeping. Rows are tuples; the
+    # columns are nullable, but the query took only rows where neither is null.
+    return cast(Sequence[tuple[float, float, int]], db.session.connection().execute(query).all())
 
 
 
