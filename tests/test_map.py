@@ -187,11 +187,9 @@ def test_tile_servers_are_not_told_which_page_was_open(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_content_security_policy_allows_the_configured_tiles(app_config, database):
-    from diaspora import create_app
-    from tests.conftest import build_config
-
-    app = create_app(build_config(database, TILES_URL="https://{s}.tiles.example.org/{z}/{x}/{y}.png"))
+def test_content_security_policy_allows_the_configured_tiles(app_config, request):
+    app_config.update(TILES_URL="https://{s}.tiles.example.org/{z}/{x}/{y}.png")
+    app = request.getfixturevalue("app")  # made after the setting (the policy is built at start-up), and disposed
     policy = app.test_client().get("/").headers["Content-Security-Policy"]
     assert "img-src 'self' data: https://*.tiles.example.org" in policy
 

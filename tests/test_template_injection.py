@@ -154,8 +154,12 @@ def test_mail_shows_what_was_typed(client, world, payload, login, db_query):
         "registration_confirmed": ("event-title", "event-venue", "event-address"),
         "request_routed": ("category-name",),
     }
+    # On PostgreSQL a registration's mail is queued before the event's lock, as registration_new, and worded
+    # for the registration's status when it is composed (events.registrations._register)
+    queued_as = {"registration_new": "registration_confirmed"}
     seen = set()
     for message_id, kind in messages.items():
+        kind = queued_as.get(kind, kind)
         check(client, f"/admin/outbox/{message_id}", payload, *expected.get(kind, ()))
         seen.add(kind)
     assert set(expected) <= seen, f"expected mail of each kind, got {sorted(seen)}"
