@@ -1,4 +1,5 @@
-# `make run` serves the site with demo data (and runs the worker beside it); `make test` runs every test. Both set themselves up.
+# `make run` serves the site with demo data (and runs the worker beside it); `make test` runs every test;
+# `make lint` runs ruff and mypy. All set themselves up.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ FLASK := $(BIN)/flask --app diaspora
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test bench setup setup-dev serve translations-update translations-compile clean
+.PHONY: run test lint bench setup setup-dev serve translations-update translations-compile clean
 
 # The worker (mail, reminders, retention) runs beside the web server; Ctrl-C stops both.
 run: setup
@@ -19,6 +20,11 @@ run: setup
 
 test: setup-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff (style, likely bugs, import order) and mypy, both configured in pyproject.toml.
+lint: setup-dev
+	$(BIN)/ruff check diaspora tests bench migrations
+	$(BIN)/mypy
 
 bench: setup-dev
 	$(BIN)/python bench/run.py

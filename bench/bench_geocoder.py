@@ -45,7 +45,7 @@ def rss_mb() -> float:
 
 def percentile(values, p):
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def workload(n: int, seed: int = 42) -> list[tuple[str, str | None]]:

@@ -13,10 +13,11 @@ from common import add_organizations, make_app, median, timed
 
 def naive_map(app) -> tuple[float, int]:
     """What the page would cost with a Marker + Popup (name, city, link) per association."""
+    from html import escape
+
     from sqlalchemy import select
 
     from diaspora.extensions import db
-    from html import escape
     from diaspora.models import Organization
 
     with app.app_context():
@@ -26,6 +27,8 @@ def naive_map(app) -> tuple[float, int]:
     fmap = folium.Map(location=[45, 60], zoom_start=3, tiles=None)
     cluster = folium.plugins.MarkerCluster().add_to(fmap)
     for org_id, name, city, lat, lng in rows:
+        if lat is None or lng is None:
+            continue
         popup = folium.Popup(f"<b>{escape(name)}</b><br>{escape(city)}<br>"  # generated names, not user text
                              f"<a href='/organizations/{org_id}'>open</a>")
         folium.Marker([lat, lng], popup=popup).add_to(cluster)

@@ -65,7 +65,7 @@ def postgres_reachable(url: str) -> str | None:
 
         with psycopg.connect(url, connect_timeout=3) as conn:
             conn.execute("SELECT 1")
-    except Exception as error:  # noqa: BLE001 - any failure means "skipped", with the reason
+    except Exception as error:  # any failure means "skipped", with the reason
         return f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
     return None
 
@@ -117,12 +117,12 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        self.log = open(log_path, "w+b")
+        self.log = open(log_path, "w+b")  # noqa: SIM115 - the server writes to it until stop() closes it
         args = [str(GUNICORN), "-w", str(model["workers"]), "-b", f"127.0.0.1:{self.port}", "--timeout", "60",
                 "--graceful-timeout", "5"]
         if model["threads"]:
             args += ["--worker-class", "gthread", "--threads", str(model["threads"])]
-        self.process = subprocess.Popen(args + ["diaspora:create_app()"], cwd=ROOT, env=production_env(database_url),
+        self.process = subprocess.Popen([*args, "diaspora:create_app()"], cwd=ROOT, env=production_env(database_url),
                                         stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def output(self) -> str:
@@ -144,7 +144,7 @@ class Server:
         raise RuntimeError(f"/healthz did not answer within {timeout} s:\n{self.output()}")
 
     def pids(self) -> list[int]:
-        return [self.process.pid] + children_of(self.process.pid)
+        return [self.process.pid, *children_of(self.process.pid)]
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -294,7 +294,7 @@ async def _client(host: str, port: int, requests: list[bytes], out: list) -> Non
 def load(url: str, requests: list[bytes], clients: int, server_pids=(), database: str | None = None) -> dict:
     """Send `requests` over `clients` concurrent connections (client i takes every clients-th request)."""
     host, port = url.removeprefix("http://").split(":")
-    outs = [[] for _ in range(clients)]
+    outs: list[list[tuple]] = [[] for _ in range(clients)]
 
     async def run():
         await asyncio.gather(*(_client(host, int(port), requests[i::clients], outs[i]) for i in range(clients)))
@@ -306,7 +306,7 @@ def load(url: str, requests: list[bytes], clients: int, server_pids=(), database
     wall = time.perf_counter() - start
     cpu1, server1, machine1 = time.process_time(), cpu_by_pid(server_pids), machine_cpu()
     workers = [(server1[pid] - server0[pid]) / wall for pid in list(server_pids)[1:]]  # [0] is the master
-    server1, server0 = sum(server1.values()), sum(server0.values())
+    server_cpu = sum(server1.values()) - sum(server0.values())
     pg = sum(cpu - pg0.get(pid, 0.0) for pid, cpu in cpu_by_pid(postgres_pids(database)).items())
     results = [r for out in outs for r in out]
     latencies = sorted(r[1] for r in results)
@@ -316,10 +316,10 @@ def load(url: str, requests: list[bytes], clients: int, server_pids=(), database
         "p50": statistics.median(latencies), "p95": latencies[min(n - 1, int(0.95 * n))],
         "client_cpu": (cpu1 - cpu0) / wall,  # cores
         "workers": workers,  # cores used by each gunicorn worker
-        "server_cpu_ms": (server1 - server0) * 1000 / n,  # gunicorn CPU per request
+        "server_cpu_ms": server_cpu * 1000 / n,  # gunicorn CPU per request
         "pg_cpu_ms": pg * 1000 / n if pg0 else None,  # None: PostgreSQL does not run on this machine
         # cores busy with anything else (other people's work on this machine disturbs the figures)
-        "others": max(0.0, (machine1[0] - machine0[0]) - (cpu1 - cpu0) - (server1 - server0) - pg) / wall,
+        "others": max(0.0, (machine1[0] - machine0[0]) - (cpu1 - cpu0) - server_cpu - pg) / wall,
     }
 
 
@@ -355,7 +355,7 @@ def check_database(app, event_id: int, burst: dict, capacity: int, count: int) -
             answered[reply["id"]] = reply
     errors = [r for r in burst["results"] if r[0] != 201]
     if errors:
-        kinds = {}
+        kinds: dict[int, bytes] = {}
         for status, _, body in errors:
             kinds.setdefault(status, body[:200])
         problems.append(f"{len(errors)} non-201 answers: " + "; ".join(f"{s}: {b!r}" for s, b in kinds.items()))
@@ -364,7 +364,7 @@ def check_database(app, event_id: int, burst: dict, capacity: int, count: int) -
                                          Registration.waitlist_seq).where(Registration.event_id == event_id)).all()
         db.session.remove()
         db.engine.dispose()
-    by_status = {}
+    by_status: dict[str, list] = {}
     for row in rows:
         by_status.setdefault(row.status, []).append(row)
     confirmed, waitlisted = len(by_status.get("confirmed", [])), len(by_status.get("waitlisted", []))

@@ -91,7 +91,7 @@ def median(values):
 
 def database_urls() -> list[tuple[str, str | None]]:
     """SQLite always; PostgreSQL too when BENCH_POSTGRES_URL is set (e.g. postgresql://postgres@127.0.0.1/test)."""
-    urls = [("SQLite", None)]
+    urls: list[tuple[str, str | None]] = [("SQLite", None)]
     if os.environ.get("BENCH_POSTGRES_URL"):
         from diaspora.config import database_url
 

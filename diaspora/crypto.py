@@ -20,14 +20,20 @@ def init_app(app) -> None:
     keys = (app.config.get("DATA_KEY") or "").split()
     if not keys:
         if app.config.get("ENV_NAME") == "production":
-            raise RuntimeError("DATA_KEY must be set in production: generate one with "
-                               "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'")
+            raise RuntimeError("DATA_KEY must be set in production: generate one with python -c "
+                               "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'")
         keys = [_testing_key() if app.config.get("TESTING") else
                 instance_secret(app.instance_path, "data_key", lambda: Fernet.generate_key().decode())]
     _fernet = MultiFernet([Fernet(key.encode()) for key in keys])
 
 
-_TESTING_KEY = None
+def _cipher() -> MultiFernet:
+    if _fernet is None:
+        raise RuntimeError("encrypted columns used before crypto.init_app(): create the app first")
+    return _fernet
+
+
+_TESTING_KEY: str | None = None
 
 
 def _testing_key() -> str:
@@ -47,15 +53,16 @@ class EncryptedText(types.TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        return _fernet.encrypt(str(value).encode()).decode()
+        return _cipher().encrypt(str(value).encode()).decode()
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         try:
-            return _fernet.decrypt(value.encode()).decode()
+            return _cipher().decrypt(value.encode()).decode()
         except InvalidToken:
             # a key that is gone (or a wrong DATA_KEY): shown as missing, not garbled, and said loudly
-            logging.getLogger(__name__).error("A value could not be decrypted: is DATA_KEY the key it was written with?")
+            logging.getLogger(__name__).error(
+                "A value could not be decrypted: is DATA_KEY the key it was written with?")
             return None
 

@@ -1,14 +1,17 @@
 """Database plumbing shared by every model: SQLite pragmas, UTC timestamps, dialect helpers."""
 import sqlite3
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any, cast
 
 from sqlalchemy import event, types
-from sqlalchemy.engine import Engine
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.sql.base import Executable
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(types.TypeDecorator):
@@ -21,14 +24,14 @@ class UTCDateTime(types.TypeDecorator):
         if value is not None:
             if value.tzinfo is None:
                 raise ValueError("naive datetime given to a UTC column")
-            value = value.astimezone(timezone.utc)
+            value = value.astimezone(UTC)
             if dialect.name == "sqlite":
                 value = value.replace(tzinfo=None)
         return value
 
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value
 
 
@@ -52,6 +55,19 @@ def binary_order(column):
     if db.engine.dialect.name == "postgresql":
         return column.collate("C")
     return column
+
+
+def dialect_insert(dialect: str, table) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's INSERT, which knows ON CONFLICT (PostgreSQL's and SQLite's take the same arguments)."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+def rows_matched(statement: Executable) -> int:
+    """Run an UPDATE or DELETE in the app's session: how many rows it matched (what a claim checks).
+    Session.execute() is typed as returning any Result; for these statements it is a CursorResult."""
+    from diaspora.extensions import db
+
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount
 
 
 @contextmanager

@@ -92,7 +92,7 @@ def init_app(app) -> None:
         if wants_json() and data and "messages" in data:  # webargs validation (flask-smorest)
             from diaspora.api.errors import validation_error
 
-            return validation_error(data["messages"], error.code)
+            return validation_error(data["messages"], error.code or 400)
         # Headers the error carries, such as the Allow of a 405 (RFC 9110 requires it), stay on the page.
         headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
         return *render_error(error.code or 500), headers

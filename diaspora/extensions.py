@@ -1,4 +1,6 @@
 """Extensions, created unbound and initialised in the app factory."""
+from typing import TYPE_CHECKING, ClassVar
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -7,7 +9,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints, so Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
@@ -22,6 +24,9 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Every model maps a Table (declared with __tablename__), never another selectable: typed so, Core
+    # statements built on Model.__table__ type-check (SQLAlchemy types it as any FromClause).
+    __table__: ClassVar[Table]
 
 
 class JsonErrorApi(Api):
@@ -39,6 +44,12 @@ class JsonErrorApi(Api):
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    # db.Model is a class made at run time from Base's body and Flask-SQLAlchemy's mixins; mypy cannot use a class
+    # made by a call as a base, and Base carries all the typing the models use (Mapped[...], metadata).
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -2,6 +2,7 @@
 (WTForms ships no Kyrgyz catalogue, so every message here is our own)."""
 import decimal
 import re
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -16,12 +17,11 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; stubs are 3.2
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
-from diaspora.weburl import InvalidURL, clean_web_url
-
 from diaspora.text import SINGLE_LINE, TEXT_WHITESPACE, code_point, control_character, without_control_characters
+from diaspora.weburl import InvalidURL, clean_web_url
 
 
 class Form(FlaskForm):
@@ -160,6 +160,11 @@ def options(pairs, group=None) -> list[SelectChoice]:
             for value, label in pairs]
 
 
+def add_error(field, message) -> None:
+    """A message next to a field, for what a service refused once the form had validated."""
+    cast(list, field.errors).append(message)  # a list once validated; the stubs type it as any Sequence
+
+
 def strip(value):
     """Filter: surrounding spaces (a phone keyboard adds one after an autocompleted email) are not input."""
     return value.strip() if isinstance(value, str) else value
@@ -170,6 +175,7 @@ def in_range(minimum, maximum):
 
 
 __all__ = [
+    "ChoiceField",
     "Form",
     "LocalDateField",
     "LocalizedDecimalField",
@@ -177,11 +183,11 @@ __all__ = [
     "MaxLength",
     "MultiCheckboxField",
     "MultiSelectField",
-    "ChoiceField",
-    "options",
     "Optional",
     "Required",
+    "add_error",
     "in_range",
+    "options",
     "strip",
     "web_url",
 ]

@@ -26,7 +26,8 @@ def country_codes() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def language_codes() -> frozenset[str]:
     """ISO 639-1 (two-letter) language codes that CLDR names."""
-    return frozenset(code for code in Locale("en").languages if len(code) == 2 and code.isalpha())
+    return frozenset(code for code in Locale("en").languages
+                     if isinstance(code, str) and len(code) == 2 and code.isalpha())
 
 
 def current_locale() -> str:
@@ -92,7 +93,7 @@ def select_locale() -> str:
     if not has_request_context():  # CLI and mail retries choose with force_locale()
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.cookies.get(LANGUAGE_COOKIE)
-    if chosen in languages:
+    if chosen and chosen in languages:
         return chosen
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale

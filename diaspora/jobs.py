@@ -3,13 +3,14 @@
 restarted worker does not run everything again, and a job is claimed with a conditional UPDATE, so two
 workers started by mistake run it once. A worker that dies mid-job leaves the claim to expire."""
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from diaspora.database import transaction, utcnow
+from diaspora.database import dialect_insert, rows_matched, transaction, utcnow
 from diaspora.extensions import db
 from diaspora.models import PeriodicJob
 
@@ -35,22 +36,19 @@ def register(name: str, every: timedelta, run: Callable[[datetime], Any]) -> Non
 def _insert_missing(names: list[str], now: datetime) -> None:
     """A row per job, due now; two workers adding the same row at once is not an error."""
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(PeriodicJob).values([{"name": name, "next_run_at": now} for name in names])
+    rows = [{"name": name, "next_run_at": now} for name in names]
+    db.session.execute(dialect_insert(dialect, PeriodicJob).values(rows)
                        .on_conflict_do_nothing(index_elements=["name"]))
 
 
 def _claim(name: str, now: datetime) -> bool:
     with transaction():
-        return db.session.execute(
+        return rows_matched(
             update(PeriodicJob)
             .where(PeriodicJob.name == name, PeriodicJob.next_run_at <= now,
                    or_(PeriodicJob.claimed_until.is_(None), PeriodicJob.claimed_until < now))
             .values(claimed_until=now + CLAIM_FOR, started_at=now)
-        ).rowcount == 1
+        ) == 1
 
 
 def _due(now: datetime) -> list[Job]:

@@ -3,7 +3,7 @@
 Built from SITE_URL, never from the request's Host header: otherwise anybody could ask for a password
 reset with `Host: evil.example` and have us mail the victim a link to their own server."""
 from flask import current_app, has_request_context, url_for
-from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter, ValidationError
+from werkzeug.routing import BaseConverter, IntegerConverter, PathConverter, UnicodeConverter, ValidationError
 
 from diaspora.text import control_character
 
@@ -16,7 +16,7 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, min=1, max=MAX_ID)
 
 
-class _NoControlCharacters:
+class _NoControlCharacters(BaseConverter):
     """A control character in a path value (U+0000, which PostgreSQL refuses, or any other) in a token or a
     slug means no such page, a 404, before any view or query sees it. (Query and form values: a NUL is
     answered 400 by diaspora.errors, other control characters are refused field by field by forms and

@@ -137,7 +137,7 @@ def _stopped_by_signals(stopping: Stopping):
 @with_appcontext
 def worker(interval: float | None, once: bool):
     """Send the outbox and run the periodic jobs (reminders, retention) until stopped (SIGTERM, Ctrl-C)."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as the app
     app.logger.setLevel(logging.INFO)  # the worker says what it did; the app's logger prints it
     stopping = Stopping()
     with _stopped_by_signals(stopping):

@@ -222,12 +222,14 @@ def make_event(app):
             user = organizer or Site()
             if organizer is not None:
                 user = db.session.merge(organizer)
-            data = services.EventData(titles={"ky": title, "ru": fields.pop("title_ru", ""), "en": fields.pop("title_en", "")},
+            titles = {"ky": title, "ru": fields.pop("title_ru", ""), "en": fields.pop("title_en", "")}
+            data = services.EventData(titles=titles,
                                       starts_at=starts, ends_at=starts + timedelta(hours=8), capacity=capacity,
                                       organization_id=organization_id, requires_approval=approval, city=city,
                                       country=country, registration_opens_at=opens_at,
                                       registration_closes_at=closes_at, timezone=timezone,
-                                      latitude=fields.pop("latitude", 42.8746), longitude=fields.pop("longitude", 74.5698),
+                                      latitude=fields.pop("latitude", 42.8746),
+                                      longitude=fields.pop("longitude", 74.5698),
                                       **fields)
             event = services.create_event(user, data)
             for i, session in enumerate(sessions):

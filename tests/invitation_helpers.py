@@ -14,7 +14,9 @@ def invitation_path(db_query, email: str) -> str:
         select(OutboxMessage.body_text).where(OutboxMessage.to_address == email,
                                               OutboxMessage.kind == "organization_invitation")
         .order_by(OutboxMessage.id.desc()).limit(1)))
-    return LINK.search(body).group(1)
+    match = LINK.search(body)
+    assert match, body
+    return match.group(1)
 
 
 def invite(client, login, org_id, owner, email, role="admin"):

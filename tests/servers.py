@@ -69,7 +69,7 @@ class Gunicorn:
     def __init__(self, env: dict, log_path: Path, workers: int = WORKERS):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(log_path, "w+b")
+        self.log = open(log_path, "w+b")  # noqa: SIM115 - the process writes to it until stop() closes it
         self.process = subprocess.Popen(
             [str(GUNICORN), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--timeout", "60",
              "--graceful-timeout", "5", "diaspora:create_app()"],
@@ -129,7 +129,7 @@ class FlaskWorker:
     """`flask --app diaspora worker` as production runs it (beside gunicorn, same settings)."""
 
     def __init__(self, env: dict, log_path: Path, *args: str):
-        self.log = open(log_path, "w+b")
+        self.log = open(log_path, "w+b")  # noqa: SIM115 - the process writes to it until stop() closes it
         self.process = subprocess.Popen(
             [str(FLASK), "--app", "diaspora", "worker", *args], cwd=ROOT, env={**env, "FLASK_SKIP_DOTENV": "1"},
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,

@@ -32,6 +32,7 @@ class Browser:
 
     def post(self, path: str, page: str, **fields) -> int:
         match = CSRF.search(page)
+        assert match, page
         data = urllib.parse.urlencode({"csrf_token": match.group(1) or match.group(2), **fields}).encode()
         with self.opener.open(urllib.request.Request(self.base + path, data=data), timeout=60) as response:
             return response.status
@@ -41,7 +42,7 @@ class Browser:
         self.post("/auth/login", page, email=email, password=DEFAULT_PASSWORD)
 
 
-def test_simultaneous_accepts_let_exactly_one_association_through(gunicorn, make_org, make_user, client,  # noqa: F811
+def test_simultaneous_accepts_let_exactly_one_association_through(gunicorn, make_org, make_user, client,
                                                                    db_query):
     from diaspora.models import HelpEvent, HelpRequest, HelpRoute
 
@@ -73,8 +74,8 @@ def test_simultaneous_accepts_let_exactly_one_association_through(gunicorn, make
     for request_id in ids:
         pages = [(browser, org_id, browser.get(f"/help/requests/{request_id}")) for browser, org_id in browsers]
         assert all(f'id="accept-{org_id}"' in page for _, org_id, page in pages)
-        statuses = at_once(lambda item: item[0].post(f"/help/requests/{request_id}/accept", item[2],
-                                                     organization_id=item[1]), pages)
+        statuses = at_once(lambda item, request_id=request_id: item[0].post(
+            f"/help/requests/{request_id}/accept", item[2], organization_id=item[1]), pages)
         assert statuses == [200] * ORGS  # everyone lands back on the request's page; no error
 
         def read(db, request_id=request_id):

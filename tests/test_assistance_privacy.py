@@ -72,8 +72,8 @@ def test_personal_fields_never_leave_the_request(mail_config, smtp_server, app, 
 
     # in the database, nothing personal in clear text
     def raw(db):
-        rows = [row for row in db.session.execute(text("SELECT * FROM help_requests"))]
-        rows += [row for row in db.session.execute(text("SELECT * FROM help_messages"))]
+        rows = list(db.session.execute(text("SELECT * FROM help_requests")))
+        rows += list(db.session.execute(text("SELECT * FROM help_messages")))
         return " ".join(str(value) for row in rows for value in row)
     stored = db_query(raw)
     assert reference in stored and not leaks(stored)

@@ -121,7 +121,7 @@ def two_orgs(make_org, make_user):
 
 
 def test_accept_progress_resolve_with_messages_and_a_log(client, login, two_orgs, send_request, db_query, app):
-    (first, first_admin), (second, second_admin) = two_orgs
+    (first, first_admin), (_second, _second_admin) = two_orgs
     reference, token = send_request(name="Айбек", email="aibek@example.org")
     rid = request_id(db_query, reference)
 
@@ -207,8 +207,8 @@ def test_volunteers_take_requests_strangers_and_anonymous_cannot(client, login, 
 
 
 def test_the_person_withdraws_or_deletes(client, two_orgs, send_request, db_query, login):
-    (first, first_admin), _ = two_orgs
-    reference, token = send_request(name="Айбек")
+    (_first, first_admin), _ = two_orgs
+    _reference, token = send_request(name="Айбек")
     client.get("/lang/en")
     client.post(f"/h/{token}/withdraw")
     assert 'id="request-status">Withdrawn<' in client.get(f"/h/{token}").get_data(as_text=True)
@@ -238,7 +238,7 @@ def test_retention_reminds_closes_and_anonymises(runner, send_request, db_query,
     from diaspora.database import utcnow
     from diaspora.models import HelpRequest, OutboxMessage
 
-    reference, token = send_request(email="aibek@example.org", name="Айбек")
+    reference, _token = send_request(email="aibek@example.org", name="Айбек")
     now = utcnow()
 
     def run(at):
@@ -331,7 +331,7 @@ def test_stale_accepted_requests_remind_the_association_too(runner, client, logi
 def test_acting_twice_changes_the_request_once(client, two_orgs, send_request, db_query):
     from diaspora.models import HelpEvent
 
-    reference, token = send_request()
+    _reference, token = send_request()
     client.get("/lang/en")
     client.post(f"/h/{token}/withdraw")
     response = client.post(f"/h/{token}/withdraw", follow_redirects=True)

@@ -19,7 +19,9 @@ def outbox(db_query, kind=None):
 
 def mailed_path(message, prefix) -> str:
     """The site-relative path of the first link under `prefix` in a message."""
-    return re.search(r"https?://[^/\s]+(" + re.escape(prefix) + r"\S*)", message.body_text).group(1)
+    match = re.search(r"https?://[^/\s]+(" + re.escape(prefix) + r"\S*)", message.body_text)
+    assert match, message.body_text
+    return match.group(1)
 
 
 def finish_signup(client, db_query, password="long enough pw"):
@@ -104,7 +106,8 @@ def test_login_and_logout(client, make_user):
     user = make_user(email="user@example.org")
     page = client.post("/auth/login", data={"email": "user@example.org", "password": "wrong password"})
     assert page.status_code == 200 and 'class="error"' in page.get_data(as_text=True)
-    assert client.post("/auth/login", data={"email": "USER@example.org", "password": DEFAULT_PASSWORD}).status_code == 302
+    response = client.post("/auth/login", data={"email": "USER@example.org", "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302
     assert client.get("/auth/account").status_code == 200
     client.post("/auth/logout")
     assert client.get("/auth/account").status_code == 302
@@ -155,7 +158,9 @@ def test_a_nul_in_next_is_refused_plainly(client, make_user):
 
 def reset_link(db_query) -> str:
     message = db_query(lambda db: db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first())
-    return re.search(r"https?://\S+/auth/reset/\S+", message.body_text).group(0)
+    match = re.search(r"https?://\S+/auth/reset/\S+", message.body_text)
+    assert match, message.body_text
+    return match.group(0)
 
 
 def test_password_reset_by_emailed_link(client, make_user, db_query):
@@ -167,7 +172,8 @@ def test_password_reset_by_emailed_link(client, make_user, db_query):
     assert client.get(path).status_code == 200
     assert client.post(path, data={"password": "a brand new pw", "password2": "a brand new pw"}).status_code == 302
     client.post("/auth/logout")
-    assert client.post("/auth/login", data={"email": "user@example.org", "password": "a brand new pw"}).status_code == 302
+    response = client.post("/auth/login", data={"email": "user@example.org", "password": "a brand new pw"})
+    assert response.status_code == 302
     client.post("/auth/logout")
     # the link works once: the password it was made for has changed
     response = client.post(path, data={"password": "another pw 123", "password2": "another pw 123"})
@@ -180,7 +186,8 @@ def test_reset_does_not_reveal_which_emails_have_accounts(client, make_user, db_
     unknown = client.post("/auth/reset", data={"email": "nobody@example.org"}, follow_redirects=True)
     strip = lambda r: re.sub(r'name="csrf_token"[^>]*', "", r.get_data(as_text=True))  # noqa: E731
     assert strip(known) == strip(unknown)
-    assert db_query(lambda db: [m.to_address for m in db.session.scalars(select(OutboxMessage))]) == ["user@example.org"]
+    recipients = db_query(lambda db: [m.to_address for m in db.session.scalars(select(OutboxMessage))])
+    assert recipients == ["user@example.org"]
 
 
 def test_forged_or_expired_reset_tokens_fail(client):
@@ -193,7 +200,8 @@ def test_reset_mail_is_in_the_account_language(client, make_user, db_query):
     make_user(email="ky@example.org", locale="ky")
     client.post("/auth/reset", data={"email": "ru@example.org"})
     client.post("/auth/reset", data={"email": "ky@example.org"})
-    subjects = db_query(lambda db: [m.subject for m in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))])
+    subjects = db_query(lambda db: [
+        m.subject for m in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))])
     assert subjects[0] != subjects[1]
     assert re.search("[а-яА-Я]", subjects[0]) and re.search("[а-яА-Я]", subjects[1])
 

@@ -22,7 +22,8 @@ def count(db_query, **filters):
 
 def test_import_valid_rows_report_bad_ones_with_line_numbers(runner, tmp_path, db_query):
     path = write(tmp_path, (
-        'Кыргыз биримдиги,RU,Москва,,55.7558,37.6173,adaptation;legal-aid,ky;ru,info@example.org,+7 495 000 0000,example.org,"Жардам, кеңеш"\n'
+        "Кыргыз биримдиги,RU,Москва,,55.7558,37.6173,adaptation;legal-aid,ky;ru,"
+        'info@example.org,+7 495 000 0000,example.org,"Жардам, кеңеш"\n'
         ",RU,Москва,,,,,,,,,\n"                                   # line 3: no name
         "Ала-Тоо,ZZ,Dubai,,,,,,,,,\n"                              # line 4: bad country
         'Multi line,KG,Бишкек,,,,culture,ky,,,,"three\nshort\nlines"\n'  # lines 5-7: a quoted cell spanning lines
@@ -73,7 +74,8 @@ def test_reimport_updates_instead_of_duplicating_and_keeps_history(runner, tmp_p
     org = db_query(lambda db: db.session.scalar(select(Organization)))
     assert org.description == "New text" and sorted(org.category_slugs) == ["employment", "legal-aid"]
     assert org.status == "published"  # an update does not unpublish
-    revisions = db_query(lambda db: db.session.scalars(select(OrganizationRevision).order_by(OrganizationRevision.id)).all())
+    revisions = db_query(lambda db: db.session.scalars(
+        select(OrganizationRevision).order_by(OrganizationRevision.id)).all())
     assert [r.action for r in revisions] == ["imported", "imported"]
     assert revisions[1].changes["description"] == ["Old text", "New text"]
     result = runner.invoke(args=["import-organizations", path])
@@ -94,13 +96,15 @@ def test_import_handles_excel_bom_and_semicolon_lists(runner, tmp_path, db_query
 
 
 def test_export_reimports_to_the_same_data(runner, tmp_path, make_org, db_query, app):
-    make_org(name="=HYPERLINK(\"http://evil\")", city="Москва", description="+1 формула; «кавычки», \"quotes\"\nвторая строка",
-             phone="+996 555 123 456", categories=("legal-aid", "adaptation"), languages=("ky", "ru"), address="-ул. Ленина 1")
+    make_org(name="=HYPERLINK(\"http://evil\")", city="Москва",
+             description="+1 формула; «кавычки», \"quotes\"\nвторая строка", phone="+996 555 123 456",
+             categories=("legal-aid", "adaptation"), languages=("ky", "ru"), address="-ул. Ленина 1")
     make_org(name="Ош борбору", country="KG", city="Ош", lat=None, lng=None, categories=(), languages=())
     make_org(name="Pending", status="pending", country="TR", city="Istanbul", lat=41.0, lng=28.97)
     first = tmp_path / "first.csv"
     assert runner.invoke(args=["export-organizations", str(first)]).exit_code == 0
-    rows = list(csv.reader(first.open(encoding="utf-8")))
+    with first.open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
     assert rows[0] == HEADER.strip().split(",")
     cells = [cell for row in rows[1:] for cell in row]
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)  # formula injection escaped
@@ -168,6 +172,7 @@ def test_import_reports_nul_characters_and_broken_quoting(runner, tmp_path, db_q
     result = runner.invoke(args=["import-organizations", path])
     assert "line 3: name: contains the control character U+0000" in result.output
     assert count(db_query) == 1
-    path = write(tmp_path, 'Fine,KG,Ош,,,,,,,,,\n"Unterminated,KG,Ош,,,,,,,,,\n' + "x" * 2_000_000 + "\n", name="big.csv")
+    path = write(tmp_path, 'Fine,KG,Ош,,,,,,,,,\n"Unterminated,KG,Ош,,,,,,,,,\n' + "x" * 2_000_000 + "\n",
+                 name="big.csv")
     result = runner.invoke(args=["import-organizations", path])
     assert result.exit_code != 0 and "line 3" in result.output and "Traceback" not in result.output

@@ -246,7 +246,8 @@ def test_editing_the_city_moves_the_pin_unless_it_was_moved_by_hand(client, make
                 data={**FORM, "city": "Казань", "latitude": "55.7558", "longitude": "37.6173"})
     org = db_query(lambda db: db.session.get(Organization, org_id))
     assert org.latitude == pytest.approx(55.79, abs=0.1) and org.longitude == pytest.approx(49.12, abs=0.2)
-    client.post(f"/organizations/{org_id}/edit", data={**FORM, "city": "Казань", "latitude": "55.8", "longitude": "49.2"})
+    client.post(f"/organizations/{org_id}/edit",
+                data={**FORM, "city": "Казань", "latitude": "55.8", "longitude": "49.2"})
     org = db_query(lambda db: db.session.get(Organization, org_id))
     assert (org.latitude, org.longitude, org.location_source) == (55.8, 49.2, "manual")
 
@@ -303,11 +304,12 @@ def test_unpublished_entries_cannot_be_reported(client, make_org):
 
 def test_admins_add_services_with_stable_slugs(client, make_user, login):
     login(make_user(is_admin=True))
-    bad = client.post("/moderation/categories", data={"slug": "Bad Slug", "name_ky": "a", "name_ru": "b", "name_en": "c"})
+    names = {"name_ky": "a", "name_ru": "b", "name_en": "c"}
+    bad = client.post("/moderation/categories", data={"slug": "Bad Slug", **names})
     assert bad.status_code == 200
     client.post("/moderation/categories", data={"slug": "housing", "name_ky": "Турак жай", "name_ru": "Жильё",
                                                 "name_en": "Housing"})
-    dup = client.post("/moderation/categories", data={"slug": "housing", "name_ky": "a", "name_ru": "b", "name_en": "c"})
+    dup = client.post("/moderation/categories", data={"slug": "housing", **names})
     assert dup.status_code == 200
     assert client.get("/api/v1/organizations?category=housing").status_code == 200
 

@@ -115,7 +115,8 @@ def test_a_second_edit_replaces_the_waiting_one(client, login, people, org_id, d
                  "phone": PUBLISHED["phone"], "year_founded": "2010", "categories": ["adaptation"],
                  "languages": ["ky", "ru"], "email": "", "telegram": "", "whatsapp": "", "instagram": "", "vk": ""}
     client.post(f"/organizations/{org_id}/edit", data=published)
-    assert [e.status for e in edits_of(db_query, org_id)] == ["replaced", "withdrawn"], edits_of(db_query, org_id)[-1].changes
+    edits = edits_of(db_query, org_id)
+    assert [e.status for e in edits] == ["replaced", "withdrawn"], edits[-1].changes
 
 
 def test_a_moderator_sees_what_changes_and_approves_it(client, app, login, people, org_id, db_query):
@@ -159,13 +160,15 @@ def test_a_moderator_rejects_with_a_note_the_owner_reads(client, login, people, 
     client.post("/auth/logout")
     login(people["site_admin"])
     [edit] = edits_of(db_query, org_id)
-    assert client.post(f"/moderation/edits/{edit.id}/reject", data={"reason": ""}).status_code == 200  # a note is required
+    # a note is required
+    assert client.post(f"/moderation/edits/{edit.id}/reject", data={"reason": ""}).status_code == 200
     page = client.get(f"/moderation/edits/{edit.id}/reject").get_data(as_text=True)
     assert "<td>Ала-Тоо</td><td>Ала-Тоо — төлөм</td>" in page
     client.post(f"/moderation/edits/{edit.id}/reject", data={"reason": "Not your <b>bank</b> account"})
     assert edits_of(db_query, org_id)[0].status == "rejected"
     assert db_query(lambda db: db.session.get(Organization, org_id).name) == "Ала-Тоо"
-    [mail_owner] = [m for m in outbox(db_query) if m.kind == "organization_edit_rejected" and m.to_address == "owner@example.org"]
+    [mail_owner] = [m for m in outbox(db_query)
+                    if m.kind == "organization_edit_rejected" and m.to_address == "owner@example.org"]
     assert "Not your <b>bank</b> account" in mail_owner.body_text  # plain text mail: as typed
     client.post("/auth/logout")
 

@@ -46,8 +46,11 @@ def at_once(fn, items):
 def cancel_through_the_page(server_url: str, token: str) -> int:
     """What a person does: open the private page (session cookie, CSRF token), press "cancel"."""
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-    page = opener.open(f"{server_url}/r/{token}", timeout=60).read().decode()
-    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    with opener.open(f"{server_url}/r/{token}", timeout=60) as response:
+        page = response.read().decode()
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert match, page
+    csrf = match.group(1)
     data = urllib.parse.urlencode({"csrf_token": csrf}).encode()
     with opener.open(urllib.request.Request(f"{server_url}/r/{token}/cancel", data=data), timeout=60) as response:
         return response.status
@@ -69,7 +72,7 @@ def state(db_query, slug):
     return db_query(read)
 
 
-def test_simultaneous_registrations_never_overbook(gunicorn, make_event, db_query):  # noqa: F811
+def test_simultaneous_registrations_never_overbook(gunicorn, make_event, db_query):
     slug = make_event(capacity=K)
     server = gunicorn(RATELIMIT_ENABLED="0", MAIL_SERVER="")
     server.wait_healthy()
@@ -107,7 +110,7 @@ def test_simultaneous_registrations_never_overbook(gunicorn, make_event, db_quer
     assert "Traceback" not in server.output(), server.output()
 
 
-def test_the_same_email_at_the_same_moment_registers_once(gunicorn, make_event, db_query):  # noqa: F811
+def test_the_same_email_at_the_same_moment_registers_once(gunicorn, make_event, db_query):
     slug = make_event(capacity=5)
     server = gunicorn(RATELIMIT_ENABLED="0", MAIL_SERVER="")
     server.wait_healthy()
@@ -118,7 +121,7 @@ def test_the_same_email_at_the_same_moment_registers_once(gunicorn, make_event, 
     assert now["confirmed"] == [REGISTRANT["email"]]
 
 
-def test_the_last_seats_of_a_session_go_to_exactly_as_many(gunicorn, make_event, event_ids, db_query):  # noqa: F811
+def test_the_last_seats_of_a_session_go_to_exactly_as_many(gunicorn, make_event, event_ids, db_query):
     slug = make_event(capacity=50, sessions=[{"title": "Бизнес", "capacity": 3}])
     (business,), _ = event_ids(slug)
     server = gunicorn(RATELIMIT_ENABLED="0", MAIL_SERVER="")

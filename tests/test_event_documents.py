@@ -5,7 +5,7 @@ import re
 import secrets
 import time
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import icalendar
 import pytest
@@ -39,7 +39,7 @@ FORMULAS = ['=HYPERLINK("http://x")', "+7 999", "-1", "@x"]
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args).replace(tzinfo=UTC)
 
 
 def add_event(title="Мекендештер форуму", **fields) -> Event:
@@ -266,16 +266,16 @@ def test_csv_escapes_formulas_and_keeps_cyrillic(app, export_data):
     assert header[:9] == ["ID", "Статус", "Номер в листе ожидания", "Имя и фамилия", "Электронная почта", "Телефон",
                           "Код страны", "Страна", "Город"]
     assert header.index("Вопрос") < header.index("Питание") < header.index("Нужна виза?")
-    row = dict(zip(header, first))
+    row = dict(zip(header, first, strict=True))
     assert row["Имя и фамилия"] == "'" + FORMULAS[0]
     assert row["Телефон"] == "'+7 999" and row["Город"] == "'-1" and row["Название проекта"] == "'@x"
     assert row["Ассоциация"] == "'=Ассоциация" and row["Вопрос"] == "'=1+1"
     assert row["Питание"] == "Халяль" and row["Нужна виза?"] == "Да"
     assert row["Страна"] == "Россия" and row["Секции"] == "Инвестиция; Миграция"
     assert row["Время прихода (Asia/Bishkek)"] == "2026-06-15 09:05"
-    assert dict(zip(header, second))["Имя и фамилия"] == "Айгүл Өмүрбекова"
-    assert dict(zip(header, second))["Номер в листе ожидания"] == "2"
-    assert dict(zip(header, third))["Номер в листе ожидания"] == "1"
+    assert dict(zip(header, second, strict=True))["Имя и фамилия"] == "Айгүл Өмүрбекова"
+    assert dict(zip(header, second, strict=True))["Номер в листе ожидания"] == "2"
+    assert dict(zip(header, third, strict=True))["Номер в листе ожидания"] == "1"
 
 
 def test_xlsx_keeps_formulas_as_text(app, export_data):

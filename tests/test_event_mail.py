@@ -58,7 +58,7 @@ def test_confirmation_with_calendar_and_ticket_in_the_registration_language(mail
     assert set(files) == {"event.ics", "ticket.pdf"}
     assert files["ticket.pdf"].get_content().startswith(b"%PDF")
     calendar = Calendar.from_ical(files["event.ics"].get_content())
-    (event,) = [c for c in calendar.walk("VEVENT")]
+    (event,) = list(calendar.walk("VEVENT"))
     assert "Форум «Мекендештер» 2026" in str(event["SUMMARY"])
 
 
@@ -69,7 +69,7 @@ def test_waitlist_then_promotion_then_rejection_mail(mail_on, inbox, client, run
     register(client, slug, email="third@example.org", language="en")
     work(runner)
     assert len(inbox.messages) == 3
-    waitlisted = [m for m in inbox.messages if m["To"] == "second@example.org"][0]
+    waitlisted = next(m for m in inbox.messages if m["To"] == "second@example.org")
     assert "waitlist" in waitlisted["Subject"].lower() and not attachments(waitlisted)
     assert "1" in waitlisted.get_body(preferencelist=("plain",)).get_content()
 

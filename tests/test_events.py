@@ -214,7 +214,7 @@ def test_cancelling_promotes_the_first_on_the_waitlist(client, make_event, db_qu
     promoted = [m for m in outbox(db_query) if m.to_address == "second@example.org"][-1]
     assert promoted.kind == "registration_promoted" and promoted.locale == "ru"
     assert sorted(promoted.attachments) == ["event.ics", "ticket.pdf"]
-    third = [r for r in regs_of(db_query, slug) if r.email == "third@example.org"][0]
+    third = next(r for r in regs_of(db_query, slug) if r.email == "third@example.org")
     assert 'id="waitlist-position"' in client.get(f"/r/{third.token}").get_data(as_text=True)
     # cancelling twice changes nothing
     client.post(f"/r/{first['manage_url'].rsplit('/', 1)[1]}/cancel")
@@ -466,14 +466,15 @@ def test_check_in_by_code(client, make_user, login, busy_event, db_query):
     login(make_user(is_admin=True))
     people = regs_of(db_query, slug)
     confirmed = people[0]
-    waitlisted = [r for r in people if r.status == "waitlisted"][0]
+    waitlisted = next(r for r in people if r.status == "waitlisted")
     first = client.post(f"/events/{slug}/manage/checkin", data={"code": confirmed.code.lower()})
     assert "Айбек Осмонов" in first.get_data(as_text=True)
     assert regs_of(db_query, slug)[0].checked_in_at is not None
     again = client.post(f"/events/{slug}/manage/checkin.json", json={"code": confirmed.code}).get_json()
     assert again["result"] == "already" and re.search(r"\d\d:\d\d", again["message"])
-    assert client.post(f"/events/{slug}/manage/checkin.json", json={"code": waitlisted.code}).get_json()["result"] == "not_confirmed"
-    assert client.post(f"/events/{slug}/manage/checkin.json", json={"code": "NOPE1234"}).get_json()["result"] == "unknown"
+    checkin = f"/events/{slug}/manage/checkin.json"
+    assert client.post(checkin, json={"code": waitlisted.code}).get_json()["result"] == "not_confirmed"
+    assert client.post(checkin, json={"code": "NOPE1234"}).get_json()["result"] == "unknown"
 
 
 def test_reminders_go_once(runner, make_event, client, db_query):
@@ -625,7 +626,7 @@ def test_the_event_counters_always_match_the_registrations(client, make_user, lo
     client.post(f"/events/{slug}/manage/registrations/{ids[0]}/approve")
     client.post(f"/events/{slug}/manage/registrations/{ids[1]}/reject", data={"reason": "no"})
     check()
-    token = [r for r in regs_of(db_query, slug) if r.id == ids[2]][0].token
+    token = next(r for r in regs_of(db_query, slug) if r.id == ids[2]).token
     client.post(f"/r/{token}/cancel")
     check()
     assert api_register(client, slug, email="p2@example.org").status_code == 201  # back after cancelling
@@ -633,9 +634,12 @@ def test_the_event_counters_always_match_the_registrations(client, make_user, lo
 
 
 @pytest.mark.parametrize("raw", [
-    '{"full_name": "A", "email": "a@example.org", "country": "RU", "city": "X", "consent": true, "sessions": [Infinity]}',
-    '{"full_name": "A", "email": "a@example.org", "country": "RU", "city": "X", "consent": true, "organization_id": 1e400}',
-    '{"full_name": "A", "email": "a@example.org", "country": "RU", "city": "X", "consent": true, "home_region": ["osh"]}',
+    '{"full_name": "A", "email": "a@example.org", "country": "RU", "city": "X", "consent": true, '
+    '"sessions": [Infinity]}',
+    '{"full_name": "A", "email": "a@example.org", "country": "RU", "city": "X", "consent": true, '
+    '"organization_id": 1e400}',
+    '{"full_name": "A", "email": "a@example.org", "country": "RU", "city": "X", "consent": true, '
+    '"home_region": ["osh"]}',
     '{"full_name": "A", "email": "a@example.org", "country": "RU", "city": "X", "consent": true, "sector": {}}',
     '{"full_name": "A\\u0000B", "email": "a@example.org", "country": "RU", "city": "X", "consent": true}',
     '{"full_name": "A", "email": "a@example.org", "country": "RU", "city": "X\\u0007", "consent": true}',
@@ -719,11 +723,13 @@ def test_who_may_act_on_registrations(client, make_user, make_org, make_event, l
     slug = make_event(organizer=owner, organization_id=org_id, approval=True, starts_in_days=1)
     a = api_register(client, slug, email="a@example.org").get_json()
     b = api_register(client, slug, email="b@example.org").get_json()
-    users = {"stranger": make_user(), "other_org_admin": other, "coadmin": coadmin, "site_admin": make_user(is_admin=True)}
+    users = {"stranger": make_user(), "other_org_admin": other, "coadmin": coadmin,
+             "site_admin": make_user(is_admin=True)}
     login(users[role])
     codes = {
         "approve": client.post(f"/events/{slug}/manage/registrations/{a['id']}/approve").status_code,
-        "reject": client.post(f"/events/{slug}/manage/registrations/{b['id']}/reject", data={"reason": "x"}).status_code,
+        "reject": client.post(f"/events/{slug}/manage/registrations/{b['id']}/reject",
+                              data={"reason": "x"}).status_code,
         "checkin": client.post(f"/events/{slug}/manage/checkin.json", json={"code": "X"}).status_code,
         "reminders": client.post(f"/events/{slug}/manage/reminders").status_code,
         "message": client.post(f"/events/{slug}/manage/message", data={"subject": "s", "body": "b"}).status_code,
@@ -757,8 +763,8 @@ def test_odd_organizer_input(client, make_user, make_event, login):
     assert client.get(f"/events/{slug}/manage/registrations?session=99999999999999999999").status_code == 200
     assert client.get(f"/events/{slug}/manage/export.csv?session=99999999999999999999").status_code == 200
     assert client.post(f"/events/{slug}/manage/checkin.json", json=[1, 2]).get_json()["result"] == "unknown"
-    page = client.post("/events/new", data={"title_ky": "X", "timezone": "Asia/Bishkek", "starts_at": "0001-01-01T00:00",
-                                            "ends_at": "0001-01-02T00:00"})
+    page = client.post("/events/new", data={"title_ky": "X", "timezone": "Asia/Bishkek",
+                                            "starts_at": "0001-01-01T00:00", "ends_at": "0001-01-02T00:00"})
     assert page.status_code == 200 and 'id="starts_at-error"' in page.get_data(as_text=True)
 
 
@@ -799,7 +805,8 @@ def test_with_a_big_directory_the_association_is_typed_not_chosen(client, make_e
     ambiguous = client.post(f"/events/{slug}/register", data=form(email="b@example.org", organization_id="Ала-Тоо"))
     assert 'id="organization_id-error"' in ambiguous.get_data(as_text=True)
     assert 'value="Ала-Тоо"' in ambiguous.get_data(as_text=True)  # kept as typed
-    precise = client.post(f"/events/{slug}/register", data=form(email="b@example.org", organization_id="Ала-Тоо (Дубай)"))
+    precise = client.post(f"/events/{slug}/register",
+                          data=form(email="b@example.org", organization_id="Ала-Тоо (Дубай)"))
     assert precise.status_code == 302
     cities = db_query(lambda db: sorted(db.session.get(Organization, r.organization_id).city
                                         for r in regs_of(db_query, slug) if r.organization_id))

@@ -115,7 +115,8 @@ def test_country_codes_restrict(gazetteer, codes):
 def test_country_restriction_excludes_other_countries(gazetteer):
     assert gazetteer.geocode("Москва", country_codes="KG") is None
     assert gazetteer.geocode("Osh, Kyrgyzstan", country_codes=["RU"]) is None
-    assert all(loc.raw["country_code"] == "US" for loc in gazetteer.geocode("Moscow", exactly_one=False, country_codes="US"))
+    found = gazetteer.geocode("Moscow", exactly_one=False, country_codes="US")
+    assert all(loc.raw["country_code"] == "US" for loc in found)
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,8 @@
 """The app under gunicorn with several workers, configured from the environment as in production."""
 import json
-import os
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 

@@ -225,7 +225,7 @@ def _paths(app, bad: str) -> list[tuple[str, list[str]]]:
             continue
 
         def value(match):
-            converter, args, name = match.groups()
+            converter, args, _name = match.groups()
             if converter == "id" or converter == "int":
                 return "1"
             if converter == "any":

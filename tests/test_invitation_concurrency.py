@@ -21,6 +21,7 @@ SESSIONS = 6
 def accept(browser: Browser, path: str, page: str) -> tuple[int, str]:
     """POST the accept form; (status, final path) after the redirect, or the error status."""
     match = CSRF.search(page)
+    assert match, page
     data = urllib.parse.urlencode({"csrf_token": match.group(1) or match.group(2)}).encode()
     try:
         with browser.opener.open(urllib.request.Request(browser.base + path, data=data), timeout=60) as response:
@@ -29,7 +30,7 @@ def accept(browser: Browser, path: str, page: str) -> tuple[int, str]:
         return error.code, path
 
 
-def test_simultaneous_accepts_take_the_invitation_once(gunicorn, client, login, make_user, make_org,  # noqa: F811
+def test_simultaneous_accepts_take_the_invitation_once(gunicorn, client, login, make_user, make_org,
                                                        db_query):
     from diaspora.models import Invitation, Membership, OrganizationRevision
 

@@ -321,9 +321,9 @@ def test_who_may_invite_and_withdraw_through_http(client, login, people, org_id,
     other = client.application.test_client()
     other.post("/auth/login", data={"email": "owner@example.org", "password": "correct horse battery"})
     other.post(f"/organizations/{org_id}/admins", data={"email": "y@example.org", "role": "admin"})
-    invitation_id = [i.id for i in invitations_of(db_query, org_id) if i.email == "y@example.org"][0]
+    invitation_id = next(i.id for i in invitations_of(db_query, org_id) if i.email == "y@example.org")
     client.post(f"/organizations/{org_id}/invitations/{invitation_id}/revoke")
-    status = [i.status for i in invitations_of(db_query, org_id) if i.email == "y@example.org"][0]
+    status = next(i.status for i in invitations_of(db_query, org_id) if i.email == "y@example.org")
     assert status == ("revoked" if allowed else "pending")
 
 

@@ -79,7 +79,8 @@ def test_a_request_only_queues_the_worker_sends(mail_config, smtp_server, live_s
 
     make_user(email="user@example.org", locale="en")
     data = urllib.parse.urlencode({"email": "user@example.org"}).encode()
-    urllib.request.urlopen(f"{live_server}/auth/reset", data=data, timeout=10).read()
+    with urllib.request.urlopen(f"{live_server}/auth/reset", data=data, timeout=10) as response:
+        response.read()
     (message,) = outbox(db_query)
     assert message.status == "pending" and message.attempts == 0 and smtp_server.messages == []  # queued only
 

@@ -45,7 +45,7 @@ def sqlite_path(database) -> str | None:
 
 
 @pytest.mark.slow
-def test_a_hung_mail_server_does_not_stop_the_site(gunicorn, flask_worker, database, make_event, make_org,  # noqa: F811
+def test_a_hung_mail_server_does_not_stop_the_site(gunicorn, flask_worker, database, make_event, make_org,
                                                    make_user, db_query):
     tarpit = Tarpit()
     mail = dict(MAIL_SERVER="127.0.0.1", MAIL_PORT=str(tarpit.port), MAIL_USE_TLS="0", MAIL_TIMEOUT="600",
@@ -118,7 +118,7 @@ def test_a_hung_mail_server_does_not_stop_the_site(gunicorn, flask_worker, datab
 
 
 @pytest.mark.slow
-def test_sigterm_releases_the_message_the_worker_was_waiting_on(flask_worker, client, make_user, db_query):  # noqa: F811
+def test_sigterm_releases_the_message_the_worker_was_waiting_on(flask_worker, client, make_user, db_query):
     tarpit = Tarpit()
     try:
         make_user(email="user@example.org")
@@ -158,7 +158,7 @@ class Watcher(Inbox):
         return await super().handle_DATA(server, session, envelope)
 
 
-def test_no_transaction_is_open_while_the_server_is_spoken_to(mail_config, smtp_port, app, client, runner,  # noqa: F811
+def test_no_transaction_is_open_while_the_server_is_spoken_to(mail_config, smtp_port, app, client, runner,
                                                             database, make_event, make_user, db_query):
     from diaspora.extensions import db
 
@@ -199,7 +199,7 @@ def test_no_transaction_is_open_while_the_server_is_spoken_to(mail_config, smtp_
     assert Checking.calls == [(False, 0, str)]
 
 
-def test_a_refused_message_backs_off_alone_an_unreachable_server_costs_nothing(mail_config, smtp_port, app,  # noqa: F811
+def test_a_refused_message_backs_off_alone_an_unreachable_server_costs_nothing(mail_config, smtp_port, app,
                                                                                runner, db_query):
     from diaspora import mail
     from diaspora.extensions import db
@@ -223,20 +223,20 @@ def test_a_refused_message_backs_off_alone_an_unreachable_server_costs_nothing(m
     try:
         assert "sent 2, failed 1" in runner.invoke(args=["send-mail"]).output
         assert sorted(m["To"] for m in inbox.messages) == ["first@example.org", "third@example.org"]
-        refused = [m for m in outbox(db_query) if m.status == "pending"][0]
+        refused = next(m for m in outbox(db_query) if m.status == "pending")
         assert refused.to_address == "nobody@example.org" and refused.attempts == 1
         assert "550" in refused.last_error and refused.next_attempt_at > refused.created_at + timedelta(minutes=1)
 
         Picky.answer = "421 4.3.2 Going down"  # the server, not the message: no back-off
         result = runner.invoke(args=["send-mail", "--now"])
         assert "sent 0, failed 0" in result.output and "unreachable" in result.output, result.output
-        refused = [m for m in outbox(db_query) if m.status == "pending"][0]
+        refused = next(m for m in outbox(db_query) if m.status == "pending")
         assert refused.attempts == 1 and "unreachable" in refused.last_error
     finally:
         controller.stop()
 
 
-def test_the_worker_waits_longer_each_time_the_server_is_unreachable(mail_config, app, client,  # noqa: F811
+def test_the_worker_waits_longer_each_time_the_server_is_unreachable(mail_config, app, client,
                                                                     make_user, db_query, monkeypatch):
     from diaspora import worker as worker_module
     from diaspora.mail.outbox import Unavailable
@@ -311,7 +311,7 @@ def test_periodic_jobs_run_once_per_period_however_many_workers(app, monkeypatch
 
 
 @pytest.mark.slow
-def test_two_worker_processes_run_each_job_once(flask_worker, db_query):  # noqa: F811
+def test_two_worker_processes_run_each_job_once(flask_worker, db_query):
     first, second = flask_worker("--once"), flask_worker("--once")
     assert first.wait() == 0 and second.wait() == 0
     logs = first.output() + second.output()
@@ -330,14 +330,12 @@ def test_stopping_interrupts_only_the_wait_on_the_network():
     stopping = Stopping()
     stopping.request(signal.SIGTERM, None)  # outside: nothing raised, the step in progress goes on
     assert stopping.requested and stopping.event.is_set()
-    with pytest.raises(Interrupted):
-        with stopping.interruptible():
-            pass
+    with pytest.raises(Interrupted), stopping.interruptible():
+        pass
     waiting = Stopping()
-    with pytest.raises(Interrupted):
-        with waiting.interruptible():
-            waiting.request(signal.SIGINT, None)  # as the signal arriving during the wait
-            pytest.fail("the wait was not interrupted")
+    with pytest.raises(Interrupted), waiting.interruptible():
+        waiting.request(signal.SIGINT, None)  # as the signal arriving during the wait
+        pytest.fail("the wait was not interrupted")
 
 
 def test_a_letter_the_server_accepted_is_sent_once_whenever_the_signal_comes(app, client, make_user, db_query):
@@ -385,7 +383,7 @@ def test_a_letter_the_server_accepted_is_sent_once_whenever_the_signal_comes(app
     assert restarted.delivered == [second.id] and statuses(db_query) == Counter(sent=2)
 
 
-def test_stopping_ends_a_wait_on_an_open_connection(mail_config, smtp_port, app, client, make_user,  # noqa: F811
+def test_stopping_ends_a_wait_on_an_open_connection(mail_config, smtp_port, app, client, make_user,
                                                     db_query):
     """The real SMTP sender: the server holds the worker after the text was sent, without answering. The
     signal shuts the connection down (nothing raised from the handler): the message was not confirmed, so

@@ -1,5 +1,7 @@
 """GET /api/v1/offers (active public offers of help, as GeoJSON; no personal data) and
 POST /api/v1/help-requests (partner intake: a hotline operator, a bot)."""
+from typing import ClassVar
+
 import marshmallow as ma
 from flask import jsonify
 from flask_babel import force_locale
@@ -8,9 +10,27 @@ from marshmallow import validate
 
 from diaspora.api.intake import invalid_fields, json_fields, public_post_limit
 from diaspora.api.organizations import search_params
-from diaspora.api.schemas import (CITY, NOT_AN_OBJECT, PHONE, PHONE_LENGTH, PHONE_MESSAGE, RATE_LIMITED, REQUIRED,
-                                  TELEGRAM_LINK, TELEGRAM_NAME, UNSUPPORTED, WHATSAPP_LINK, OrganizationQuerySchema,
-                                  RequestBody, StrictBoolean, choice, countries, error_responses, languages, text)
+from diaspora.api.schemas import (
+    CITY,
+    NOT_AN_OBJECT,
+    PHONE,
+    PHONE_LENGTH,
+    PHONE_MESSAGE,
+    RATE_LIMITED,
+    REQUIRED,
+    TELEGRAM_LINK,
+    TELEGRAM_NAME,
+    UNSUPPORTED,
+    WHATSAPP_LINK,
+    OrganizationQuerySchema,
+    RequestBody,
+    StrictBoolean,
+    choice,
+    countries,
+    error_responses,
+    languages,
+    text,
+)
 from diaspora.assistance import offers as offer_service
 from diaspora.assistance import requests as help_requests
 from diaspora.extensions import db, limiter
@@ -73,8 +93,8 @@ class HelpRequestSchema(RequestBody):
             raise ma.ValidationError(CONTACT, "contact")
 
     # The same rule for the document: one of the four, with something besides spaces.
-    OPENAPI = {"anyOf": [{"required": [name], "properties": {name: {"type": "string", "pattern": r"\S"}}}
-                         for name in CONTACTS]}
+    OPENAPI: ClassVar[dict] = {"anyOf": [
+        {"required": [name], "properties": {name: {"type": "string", "pattern": r"\S"}}} for name in CONTACTS]}
 
 
 class HelpRequestCreatedSchema(ma.Schema):

@@ -20,4 +20,5 @@ def _first(messages) -> tuple[str | None, str]:
 def validation_error(messages, status: int = 400):
     field, message = _first(messages)
     # Validation of query parameters is a 400 (bad request), whatever webargs' default says.
-    return jsonify({"error": {"message": message, "field": field, "details": messages}}), 400 if status == 422 else status
+    body = {"error": {"message": message, "field": field, "details": messages}}
+    return jsonify(body), 400 if status == 422 else status

@@ -7,9 +7,22 @@ from flask_smorest import Blueprint
 from marshmallow import validate
 
 from diaspora.api.intake import invalid_fields, json_fields, public_post_limit
-from diaspora.api.schemas import (MAX_ID, NOT_AN_OBJECT, PHONE, PHONE_LENGTH, PHONE_MESSAGE, RATE_LIMITED,
-                                  UNSUPPORTED, RequestBody, StrictBoolean, StrictInteger, choice, countries,
-                                  error_responses, text)
+from diaspora.api.schemas import (
+    MAX_ID,
+    NOT_AN_OBJECT,
+    PHONE,
+    PHONE_LENGTH,
+    PHONE_MESSAGE,
+    RATE_LIMITED,
+    UNSUPPORTED,
+    RequestBody,
+    StrictBoolean,
+    StrictInteger,
+    choice,
+    countries,
+    error_responses,
+    text,
+)
 from diaspora.events import registrations as regs
 from diaspora.events import services
 from diaspora.events.choices import HOME_REGIONS, SECTORS

@@ -2,8 +2,13 @@
 from flask import jsonify
 from flask_smorest import Blueprint
 
-from diaspora.api.schemas import (RATE_LIMITED, FeatureCollectionSchema, FeatureSchema, OrganizationQuerySchema,
-                                  error_responses)
+from diaspora.api.schemas import (
+    RATE_LIMITED,
+    FeatureCollectionSchema,
+    FeatureSchema,
+    OrganizationQuerySchema,
+    error_responses,
+)
 from diaspora.directory import search as finder
 from diaspora.directory.services import all_categories
 from diaspora.errors import NotFound, ServiceError

@@ -58,7 +58,7 @@ class StrictInteger(ma.fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-REQUIRED = {"required": "This field is required.", "null": "This field is required."}
+REQUIRED: ma.types.ErrorMessages = {"required": "This field is required.", "null": "This field is required."}
 
 
 class TextRule(validate.Regexp):
@@ -98,7 +98,7 @@ class Forms(validate.Validator):
 
 def openapi_of_validators(self, field, **kwargs) -> dict:
     """apispec attribute function: what a validator (Forms) says about itself in the document."""
-    described = {}
+    described: dict = {}
     for validator in field.validators:
         described.update(getattr(validator, "openapi", {}))
     return described
@@ -253,7 +253,8 @@ class ApiErrorDetailSchema(ma.Schema):
     message = ma.fields.String(required=True, metadata={"description": "In English, for the partner's developer."})
     field = ma.fields.String(required=True, allow_none=True, metadata={
         "description": "The parameter or body field at fault (the first one), or null."})
-    fields = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), metadata={
+    # data_key: a field named `fields` would hide the schema's own `fields` attribute
+    field_messages = ma.fields.Dict(data_key="fields", keys=ma.fields.String(), values=ma.fields.String(), metadata={
         "description": "Invalid body fields (422): a message for each. `contact` stands for the four ways to "
                        "reach a person, `answers.<question id>` for an answer."})
     details = ma.fields.Dict(metadata={

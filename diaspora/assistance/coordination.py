@@ -19,8 +19,14 @@ from diaspora.extensions import db
 from diaspora.forms import options
 from diaspora.geo import maps
 from diaspora.geo.geocoder import geocode_city
-from diaspora.i18n import COMMON_COUNTRIES, COMMON_LANGUAGES, country_choices, country_name, current_locale
-from diaspora.i18n import language_choices
+from diaspora.i18n import (
+    COMMON_COUNTRIES,
+    COMMON_LANGUAGES,
+    country_choices,
+    country_name,
+    current_locale,
+    language_choices,
+)
 from diaspora.models import HelpEvent, HelpMessage, HelpOffer, HelpRequest, HelpRoute, OfferFlag, Organization
 from diaspora.models.assistance import OPEN_STATUSES
 from diaspora.models.event import LANGS
@@ -278,7 +284,8 @@ def edit_offer(offer_id: int):
             getattr(form, name).data = getattr(item, name)
         form.country.data = item.country or ""
         form.languages.data = item.languages
-        form.written_contract.data = {True: "yes", False: "no"}.get(item.written_contract, "")
+        contract = item.written_contract
+        form.written_contract.data = "" if contract is None else "yes" if contract else "no"
     if form.validate_on_submit():
         try:
             offer_service.update(current_user, item, _offer_data(form))

@@ -1,5 +1,6 @@
 """Offers of help: published by an association's people (admins and volunteers), shown to everyone,
 hidden by site admins when flagged. Services flush; the caller commits."""
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -40,14 +41,15 @@ class OfferData:
     written_contract: bool | None = None
 
 
-def organizations_for(user) -> list[Organization]:
+def organizations_for(user) -> Sequence[Organization]:
     ids = helper_org_ids(user)
     if getattr(user, "is_admin", False):
         return db.session.scalars(select(Organization).where(Organization.status == "published")
                                   .order_by(Organization.sort_key)).all()
     if not ids:
         return []
-    return db.session.scalars(select(Organization).where(Organization.id.in_(ids)).order_by(Organization.sort_key)).all()
+    return db.session.scalars(select(Organization).where(Organization.id.in_(ids))
+                              .order_by(Organization.sort_key)).all()
 
 
 def can_manage(user, offer: HelpOffer) -> bool:
@@ -138,7 +140,7 @@ def republish(user, offer: HelpOffer) -> None:
     offer.status = "active"
 
 
-def hide(admin, offer: HelpOffer, reason: str) -> None:
+def hide(admin, offer: HelpOffer, reason: str | None) -> None:
     if not getattr(admin, "is_admin", False):
         raise Forbidden(_("Only site admins can do this."))
     offer.status, offer.hidden_reason = "hidden", (reason or "").strip() or None
@@ -152,7 +154,7 @@ def unhide(admin, offer: HelpOffer) -> None:
     offer.status, offer.hidden_reason = "active", None
 
 
-def flag(offer: HelpOffer, reason: str, message: str) -> OfferFlag:
+def flag(offer: HelpOffer, reason: str | None, message: str | None) -> OfferFlag:
     if reason not in FLAG_REASONS:
         raise ServiceError(_("Choose from the list."), "reason")
     item = OfferFlag(offer_id=offer.id, reason=reason, message=(message or "").strip()[:2000])
@@ -180,6 +182,10 @@ class OfferSearch:
     limit: int = 100
     offset: int = 0
 
+    @property
+    def centre(self) -> tuple[float, float] | None:
+        return None if self.lat is None or self.lng is None else (self.lat, self.lng)
+
 
 def public_filters(search: OfferSearch) -> list:
     """Active, not expired, from a published association: what anyone may see."""
@@ -205,11 +211,14 @@ def find(search: OfferSearch) -> tuple[list[tuple[HelpOffer, float | None]], int
         box = or_(*[and_(HelpOffer.latitude.between(a, b), HelpOffer.longitude.between(c, d)) for a, b, c, d in boxes])
         ranked = []
         for offer in db.session.scalars(select(HelpOffer).where(*conditions, box)):
-            distance = haversine_km(search.lat, search.lng, offer.latitude, offer.longitude)
+            position = offer.position
+            if position is None:  # the box needs both coordinates: never
+                continue
+            distance = haversine_km(search.lat, search.lng, *position)
             if distance <= search.radius_km:
                 ranked.append((distance, offer.id, offer))
         ranked.sort(key=lambda item: (item[0], item[1]))
-        found = [(offer, distance) for distance, _, offer in ranked]
+        found: list[tuple[HelpOffer, float | None]] = [(offer, distance) for distance, _, offer in ranked]
     else:
         offers = db.session.scalars(select(HelpOffer).where(*conditions)
                                     .order_by(HelpOffer.created_at.desc(), HelpOffer.id.desc())).all()
@@ -226,6 +235,7 @@ def capacity_in_use() -> dict[int, int]:
     """{organization id: requests it has accepted and not closed}: how much of its capacity is taken."""
     from diaspora.models import HelpRequest
 
-    return dict(db.session.execute(select(HelpRequest.accepted_org_id, func.count()).where(
+    rows = db.session.execute(select(HelpRequest.accepted_org_id, func.count()).where(
         HelpRequest.status.in_(("accepted", "in_progress")), HelpRequest.accepted_org_id.is_not(None))
-        .group_by(HelpRequest.accepted_org_id)).all())
+        .group_by(HelpRequest.accepted_org_id)).all()
+    return {org_id: taken for org_id, taken in rows if org_id is not None}

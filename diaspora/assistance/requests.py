@@ -20,13 +20,13 @@ from sqlalchemy import delete, select, update
 from diaspora.assistance import routing
 from diaspora.assistance.notify import tell_association, tell_person
 from diaspora.codes import random_code
-from diaspora.database import utcnow
+from diaspora.database import rows_matched, utcnow
 from diaspora.directory import contacts
 from diaspora.errors import Forbidden, InvalidFields, ServiceError
 from diaspora.extensions import db
 from diaspora.geo.geocoder import geocode_city
 from diaspora.i18n import country_codes, language_codes
-from diaspora.models import HelpEvent, HelpMessage, HelpRequest, HelpRoute, Membership, Organization
+from diaspora.models import Category, HelpEvent, HelpMessage, HelpRequest, HelpRoute, Membership, Organization
 from diaspora.models.assistance import CLOSED_STATUSES, OPEN_STATUSES
 from diaspora.text import (
     SINGLE_LINE,
@@ -77,7 +77,7 @@ def _text(errors, name, value, limit, required=False, multiline=False):
     return value or None
 
 
-def clean(data: RequestData) -> tuple[RequestData, object]:
+def clean(data: RequestData) -> tuple[RequestData, Category]:
     """Everything checked at once: InvalidRequest has a message per field. Returns (data, category)."""
     errors: dict[str, str] = {}
     out = RequestData()
@@ -92,8 +92,8 @@ def clean(data: RequestData) -> tuple[RequestData, object]:
     out.city = _text(errors, "city", data.city, 120, required=True)
     if out.city:
         # the city, never an address: what follows a comma goes, and a house number is refused
-        out.city = out.city.split(",")[0].strip() or None
-        if out.city is None:
+        out.city = out.city.split(",")[0].strip()
+        if not out.city:
             errors["city"] = _("This field is required.")
         elif any(ch.isdigit() for ch in out.city):
             errors["city"] = _("Only the city, without a street or a house number.")
@@ -101,8 +101,9 @@ def clean(data: RequestData) -> tuple[RequestData, object]:
     if language and language not in language_codes():
         errors["language"] = _("Choose from the list.")
     out.language = language
-    out.urgency = data.urgency if isinstance(data.urgency, str) and data.urgency in URGENCIES else None
-    if out.urgency is None:
+    if isinstance(data.urgency, str) and data.urgency in URGENCIES:
+        out.urgency = data.urgency
+    else:
         errors["urgency"] = _("Choose from the list.")
     out.description = _text(errors, "description", data.description, 5000, required=True, multiline=True)
     out.name = _text(errors, "name", data.name, 120)
@@ -117,7 +118,8 @@ def clean(data: RequestData) -> tuple[RequestData, object]:
     if telegram:
         # a Telegram user name, or the phone number the account uses
         try:
-            out.telegram = "@" + contacts.normalize_handle("telegram", telegram)
+            handle = contacts.normalize_handle("telegram", telegram)
+            out.telegram = "@" + handle if handle else None
         except contacts.ContactError:
             try:
                 out.telegram = contacts.normalize_phone(telegram)
@@ -139,6 +141,7 @@ def clean(data: RequestData) -> tuple[RequestData, object]:
     out.consent = data.consent is True
     if errors:
         raise InvalidRequest(errors)
+    assert category is not None  # required: its absence is an error above
     return out, category
 
 
@@ -206,9 +209,9 @@ def _move(request: HelpRequest, allowed: tuple, extra=(), **values) -> None:
     """Change the request's state only if it still is in one of `allowed` (and matches `extra`): one
     conditional UPDATE, so two people acting at once (a double click, the person withdrawing while the
     association gives it back) cannot both succeed."""
-    moved = db.session.execute(update(HelpRequest).where(
+    moved = rows_matched(update(HelpRequest).where(
         HelpRequest.id == request.id, HelpRequest.status.in_(allowed), *extra).values(
-        **values, last_activity_at=utcnow())).rowcount
+        **values, last_activity_at=utcnow()))
     if moved != 1:
         db.session.refresh(request)
         raise ServiceError(_("This cannot be done at this stage."), None)
@@ -257,8 +260,9 @@ def route(request: HelpRequest) -> list[int]:
     added = []
     for candidate in found[:limit - open_count]:
         rank += 1
+        distance_km = None if candidate.distance_km is None else round(candidate.distance_km, 1)
         db.session.add(HelpRoute(request_id=request.id, organization_id=candidate.organization_id, rank=rank,
-                                 distance_km=None if candidate.distance_km is None else round(candidate.distance_km, 1)))
+                                 distance_km=distance_km))
         added.append(candidate.organization_id)
     if added:
         db.session.flush()
@@ -268,7 +272,7 @@ def route(request: HelpRequest) -> list[int]:
     return added
 
 
-def accept(user, request: HelpRequest, org_id: int) -> None:
+def accept(user, request: HelpRequest, org_id: int | None) -> None:
     """One association takes the request. Two accepting at the same moment: the UPDATE lets one through."""
     if org_id not in helper_org_ids(user):
         raise Forbidden(_("You do not act for this association."))
@@ -276,9 +280,9 @@ def accept(user, request: HelpRequest, org_id: int) -> None:
     if route_row is None or route_row.state != "open":
         raise Forbidden(_("This request was not sent to your association."))
     now = utcnow()
-    taken = db.session.execute(update(HelpRequest).where(
+    taken = rows_matched(update(HelpRequest).where(
         HelpRequest.id == request.id, HelpRequest.status == "new").values(
-        status="accepted", accepted_org_id=org_id, accepted_at=now, last_activity_at=now)).rowcount
+        status="accepted", accepted_org_id=org_id, accepted_at=now, last_activity_at=now))
     if taken != 1:
         raise ServiceError(_("Another association has just accepted this request."), None)
     db.session.refresh(request)
@@ -304,7 +308,7 @@ def resolve(user, request: HelpRequest) -> None:
     tell_person(request, "request_resolved")
 
 
-def _give_back(request: HelpRequest, org_id: int, reason: str, *, user=None, action="cannot_help") -> None:
+def _give_back(request: HelpRequest, org_id: int, reason: str | None, *, user=None, action="cannot_help") -> None:
     """The request returns to the others: the association's route is closed, those still open are told,
     and the next in line get it."""
     _move(request, ("accepted", "in_progress"), (HelpRequest.accepted_org_id == org_id,),
@@ -321,12 +325,13 @@ def _give_back(request: HelpRequest, org_id: int, reason: str, *, user=None, act
     tell_person(request, "request_returned")
 
 
-def cannot_help(user, request: HelpRequest, reason: str) -> None:
+def cannot_help(user, request: HelpRequest, reason: str | None) -> None:
     """The association gives the request back, with a reason the others see; it goes to them again."""
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("Say why, so the others know."), "reason")
     require_helper(user, request)
+    assert request.accepted_org_id is not None  # require_helper: only the accepting association's people
     _give_back(request, request.accepted_org_id, reason, user=user)
 
 
@@ -344,14 +349,14 @@ def release_organization(org_id: int) -> int:
     return released
 
 
-def decline(user, request: HelpRequest, org_id: int, reason: str) -> None:
+def decline(user, request: HelpRequest, org_id: int | None, reason: str | None) -> None:
     """An association it was sent to says, before accepting, that it cannot help: the next one gets it."""
     if org_id not in helper_org_ids(user):
         raise Forbidden(_("You do not act for this association."))
     reason = (reason or "").strip() or None
-    closed = db.session.execute(update(HelpRoute).where(
+    closed = rows_matched(update(HelpRoute).where(
         HelpRoute.request_id == request.id, HelpRoute.organization_id == org_id, HelpRoute.state == "open").values(
-        state="declined", declined_at=utcnow(), decline_reason=reason)).rowcount
+        state="declined", declined_at=utcnow(), decline_reason=reason))
     if closed != 1:
         raise ServiceError(_("This cannot be done at this stage."), None)
     log(request, "declined", user=user, organization_id=org_id, note=reason)
@@ -360,7 +365,7 @@ def decline(user, request: HelpRequest, org_id: int, reason: str) -> None:
         route(request)
 
 
-def post_message(request: HelpRequest, body: str, *, user=None, by_requester=False) -> HelpMessage:
+def post_message(request: HelpRequest, body: str | None, *, user=None, by_requester=False) -> HelpMessage:
     body = (body or "").strip()
     if not body:
         raise ServiceError(_("Write a message first."), "body")

@@ -17,8 +17,14 @@ from diaspora.extensions import db, limiter
 from diaspora.forms import options
 from diaspora.geo import maps
 from diaspora.geo.geocoder import geocode_place
-from diaspora.i18n import COMMON_COUNTRIES, COMMON_LANGUAGES, country_choices, country_name, current_locale
-from diaspora.i18n import language_choices
+from diaspora.i18n import (
+    COMMON_COUNTRIES,
+    COMMON_LANGUAGES,
+    country_choices,
+    country_name,
+    current_locale,
+    language_choices,
+)
 from diaspora.models import Category, HelpEvent, HelpMessage, HelpOffer
 
 bp = Blueprint("assistance", __name__)
@@ -82,16 +88,17 @@ def index():
         try:
             lat, lng = float(args["lat"]), float(args["lng"])
         except ValueError:
-            lat = lng = None
-        if lat is not None and -90 <= lat <= 90 and -180 <= lng <= 180:
-            search.lat, search.lng = lat, lng
+            pass
+        else:
+            if -90 <= lat <= 90 and -180 <= lng <= 180:
+                search.lat, search.lng = lat, lng
     page = min(max(args.get("page", 1, type=int) or 1, 1), 10_000)
     search.offset = (page - 1) * PAGE_SIZE
     found, total = offer_service.find(search)
     map_search = offer_service.OfferSearch(**{**search.__dict__, "limit": 5000, "offset": 0})
-    points = [(o.latitude, o.longitude, o.id) for o, _d in offer_service.find(map_search)[0] if o.has_position]
-    fmap = maps.directory_map(points, centre=(search.lat, search.lng) if search.lat is not None else None,
-                              radius_km=search.radius_km if search.lat is not None else None,
+    points = [(*position, o.id) for o, _d in offer_service.find(map_search)[0] if (position := o.position) is not None]
+    fmap = maps.directory_map(points, centre=search.centre,
+                              radius_km=search.radius_km if search.centre is not None else None,
                               tiles_url=current_app.config["TILES_URL"] or None,
                               attribution=current_app.config["TILES_ATTRIBUTION"])
     return render_template(

@@ -7,6 +7,7 @@ have. Near means: its place within HELP_ROUTE_KM of the person's city, or the pe
 of one of its offers; else in the same country; else an offer that works remotely. Nearest first within
 each, after those whose offers of this kind are not already full (accepted requests against the
 capacity they gave)."""
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,7 +42,7 @@ class Candidate:
                 self.language_tier, self.name_key, self.organization_id)
 
 
-def candidates(request: HelpRequest, limit_km: float, exclude: set[int] = frozenset()) -> list[Candidate]:
+def candidates(request: HelpRequest, limit_km: float, exclude: AbstractSet[int] = frozenset()) -> list[Candidate]:
     """Every association that fits the request, best first."""
     today = date.today()
     by_service = select(organization_categories.c.organization_id).where(
@@ -74,18 +75,20 @@ def candidates(request: HelpRequest, limit_km: float, exclude: set[int] = frozen
             continue  # it says which languages it speaks, and none is the person's
         language_tier = 0 if request.language in spoken else 1 if spoken & wanted else 2
         own_offers = [o for o in offers if o.organization_id == org.id]
-        near, far = [], []  # distances from the person
-        if request.latitude is not None:
-            if org.has_position:
-                d = haversine_km(request.latitude, request.longitude, org.latitude, org.longitude)
+        near: list[float] = []  # distances from the person
+        far: list[float] = []
+        if (here := request.position) is not None:
+            if (there := org.position) is not None:
+                d = haversine_km(*here, *there)
                 (near if d <= limit_km else far).append(d)
             for o in own_offers:
-                if o.scope == "city" and o.has_position:
-                    d = haversine_km(request.latitude, request.longitude, o.latitude, o.longitude)
+                if o.scope == "city" and (there := o.position) is not None:
+                    d = haversine_km(*here, *there)
                     (near if d <= (o.radius_km if o.radius_km else limit_km) else far).append(d)
         distance = min(near) if near else min(far) if far else None
-        capacities = [o.capacity for o in own_offers]
-        full = bool(capacities) and None not in capacities and in_use.get(org.id, 0) >= sum(capacities)
+        capacities = [o.capacity for o in own_offers if o.capacity is not None]
+        # full when every offer has a capacity and together they are taken
+        full = bool(own_offers) and len(capacities) == len(own_offers) and in_use.get(org.id, 0) >= sum(capacities)
         if near:
             tier = 0
         elif org.country == request.country or any(o.scope == "country" and o.country == request.country

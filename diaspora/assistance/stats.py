@@ -71,9 +71,9 @@ def figures(org_ids: set[int] | None) -> dict:
 
 
 def _accepted_in(org_id: int, category_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(HelpRequest).where(
+    return db.session.execute(select(func.count()).select_from(HelpRequest).where(
         HelpRequest.accepted_org_id == org_id, HelpRequest.category_id == category_id,
-        HelpRequest.status.in_(("accepted", "in_progress"))))
+        HelpRequest.status.in_(("accepted", "in_progress")))).scalar_one()
 
 
 def unanswered_ids(requests) -> set[int]:

@@ -12,20 +12,23 @@ def create_admin(email: str, password: str | None):
     from diaspora.auth.services import create_user, find_user_by_email
     from diaspora.extensions import db
 
-    user = find_user_by_email(email)
-    if password is None and user is None:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if password is not None and len(password) < PASSWORD_MIN:
-        raise click.BadParameter(f"at least {PASSWORD_MIN} characters", param_hint="--password")
+    def checked(password: str) -> str:
+        if len(password) < PASSWORD_MIN:
+            raise click.BadParameter(f"at least {PASSWORD_MIN} characters", param_hint="--password")
+        return password
+
     if "@" not in email:
         raise click.BadParameter("not an email address", param_hint="EMAIL")
+    user = find_user_by_email(email)
     if user is None:
-        user = create_user(email, password, is_admin=True)
+        if password is None:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        user = create_user(email, checked(password), is_admin=True)
         action = "created"
     else:
         user.is_admin = True
-        if password:
-            user.set_password(password)
+        if password is not None:
+            user.set_password(checked(password))
         action = "updated"
     db.session.commit()
     click.echo(f"Site admin {action}: {user.email}")

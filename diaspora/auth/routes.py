@@ -6,6 +6,7 @@ from diaspora.auth import devices, services
 from diaspora.auth.forms import ChoosePasswordForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from diaspora.errors import ServiceError, render_error
 from diaspora.extensions import db, limiter
+from diaspora.forms import add_error
 from diaspora.i18n import current_locale
 from diaspora.main.routes import safe_next
 
@@ -91,7 +92,7 @@ def signup():
             services.request_signup(form.email.data, form.name.data, current_locale(),
                                     safe_next(request.args.get("next"), None))
         except ServiceError as error:
-            getattr(form, error.field or "email").errors.append(error.message)
+            add_error(getattr(form, error.field or "email"), error.message)
         else:
             db.session.commit()
             flash(_("We have sent a message to %(email)s. Open the link in it to go on.", email=form.email.data),
@@ -143,9 +144,9 @@ def login():
         return redirect(url_for("auth.account"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        user = services.authenticate(form.email.data, form.password.data or "")
         if user is None:
-            form.password.errors.append(_("Wrong email or password."))
+            add_error(form.password, _("Wrong email or password."))
         else:
             db.session.commit()
             login_user(user, remember=form.remember.data)

@@ -17,20 +17,20 @@ from diaspora import mail
 from diaspora.database import utcnow
 from diaspora.errors import ServiceError
 from diaspora.extensions import db, login_manager
+from diaspora.models import User
 from diaspora.text import refuse_control_characters
 from diaspora.urls import external_url
-from diaspora.models import User
 
 RESET_MAX_AGE = 2 * 3600
 SIGNUP_MAX_AGE = 24 * 3600
 _DUMMY_HASH = None
 
 
-def normalize_email(email: str) -> str:
+def normalize_email(email: str | None) -> str:
     return (email or "").strip().lower()
 
 
-def find_user_by_email(email: str) -> User | None:
+def find_user_by_email(email: str | None) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
@@ -50,7 +50,7 @@ def create_user(email: str, password: str, name: str = "", locale: str | None = 
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
+def authenticate(email: str | None, password: str) -> User | None:
     global _DUMMY_HASH
     user = find_user_by_email(email)
     if user is None:
@@ -100,7 +100,7 @@ def _signup_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="signup")
 
 
-def request_signup(email: str, name: str, locale: str, next_path: str | None = None) -> None:
+def request_signup(email: str | None, name: str | None, locale: str, next_path: str | None = None) -> None:
     """The first step of a sign-up, alike for every address: only mail differs, and only its owner reads it."""
     email = normalize_email(email)
     name = (name or "").strip()
@@ -141,7 +141,7 @@ def set_locale(user: User, locale: str) -> None:
 
 
 def count_users() -> int:
-    return db.session.scalar(select(func.count()).select_from(User))
+    return db.session.execute(select(func.count()).select_from(User)).scalar_one()
 
 
 def init_login(app) -> None:

@@ -26,7 +26,7 @@ def normalize_handle(kind: str, value: str | None) -> str | None:
     if not value:
         return None
     pattern, hosts, _ = _HANDLE[kind]
-    if "/" in value or "." in value and any(h in value.lower() for h in hosts):
+    if "/" in value or ("." in value and any(h in value.lower() for h in hosts)):
         url = value if "://" in value else "https://" + value
         elsewhere = ContactError(_l("Give the name of the account, or a link to it on %(site)s.", site=hosts[0]))
         try:
@@ -85,7 +85,8 @@ def contact_links(org) -> list[dict]:
         local, _, domain = org.email.rpartition("@")
         links.append({"kind": "email", "text": org.email, "href": f"mailto:{quote(local, safe='')}@{domain}"})
     if org.phone:
-        links.append({"kind": "phone", "text": org.phone, "href": "tel:+" + phone_digits(org.phone) if org.phone.startswith("+") else "tel:" + phone_digits(org.phone)})
+        plus = "+" if org.phone.startswith("+") else ""
+        links.append({"kind": "phone", "text": org.phone, "href": "tel:" + plus + phone_digits(org.phone)})
     if org.whatsapp:
         links.append({"kind": "whatsapp", "text": org.whatsapp, "href": "https://wa.me/" + phone_digits(org.whatsapp)})
     for kind in ("telegram", "instagram", "facebook", "vk"):

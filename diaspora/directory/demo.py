@@ -10,9 +10,10 @@ from diaspora.extensions import db
 from diaspora.models import Organization
 
 # (name, city, country, categories, languages, description, status)
-DEMO = [
+DEMO: list[tuple] = [
     ("Кыргыз жамааты — Москва (демо)", "Москва", "RU", ["adaptation", "legal-aid", "employment"], ["ky", "ru"],
-     "Мекендештерге жаңы шаарга көнүүгө, каттоодон өтүүгө жана иш табууга жардам беребиз. Ар жекшемби сайын акысыз юридикалык кеңеш."),
+     "Мекендештерге жаңы шаарга көнүүгө, каттоодон өтүүгө жана иш табууга жардам беребиз. "
+     "Ар жекшемби сайын акысыз юридикалык кеңеш."),
     ("Землячество «Ала-Тоо» (демо)", "Москва", "RU", ["culture", "youth", "sport"], ["ky", "ru"],
      "Культурные вечера, турниры по кок-бору и футболу, праздник Нооруз для всей семьи."),
     ("Юридическая приёмная для мигрантов (демо)", "Москва", "RU", ["legal-aid"], ["ru", "ky"],
@@ -38,7 +39,8 @@ DEMO = [
     ("Anadolu-Kırgız Dayanışma (demo)", "Ankara", "TR", ["legal-aid", "employment"], ["ky", "tr"],
      "Hukuki danışmanlık ve iş bulma desteği; Kyrgyz students and workers welcome."),
     ("재한 키르기스 공동체 · Кореядагы кыргыздар (демо)", "Сеул", "KR", ["adaptation", "employment", "legal-aid"],
-     ["ky", "ru", "ko"], "Кореяда иштеген мекендештерге: EPS визасы, эмгек келишими, оорукана. Help in Kyrgyz and Korean."),
+     ["ky", "ru", "ko"],
+     "Кореяда иштеген мекендештерге: EPS визасы, эмгек келишими, оорукана. Help in Kyrgyz and Korean."),
     ("Инчхон кыргыз жаштары (демо)", "Incheon", "KR", ["youth", "sport", "education"], ["ky", "ko"],
      "Жаштар үчүн футбол, корей тили клубу жана студенттерге колдоо."),
     ("Kyrgyz Community Club of New York (demo)", "New York", "US", ["culture", "adaptation", "education"],
@@ -107,10 +109,10 @@ def seed(if_empty: bool = False) -> int:
             name=name, city=city, country=country, categories=categories, languages=languages,
             description=description, website="https://example.org/", year_founded=rng.randint(2000, 2024),
         ), status=status, is_demo=True)
-        if placement.source == "city":
+        if placement.source == "city" and (position := org.position) is not None:
             # spread entries of one city around its centre instead of stacking them on one point
-            org.latitude = round(org.latitude + rng.uniform(-0.04, 0.04), 6)
-            org.longitude = round(org.longitude + rng.uniform(-0.06, 0.06), 6)
+            org.latitude = round(position[0] + rng.uniform(-0.04, 0.04), 6)
+            org.longitude = round(position[1] + rng.uniform(-0.06, 0.06), 6)
         created += 1
     from diaspora.events.demo import seed as seed_events
 

@@ -8,6 +8,7 @@ One edit waits per association (a unique index): sending another replaces it, an
 the version they saw (by its id) with a conditional UPDATE, so a replacement never slips through as
 approved and two moderators cannot both decide. When the entry is rejected or unpublished, its waiting
 edit is closed ("withdrawn", services.reject), and an edit is never approved onto an entry not published."""
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -15,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from diaspora import mail
-from diaspora.database import utcnow
+from diaspora.database import rows_matched, utcnow
 from diaspora.directory import services
 from diaspora.errors import NotFound, ServiceError
 from diaspora.extensions import db
@@ -104,20 +105,19 @@ def _propose(user: User, org: Organization, data: services.OrganizationData) -> 
 
 def _close(edit_id: int, status: str) -> bool:
     """Take a waiting edit out of the queue; False when it was decided or replaced in the meantime."""
-    result = db.session.execute(
+    return rows_matched(
         update(OrganizationEdit).where(OrganizationEdit.id == edit_id, OrganizationEdit.status == "pending")
-        .values(status=status, decided_at=utcnow()).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+        .values(status=status, decided_at=utcnow()).execution_options(synchronize_session=False)) == 1
 
 
 def _decide(admin: User, edit_id: int, status: str, note: str | None = None) -> OrganizationEdit:
     edit = db.session.get(OrganizationEdit, edit_id)
     if edit is None:
         raise NotFound(_("Not found."))
-    claimed = db.session.execute(
+    claimed = rows_matched(
         update(OrganizationEdit).where(OrganizationEdit.id == edit_id, OrganizationEdit.status == "pending")
         .values(status=status, note=note, decided_by_id=admin.id, decided_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount == 1
+        .execution_options(synchronize_session=False)) == 1
     if not claimed:
         raise ServiceError(_("These changes were replaced by newer ones or already decided. Check the queue again."))
     db.session.refresh(edit)
@@ -143,7 +143,7 @@ def approve(admin: User, edit_id: int) -> OrganizationEdit:
     return edit
 
 
-def reject(admin: User, edit_id: int, note: str) -> OrganizationEdit:
+def reject(admin: User, edit_id: int, note: str | None) -> OrganizationEdit:
     """The entry stays as published; the association's people read the note (page and mail)."""
     services.require_site_admin(admin)
     note = (note or "").strip()
@@ -157,7 +157,7 @@ def reject(admin: User, edit_id: int, note: str) -> OrganizationEdit:
     return edit
 
 
-def waiting_edits() -> list[OrganizationEdit]:
+def waiting_edits() -> Sequence[OrganizationEdit]:
     """The moderation queue's changes to published entries, oldest first."""
     return db.session.scalars(
         select(OrganizationEdit).join(Organization)

@@ -8,8 +8,6 @@ from diaspora.directory import contacts
 from diaspora.forms import (
     ChoiceField,
     Form,
-    options,
-    strip,
     LocalizedDecimalField,
     LocalizedIntegerField,
     MaxLength,
@@ -17,6 +15,8 @@ from diaspora.forms import (
     MultiSelectField,
     Required,
     in_range,
+    options,
+    strip,
     web_url,
 )
 
@@ -48,17 +48,19 @@ class OrganizationForm(Form):
     longitude = LocalizedDecimalField(_l("Longitude"), places=None, validators=[Optional(), in_range(-180, 180)])
     categories = MultiCheckboxField(_l("Services offered"))
     languages = MultiSelectField(_l("Languages spoken"))
-    email = EmailField(_l("Email"), filters=[strip], validators=[Optional(), Email(message=_l("Enter a valid email address."),
-                                                                  check_deliverability=False), MaxLength(254)])
-    phone = StringField(_l("Phone"), validators=[Optional(), MaxLength(40), _contact_validator(contacts.normalize_phone)])
+    email = EmailField(_l("Email"), filters=[strip], validators=[
+        Optional(), Email(message=_l("Enter a valid email address."), check_deliverability=False), MaxLength(254)])
+    phone = StringField(_l("Phone"), validators=[Optional(), MaxLength(40),
+                                                 _contact_validator(contacts.normalize_phone)])
     website = StringField(_l("Website"), validators=[Optional(), MaxLength(300), web_url])
-    telegram = StringField("Telegram", validators=[Optional(), MaxLength(100),
-                                                   _contact_validator(lambda v: contacts.normalize_handle("telegram", v))])
-    whatsapp = StringField("WhatsApp", validators=[Optional(), MaxLength(60), _contact_validator(contacts.normalize_whatsapp)])
-    instagram = StringField("Instagram", validators=[Optional(), MaxLength(100),
-                                                     _contact_validator(lambda v: contacts.normalize_handle("instagram", v))])
-    facebook = StringField("Facebook", validators=[Optional(), MaxLength(200),
-                                                   _contact_validator(lambda v: contacts.normalize_handle("facebook", v))])
+    telegram = StringField("Telegram", validators=[
+        Optional(), MaxLength(100), _contact_validator(lambda v: contacts.normalize_handle("telegram", v))])
+    whatsapp = StringField("WhatsApp", validators=[
+        Optional(), MaxLength(60), _contact_validator(contacts.normalize_whatsapp)])
+    instagram = StringField("Instagram", validators=[
+        Optional(), MaxLength(100), _contact_validator(lambda v: contacts.normalize_handle("instagram", v))])
+    facebook = StringField("Facebook", validators=[
+        Optional(), MaxLength(200), _contact_validator(lambda v: contacts.normalize_handle("facebook", v))])
     vk = StringField(_l("VK"), validators=[Optional(), MaxLength(100),
                                            _contact_validator(lambda v: contacts.normalize_handle("vk", v))])
     year_founded = LocalizedIntegerField(_l("Year founded"), validators=[Optional()])

@@ -14,6 +14,7 @@ day, withdrawn and replaced ones included, so withdrawing and sending again does
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 
 from flask_babel import gettext as _
@@ -23,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from diaspora import mail
 from diaspora.auth.services import normalize_email
-from diaspora.database import utcnow
+from diaspora.database import rows_matched, utcnow
 from diaspora.directory import services
 from diaspora.errors import Forbidden, NotFound, ServiceError
 from diaspora.extensions import db
@@ -43,14 +44,14 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def open_invitations(org: Organization) -> list[Invitation]:
+def open_invitations(org: Organization) -> Sequence[Invitation]:
     return db.session.scalars(
         select(Invitation).where(Invitation.organization_id == org.id, Invitation.status == "pending",
                                  Invitation.expires_at > utcnow())
         .order_by(Invitation.created_at, Invitation.id)).all()
 
 
-def invite(user: User, org: Organization, email: str, role: str, locale: str) -> Invitation:
+def invite(user: User, org: Organization, email: str | None, role: str, locale: str) -> Invitation:
     """Mail an invitation to `email`. The same answer whether or not the address has an account."""
     services.require_owner(user, org)
     if not org.is_published:
@@ -72,14 +73,14 @@ def invite(user: User, org: Organization, email: str, role: str, locale: str) ->
         update(Invitation).where(Invitation.organization_id == org.id, Invitation.email == email,
                                  Invitation.status == "pending")
         .values(status="replaced", closed_at=now).execution_options(synchronize_session=False))
-    still_open = db.session.scalar(select(func.count()).select_from(Invitation).where(
-        Invitation.organization_id == org.id, Invitation.status == "pending", Invitation.expires_at > now))
+    still_open = db.session.execute(select(func.count()).select_from(Invitation).where(
+        Invitation.organization_id == org.id, Invitation.status == "pending", Invitation.expires_at > now)).scalar_one()
     if still_open >= MAX_OPEN:
         raise ServiceError(ngettext("%(num)d invitation is waiting already. Withdraw it before sending more.",
                                     "%(num)d invitations are waiting already. Withdraw some before sending more.",
                                     still_open), "email")
-    sent_today = db.session.scalar(select(func.count()).select_from(Invitation).where(
-        Invitation.organization_id == org.id, Invitation.created_at > now - timedelta(days=1)))
+    sent_today = db.session.execute(select(func.count()).select_from(Invitation).where(
+        Invitation.organization_id == org.id, Invitation.created_at > now - timedelta(days=1))).scalar_one()
     if sent_today >= MAX_PER_DAY:
         raise ServiceError(ngettext("%(num)d invitation has been sent in the last 24 hours, the most for one day. "
                                     "Try again tomorrow.",
@@ -126,11 +127,11 @@ def accept(user: User, token: str) -> Invitation:
         raise Forbidden(_("This invitation is for %(email)s. Log in with that address to accept it.",
                           email=invitation.email))
     now = utcnow()
-    taken = db.session.execute(
+    taken = rows_matched(
         update(Invitation).where(Invitation.id == invitation.id, Invitation.status == "pending",
                                  Invitation.expires_at > now)
         .values(status="accepted", accepted_by_id=user.id, closed_at=now)
-        .execution_options(synchronize_session=False)).rowcount == 1
+        .execution_options(synchronize_session=False)) == 1
     if not taken:
         raise gone
     db.session.refresh(invitation)
@@ -157,11 +158,12 @@ def revoke(user: User, org: Organization, invitation_id: int) -> None:
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.organization_id != org.id:
         raise NotFound(_("Not found."))
-    revoked = db.session.execute(
+    revoked = rows_matched(
         update(Invitation).where(Invitation.id == invitation.id, Invitation.status == "pending")
-        .values(status="revoked", closed_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+        .values(status="revoked", closed_at=utcnow()).execution_options(synchronize_session=False))
     if revoked:
-        services.record(org, user, "invitation_revoked", {"invitations": [f"{invitation.email} ({invitation.role})", None]})
+        services.record(org, user, "invitation_revoked",
+                        {"invitations": [f"{invitation.email} ({invitation.role})", None]})
 
 
 def init_app(app) -> None:

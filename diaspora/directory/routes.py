@@ -20,9 +20,9 @@ from diaspora.directory.forms import (
 )
 from diaspora.errors import DomainError, Forbidden, ServiceError
 from diaspora.extensions import db, limiter
+from diaspora.forms import add_error, options
 from diaspora.geo import maps
 from diaspora.geo.geocoder import geocode_place
-from diaspora.forms import options
 from diaspora.i18n import COMMON_COUNTRIES, COMMON_LANGUAGES, country_choices, current_locale, language_choices
 from diaspora.models import Organization
 
@@ -63,8 +63,8 @@ def _fill_choices(form) -> None:
 
 def _data_from(form: OrganizationForm) -> services.OrganizationData:
     return services.OrganizationData(
-        name=form.name.data.strip(), description=(form.description.data or "").strip(),
-        country=form.country.data, city=form.city.data.strip(), address=form.address.data,
+        name=(form.name.data or "").strip(), description=(form.description.data or "").strip(),
+        country=form.country.data, city=(form.city.data or "").strip(), address=form.address.data,
         latitude=float(form.latitude.data) if form.latitude.data is not None else None,
         longitude=float(form.longitude.data) if form.longitude.data is not None else None,
         categories=form.categories.data or [], languages=form.languages.data or [],
@@ -76,7 +76,7 @@ def _data_from(form: OrganizationForm) -> services.OrganizationData:
 
 def _get_visible(org_id: int) -> Organization:
     org = db.session.get(Organization, org_id)
-    if not services.visible_to(current_user, org):
+    if org is None or not services.visible_to(current_user, org):
         abort(404)
     return org
 
@@ -101,7 +101,8 @@ def map_view():
         if form.near.data and form.near.data.strip():
             location = geocode_place(form.near.data.strip(), params.country)
             if location is None:
-                form.near.errors.append(_("We could not find this place. Check the spelling, or try a larger city nearby."))
+                add_error(form.near,
+                          _("We could not find this place. Check the spelling, or try a larger city nearby."))
             else:
                 params.lat, params.lng = location.latitude, location.longitude
                 centre_label = form.near.data.strip()
@@ -113,7 +114,7 @@ def map_view():
     result = finder.search(params)
     points = finder.map_points(params)
     fmap = maps.directory_map(
-        points, centre=(params.lat, params.lng) if params.has_centre else None,
+        points, centre=params.centre,
         radius_km=params.radius_km if params.has_centre else None, centre_label=centre_label, **_tiles())
     filters = urlencode([(key, value) for key in FILTER_KEYS for value in request.args.getlist(key)])
 
@@ -151,8 +152,8 @@ def popup(org_id: int):
 def show(org_id: int):
     org = _get_visible(org_id)
     fmap = None
-    if org.has_position:
-        fmap = maps.pins_map([maps.Pin(org.latitude, org.longitude, org.name)], **_tiles())
+    if (position := org.position) is not None:
+        fmap = maps.pins_map([maps.Pin(*position, org.name)], **_tiles())
     can_edit = services.can_edit(current_user, org)
     waiting = rejected_edit = None
     if can_edit:  # the association's people (and moderators) see what waits; everyone else, the published page
@@ -174,10 +175,11 @@ def new():
         try:
             org, notice = services.register_organization(current_user, _data_from(form))
         except ServiceError as error:
-            getattr(form, error.field or "name").errors.append(error.message)
+            add_error(getattr(form, error.field or "name"), error.message)
         else:
             db.session.commit()
-            flash(_("Thank you! The association will appear in the directory once a moderator has checked it."), "success")
+            flash(_("Thank you! The association will appear in the directory once a moderator has checked it."),
+                  "success")
             if notice:
                 flash(notice, "warning")
             return redirect(url_for("directory.show", org_id=org.id))
@@ -197,7 +199,7 @@ def edit(org_id: int):
         try:
             saved = edits.save(current_user, org, _data_from(form))
         except ServiceError as error:
-            getattr(form, error.field or "name").errors.append(error.message)
+            add_error(getattr(form, error.field or "name"), error.message)
         else:
             db.session.commit()
             if saved.waiting:
@@ -224,12 +226,12 @@ def admins(org_id: int):
         try:
             invitations.invite(current_user, org, form.email.data, form.role.data or "admin", current_locale())
         except ServiceError as error:
-            getattr(form, error.field or "email").errors.append(error.message)
+            add_error(getattr(form, error.field or "email"), error.message)
         else:
             db.session.commit()
             # the same words whether or not the address has an account
             flash(_("We have sent an invitation to %(email)s. It works once, for %(days)d days.",
-                    email=form.email.data.strip().lower(), days=invitations.VALID_FOR.days), "success")
+                    email=(form.email.data or "").strip().lower(), days=invitations.VALID_FOR.days), "success")
             return redirect(url_for("directory.admins", org_id=org.id))
     can_manage = services.can_manage_admins(current_user, org)
     return render_template("directory/admins.html", org=org, form=form, memberships=services.admins_of(org),

@@ -4,7 +4,9 @@ The radius search never scans the table: a bounding box on the indexed (status, 
 picks candidates, then the exact great-circle distance decides and sorts. The same Python code computes
 distances on SQLite and PostgreSQL, so both return the same results in the same order.
 """
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -30,7 +32,11 @@ class SearchParams:
 
     @property
     def has_centre(self) -> bool:
-        return self.lat is not None and self.lng is not None
+        return self.centre is not None
+
+    @property
+    def centre(self) -> tuple[float, float] | None:
+        return None if self.lat is None or self.lng is None else (self.lat, self.lng)
 
 
 @dataclass
@@ -67,10 +73,17 @@ def _box_condition(lat: float, lng: float, radius_km: float):
     return parts[0] if len(parts) == 1 else or_(*parts)
 
 
+def _centre(params: SearchParams) -> tuple[float, float]:
+    if params.centre is None:
+        raise ValueError("a radius search needs a centre (lat and lng)")
+    return params.centre
+
+
 def _rank(query, params: SearchParams) -> list[tuple[int, float, float, float]]:
+    centre = _centre(params)
     hits = []
     for org_id, lat, lng, key in db.session.execute(query):
-        distance = haversine_km(params.lat, params.lng, lat, lng)
+        distance = haversine_km(*centre, lat, lng)
         if distance <= params.radius_km:
             hits.append((distance, key, org_id, lat, lng))
     hits.sort()
@@ -80,7 +93,7 @@ def _rank(query, params: SearchParams) -> list[tuple[int, float, float, float]]:
 def nearest(params: SearchParams) -> list[tuple[int, float, float, float]]:
     """(id, distance_km, lat, lng) of every match within the radius, nearest first (ties by name, then id)."""
     query = select(Organization.id, Organization.latitude, Organization.longitude, Organization.sort_key).where(
-        *_filters(params), _box_condition(params.lat, params.lng, params.radius_km))
+        *_filters(params), _box_condition(*_centre(params), params.radius_km))
     return _rank(query, params)
 
 
@@ -112,23 +125,24 @@ def search(params: SearchParams) -> SearchResult:
         orgs = _load([row[0] for row in page])
         return SearchResult([(orgs[row[0]], row[1]) for row in page], len(ranked))
     conditions = _filters(params)
-    total = db.session.scalar(select(func.count()).select_from(Organization).where(*conditions))
-    orgs = db.session.scalars(
+    total = db.session.execute(select(func.count()).select_from(Organization).where(*conditions)).scalar_one()
+    found = db.session.scalars(
         select(Organization).where(*conditions)
         .order_by(binary_order(Organization.sort_key), Organization.id)
         .limit(params.limit).offset(params.offset)
     ).all()
-    return SearchResult([(org, None) for org in orgs], total)
+    return SearchResult([(org, None) for org in found], total)
 
 
-def map_points(params: SearchParams) -> list[tuple[float, float, int]]:
+def map_points(params: SearchParams) -> Sequence[tuple[float, float, int]]:
     """(lat, lng, id) of every match that has a position: the map's whole payload."""
     if params.has_centre:
         return [(lat, lng, org_id) for org_id, _, lat, lng in nearest(params)]
     query = select(Organization.latitude, Organization.longitude, Organization.id).where(
-        *_filters(params), Organization.latitude.is_not(None))
-    # Core, not the ORM: 10,000 plain rows without the ORM's per-row bookkeeping.
-    return db.session.connection().execute(query).all()
+        *_filters(params), Organization.latitude.is_not(None), Organization.longitude.is_not(None))
+    # Core, not the ORM: 10,000 plain rows without the ORM's per-row bookkeeping. Rows are tuples; the
+    # columns are nullable, but the query took only rows where neither is null.
+    return cast(Sequence[tuple[float, float, int]], db.session.connection().execute(query).all())
 
 
 

@@ -1,5 +1,6 @@
 """The directory's rules: who may change what, moderation, history, reports. Services flush; the
 request (or CLI command) commits once. Every mutation leaves a revision for site admins."""
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 
 from flask_babel import gettext as _
@@ -215,8 +216,10 @@ def values_from(data: OrganizationData, placement: Placement | None, base: dict 
         values["latitude"] = None if placement.latitude is None else round(placement.latitude, 6)
         values["longitude"] = None if placement.longitude is None else round(placement.longitude, 6)
         values["location_source"] = placement.source
-    else:
+    elif base is not None:
         values.update({name: base[name] for name in ("latitude", "longitude", "location_source")})
+    else:
+        raise ValueError("no placement, and no base to keep the pin of")
     values["categories"] = sorted(c.slug for c in _categories(sorted(set(data.categories))))
     values["languages"] = sorted(set(data.languages))
     return values
@@ -297,7 +300,7 @@ def publish(admin: User, org: Organization) -> None:
     notify_owners(org, "organization_published")
 
 
-def reject(admin: User, org: Organization, reason: str) -> None:
+def reject(admin: User, org: Organization, reason: str | None) -> None:
     require_site_admin(admin)
     reason = (reason or "").strip()
     if not reason:
@@ -349,7 +352,7 @@ def remove_coadmin(user: User, org: Organization, other_id: int) -> None:
     record(org, user, "admin_removed", {"admins": [email, None]})
 
 
-def report_organization(org: Organization, reason: str, message: str, email: str | None,
+def report_organization(org: Organization, reason: str, message: str | None, email: str | None,
                         reporter: User | None) -> OrganizationReport:
     report = OrganizationReport(
         organization_id=org.id, reason=reason, message=(message or "").strip(),
@@ -384,13 +387,13 @@ def delete_organization(admin: User, org: Organization) -> None:
 
 # --- reading -----------------------------------------------------------------------------------
 
-def organizations_of(user: User) -> list[Organization]:
+def organizations_of(user: User) -> Sequence[Organization]:
     return db.session.scalars(
         select(Organization).join(Membership).where(Membership.user_id == user.id).order_by(Organization.sort_key)
     ).all()
 
 
-def admins_of(org: Organization) -> list[Membership]:
+def admins_of(org: Organization) -> Sequence[Membership]:
     return db.session.scalars(
         select(Membership).where(Membership.organization_id == org.id).order_by(Membership.created_at)
     ).all()
@@ -403,18 +406,20 @@ def directory_counts() -> dict:
     return {"organizations": rows[0], "countries": rows[1]}
 
 
-def all_categories() -> list[Category]:
+def all_categories() -> Sequence[Category]:
     return db.session.scalars(select(Category).order_by(Category.position, Category.slug)).all()
 
 
-def add_category(admin: User, slug: str, name_ky: str, name_ru: str, name_en: str) -> Category:
+def add_category(admin: User, slug: str | None, name_ky: str | None, name_ru: str | None,
+                 name_en: str | None) -> Category:
     require_site_admin(admin)
     refuse_control_characters({"slug": slug, "name_ky": name_ky, "name_ru": name_ru, "name_en": name_en})
     slug = (slug or "").strip().lower()
     if db.session.scalar(select(exists().where(Category.slug == slug))):
         raise ServiceError(_("A service with this slug already exists."), "slug")
     position = (db.session.scalar(select(func.max(Category.position))) or 0) + 10
-    category = Category(slug=slug, name_ky=name_ky.strip(), name_ru=name_ru.strip(), name_en=name_en.strip(),
+    category = Category(slug=slug, name_ky=(name_ky or "").strip(), name_ru=(name_ru or "").strip(),
+                        name_en=(name_en or "").strip(),
                         position=position)
     try:
         with db.session.begin_nested():
@@ -424,7 +429,7 @@ def add_category(admin: User, slug: str, name_ky: str, name_ru: str, name_en: st
     return category
 
 
-def history(org: Organization) -> list[OrganizationRevision]:
+def history(org: Organization) -> Sequence[OrganizationRevision]:
     return db.session.scalars(
         select(OrganizationRevision).where(OrganizationRevision.organization_id == org.id)
         .order_by(OrganizationRevision.created_at.desc(), OrganizationRevision.id.desc())

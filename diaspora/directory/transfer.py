@@ -6,6 +6,7 @@ a second import updates instead of duplicating, and every change leaves a revisi
 """
 import csv
 from dataclasses import dataclass, field
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import force_locale
@@ -90,7 +91,7 @@ def parse_row(row: dict, known_categories: set[str]) -> dict:
     """One CSV row -> column values, or RowError with the reason."""
     if None in row:
         raise RowError(None, "more cells than columns")
-    values = {
+    values: dict[str, Any] = {
         "name": _text(row, "name", 200, required=True),
         "city": _text(row, "city", 120, required=True),
         "address": _text(row, "address", 300),

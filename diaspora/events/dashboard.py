@@ -1,11 +1,12 @@
 """What organizers see: registrations filtered and searched, counts for the charts, reminders."""
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
-from diaspora.database import binary_order, utcnow
+from diaspora.database import binary_order, rows_matched, utcnow
 from diaspora.extensions import db
 from diaspora.models import Event, Registration, RegistrationSession
 from diaspora.text import like_pattern
@@ -41,15 +42,15 @@ def filtered(event: Event, filters: Filters):
     return query
 
 
-def page(event: Event, filters: Filters, number: int, size: int = 50) -> tuple[list[Registration], int]:
+def page(event: Event, filters: Filters, number: int, size: int = 50) -> tuple[Sequence[Registration], int]:
     query = filtered(event, filters)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = db.session.scalars(query.order_by(Registration.created_at.desc(), Registration.id.desc())
                               .limit(size).offset((number - 1) * size)).all()
     return rows, total
 
 
-def all_matching(event: Event, filters: Filters) -> list[Registration]:
+def all_matching(event: Event, filters: Filters) -> Sequence[Registration]:
     return db.session.scalars(filtered(event, filters).order_by(
         binary_order(Registration.search_text), Registration.id)).all()
 
@@ -93,8 +94,6 @@ def send_reminders(hours: int = 48, now=None) -> int:
     """Remind everyone coming to an event that starts within `hours`, once. Safe to run twice at once (two
     workers, or the worker and `flask send-reminders`): a registration is claimed by an UPDATE that only one
     of them can make."""
-    from diaspora.events.notify import mail_participant
-
     now = now or utcnow()
     events = db.session.scalars(select(Event).where(
         Event.status == "published", Event.starts_at > now, Event.starts_at <= now + timedelta(hours=hours))).all()
@@ -121,10 +120,10 @@ def _remind(event: Event, now=None) -> int:
         Registration.reminded_at.is_(None))).all()
     sent = 0
     for registration_id in ids:
-        claimed = db.session.execute(update(Registration).where(
-            Registration.id == registration_id, Registration.reminded_at.is_(None)).values(reminded_at=now)).rowcount
+        claimed = rows_matched(update(Registration).where(
+            Registration.id == registration_id, Registration.reminded_at.is_(None)).values(reminded_at=now))
         if claimed:
-            mail_participant(db.session.get(Registration, registration_id), "event_reminder")
+            mail_participant(db.session.get_one(Registration, registration_id), "event_reminder")
             sent += 1
     event.reminders_sent_at = now
     return sent

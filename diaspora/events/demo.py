@@ -1,6 +1,6 @@
 """Demo events for `flask seed-demo`: a made-up edition of the Forum of Compatriots and an association's
 Nooruz evening, marked "(demo)" in their titles."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from diaspora.events import services
 from diaspora.extensions import db
@@ -24,7 +24,7 @@ FORUM_SESSIONS = [
 def seed(organization_id: int | None = None) -> int:
     """Create the demo events (published). Returns how many."""
     site = _Site()
-    start = (datetime.now(timezone.utc) + timedelta(days=120)).replace(hour=3, minute=0, second=0, microsecond=0)
+    start = (datetime.now(UTC) + timedelta(days=120)).replace(hour=3, minute=0, second=0, microsecond=0)
     forum = services.create_event(site, services.EventData(
         titles={"ky": "Мекендештер форуму (демо)", "ru": "Форум соотечественников «Мекендештер» (демо)",
                 "en": "Forum of Compatriots «Mekendeshter» (demo)"},

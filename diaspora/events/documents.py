@@ -6,8 +6,9 @@ canvas, never parsed as markup, so hostile text needs no escaping there, only gl
 """
 import threading
 import unicodedata
+from collections.abc import Sequence
 from contextlib import contextmanager, nullcontext
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -81,8 +82,8 @@ def event_ics(event, locale: str, *, sessions=None, url: str | None = None, note
         item = icalendar.Event()
         item.add("uid", uid)
         item.add("dtstamp", stamp)
-        item.add("dtstart", starts_at.astimezone(timezone.utc))
-        item.add("dtend", ends_at.astimezone(timezone.utc))
+        item.add("dtstart", starts_at.astimezone(UTC))
+        item.add("dtend", ends_at.astimezone(UTC))
         item.add("summary", summary)
         if location:
             item.add("location", _ics_text(location))
@@ -163,9 +164,8 @@ def draw_qr(canvas: Canvas, matrix: list[list[bool]], x: float, y: float, size: 
 # --- fonts and text fitting ----------------------------------------------------------------------
 
 def _fonts_dir() -> Path:
-    if has_app_context():
-        return Path(current_app.static_folder) / "vendor" / "fonts"
-    return Path(__file__).resolve().parents[2] / "static" / "vendor" / "fonts"
+    static = current_app.static_folder if has_app_context() else None
+    return Path(static or Path(__file__).resolve().parents[2] / "static") / "vendor" / "fonts"
 
 
 def register_fonts() -> None:
@@ -211,7 +211,7 @@ def _break_word(word: str, font: str, size: float, width: float) -> list[str]:
             current, used = "", 0.0
         current += ch
         used += w
-    return pieces + [current] if current else pieces
+    return [*pieces, current] if current else pieces
 
 
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
@@ -382,7 +382,7 @@ def _ticket(registration, event, locale, sessions, manage_url) -> bytes:
     c.setFillGray(0.4)
     url_lines = fit(printable(manage_url), REGULAR, 7, 7, width, 2)[1]
     top = margin + 7 * 1.2 * (1 + len(url_lines))
-    bottom = _draw_lines(c, [printable(_("Change or cancel your registration:"))] + url_lines, REGULAR, 7, margin, top)
+    bottom = _draw_lines(c, [printable(_("Change or cancel your registration:")), *url_lines], REGULAR, 7, margin, top)
     c.linkURL(manage_url, (margin, bottom, page_w - margin, top - 8.4), relative=0)
     c.showPage()
     c.save()
@@ -394,7 +394,7 @@ def _ticket(registration, event, locale, sessions, manage_url) -> bytes:
 BADGE_COLUMNS, BADGE_ROWS = 2, 4
 
 
-def badges_pdf(registrations: list, event, locale: str) -> bytes:
+def badges_pdf(registrations: Sequence, event, locale: str) -> bytes:
     """Name badges on A4, 2 x 4 a page with light cut lines, in the order given."""
     register_fonts()
     with in_locale(locale):

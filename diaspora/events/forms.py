@@ -1,14 +1,21 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, Field, StringField, TextAreaField
 from wtforms.validators import Optional
-
-from wtforms import Field
 from wtforms.widgets import DateTimeLocalInput
 
-from diaspora.forms import (ChoiceField, Form, LocalizedIntegerField, MaxLength, Required, in_range, options, strip,
-                            web_url)
+from diaspora.forms import (
+    ChoiceField,
+    Form,
+    LocalizedIntegerField,
+    MaxLength,
+    Required,
+    in_range,
+    options,
+    strip,
+    web_url,
+)
 
 DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 
@@ -94,7 +101,8 @@ class RegistrationForm(Form):
     country = ChoiceField(_l("Country of residence"), render_kw={"required": True})
     city = StringField(_l("City of residence"), filters=[strip], render_kw={"required": True})
     home_region = ChoiceField(_l("Home region in Kyrgyzstan"))
-    organization_id = ChoiceField(_l("Your association (optional)"))
+    # a StringField instead when there are too many associations to list (events.web.registration_form)
+    organization_id: ChoiceField | StringField = ChoiceField(_l("Your association (optional)"))
     sector = ChoiceField(_l("Sector or occupation"))
     project_title = StringField(_l("Project title"), filters=[strip])
     project_text = TextAreaField(_l("Project in a few lines"))

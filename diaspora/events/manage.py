@@ -4,15 +4,14 @@ from datetime import datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from babel.dates import format_date
+from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from diaspora.errors import ServiceError
-from diaspora.events import dashboard
+from diaspora.events import dashboard, services
 from diaspora.events import registrations as regs
-from diaspora.events import services
 from diaspora.events.choices import HOME_REGIONS, STATUSES
 from diaspora.events.documents import badges_pdf
 from diaspora.events.exports import registrations_csv, registrations_xlsx, waitlist_positions
@@ -37,8 +36,12 @@ def _managed(slug: str):
     return event
 
 
-def _aware(event_tz: str, moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=ZoneInfo(event_tz)) if moment is not None else None
+def _aware(event_tz: str, moment: datetime) -> datetime:
+    return moment.replace(tzinfo=ZoneInfo(event_tz))
+
+
+def _aware_or_none(event_tz: str, moment: datetime | None) -> datetime | None:
+    return _aware(event_tz, moment) if moment is not None else None
 
 
 def _event_form_choices(form: EventForm) -> None:
@@ -62,8 +65,8 @@ def _event_data(form: EventForm) -> services.EventData:
         if form.organization_id.data else None, venue_name=form.venue_name.data or "",
         venue_address=form.venue_address.data or "", city=form.city.data or "", country=form.country.data or None,
         online_url=form.online_url.data or None, capacity=form.capacity.data,
-        registration_opens_at=_aware(zone, form.registration_opens_at.data),
-        registration_closes_at=_aware(zone, form.registration_closes_at.data),
+        registration_opens_at=_aware_or_none(zone, form.registration_opens_at.data),
+        registration_closes_at=_aware_or_none(zone, form.registration_closes_at.data),
         requires_approval=bool(form.requires_approval.data),
     )
 
@@ -322,7 +325,7 @@ def reject(slug: str, registration_id: int):
 
 
 def _same_site(url: str | None) -> bool:
-    return bool(url) and url.startswith(request.host_url)
+    return url is not None and url.startswith(request.host_url)
 
 
 def _export_rows(event):
@@ -371,7 +374,8 @@ def message(slug: str):
     filters = _filters()
     form = MessageForm()
     if form.validate_on_submit():
-        sent = dashboard.message_participants(current_user, event, filters, form.subject.data, form.body.data)
+        sent = dashboard.message_participants(current_user, event, filters, form.subject.data or "",
+                                              form.body.data or "")
         db.session.commit()
         flash(_("Your message is on its way to %(num)d people.", num=sent), "success")
         return redirect(url_for("events.registrations", slug=slug) + ("?" + _filter_query() if _filter_query() else ""))
@@ -417,18 +421,18 @@ def checkin_json(slug: str):
     return jsonify(result)
 
 
-def _check_in(event, code: str) -> dict:
+def _check_in(event, code: str | None) -> dict:
     outcome, registration = regs.check_in(current_user, event, code)
     locale = current_locale()
     name = registration.full_name if registration else None
-    if outcome == "ok":
+    if registration is None:  # "unknown"
+        text = _("No registration with this code for this event.")
+    elif outcome == "ok":
         text = _("Welcome, %(name)s! Checked in.", name=name)
     elif outcome == "already":
         text = _("%(name)s was already checked in at %(time)s.", name=name,
                  time=local(event, registration.checked_in_at, "HH:mm", locale))
-    elif outcome == "not_confirmed":
+    else:  # "not_confirmed"
         text = _("%(name)s is not confirmed (%(status)s).", name=name,
                  status=STATUSES[registration.status])
-    else:
-        text = _("No registration with this code for this event.")
     return {"result": outcome, "message": text, "name": name}

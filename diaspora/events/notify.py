@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from diaspora import mail
-from diaspora.extensions import db
 from diaspora.database import utcnow
+from diaspora.extensions import db
 from diaspora.models import OutboxMessage, Registration
 from diaspora.urls import external_url
 

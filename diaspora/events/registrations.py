@@ -10,6 +10,7 @@ place each). Services flush; the caller commits, which releases the lock.
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
@@ -17,10 +18,10 @@ from sqlalchemy import and_, bindparam, case, delete, func, insert, select, upda
 from sqlalchemy.exc import IntegrityError
 
 from diaspora.codes import random_code
-from diaspora.database import utcnow
-from diaspora.events import writer_lock
+from diaspora.database import dialect_insert, rows_matched, utcnow
 from diaspora.directory import contacts
 from diaspora.errors import InvalidFields, ServiceError
+from diaspora.events import writer_lock
 from diaspora.events.choices import HOME_REGIONS, SECTORS
 from diaspora.extensions import db
 from diaspora.i18n import country_codes
@@ -45,7 +46,7 @@ class RegistrationData:
     country: str = ""
     city: str = ""
     home_region: str | None = None
-    organization_id: int | None = None
+    organization_id: int | str | None = None  # as typed, before clean() finds the association: an id
     sector: str | None = None
     sessions: list[int] = field(default_factory=list)
     answers: dict = field(default_factory=dict)
@@ -66,9 +67,12 @@ class RegistrationRef:
     waitlist_position: int | None = None
 
 
+_Registration = TypeVar("_Registration", RegistrationRef, Registration)
+
+
 @dataclass
-class Outcome:
-    registration: "RegistrationRef | Registration"
+class Outcome(Generic[_Registration]):
+    registration: _Registration  # register() answers with a RegistrationRef; the others with the row
     created: bool  # False: this email was already registered; the private link was sent again
     dropped_sessions: list[EventSession] = field(default_factory=list)
 
@@ -155,11 +159,7 @@ def _insert_unless_registered(dialect: str):
     """INSERT ... ON CONFLICT (event_id, email) DO NOTHING RETURNING id: the duplicate check and the
     insert in one statement. Only that constraint is named, so a clash of check-in codes still raises."""
     if dialect not in _INSERTS:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        _INSERTS[dialect] = (dialect_insert(_registrations)
+        _INSERTS[dialect] = (dialect_insert(dialect, _registrations)
                              .on_conflict_do_nothing(index_elements=["event_id", "email"])
                              .returning(_registrations.c.id))
     return _INSERTS[dialect]
@@ -233,6 +233,7 @@ def _begin_writing():
     connection = db.session.connection()
     if connection.dialect.name == "sqlite":
         raw = connection.connection.dbapi_connection
+        assert raw is not None  # a checked-out connection always has its DBAPI connection
         if not raw.in_transaction:
             writer_lock.acquire(db.session, connection.engine.url.database)
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -240,8 +241,8 @@ def _begin_writing():
 
 
 def places_taken(event: Event) -> int:
-    return db.session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.event_id == event.id, Registration.status.in_(HOLDING)))
+    return db.session.execute(select(func.count()).select_from(Registration).where(
+        Registration.event_id == event.id, Registration.status.in_(HOLDING))).scalar_one()
 
 
 def session_places_taken(session_ids: list[int]) -> dict[int, int]:
@@ -274,7 +275,7 @@ def waitlist_position(registration: Registration) -> int | None:
 
 # --- validation ----------------------------------------------------------------------------------
 
-def registration_state(event: Event, now: datetime | None = None) -> str:
+def registration_state(event: "Event | EventRules", now: datetime | None = None) -> str:
     """open | not_yet | closed | draft | cancelled"""
     now = now or utcnow()
     if event.status != "published":
@@ -324,13 +325,13 @@ def _choice(errors: dict, name: str, value, allowed) -> str | None:
     return value
 
 
-def clean(event: Event, data: RegistrationData) -> RegistrationData:
+def clean(event: "Event | EventRules", data: RegistrationData) -> RegistrationData:
     """Normalise and check everything a person (or a partner's bot) sent; InvalidRegistration lists
     every problem at once, each with its field."""
     errors: dict[str, str] = {}
     language = _choice(errors, "language", data.language, ("ky", "ru", "en"))
     out = RegistrationData(language=language or "ky")
-    out.full_name = _text(errors, "full_name", data.full_name, 200, required=True)
+    out.full_name = _text(errors, "full_name", data.full_name, 200, required=True) or ""
     email = _text(errors, "email", data.email, 254, required=True)
     if email and "email" not in errors:
         try:
@@ -347,7 +348,7 @@ def clean(event: Event, data: RegistrationData) -> RegistrationData:
     if country and country not in country_codes():
         errors["country"] = _("Choose a country from the list.")
     out.country = country
-    out.city = _text(errors, "city", data.city, 120, required=True)
+    out.city = _text(errors, "city", data.city, 120, required=True) or ""
     out.home_region = _choice(errors, "home_region", data.home_region, HOME_REGIONS)
     out.sector = _choice(errors, "sector", data.sector, SECTORS)
     if data.organization_id not in (None, ""):
@@ -365,10 +366,11 @@ def clean(event: Event, data: RegistrationData) -> RegistrationData:
     known_sessions = {s.id for s in event.sessions}
     chosen = data.sessions if isinstance(data.sessions, (list, tuple)) else [None]
     sessions = [_as_id(s) for s in chosen or []]
-    if any(s is None or s not in known_sessions for s in sessions) or len(sessions) > 100:
+    known = [s for s in sessions if s is not None and s in known_sessions]
+    if len(known) != len(sessions) or len(sessions) > 100:
         errors["sessions"] = _("Choose from the list.")
-        sessions = []
-    out.sessions = sorted(set(sessions))
+        known = []
+    out.sessions = sorted(set(known))
     out.answers = _clean_answers(event, data.answers if isinstance(data.answers, dict) else {}, errors)
     if data.consent is not True:
         errors["consent"] = _("We can only register you with your consent to the processing of your data.")
@@ -379,8 +381,8 @@ def clean(event: Event, data: RegistrationData) -> RegistrationData:
     return out
 
 
-def _clean_answers(event: Event, answers: dict, errors: dict) -> dict:
-    cleaned = {}
+def _clean_answers(event: "Event | EventRules", answers: dict, errors: dict) -> dict:
+    cleaned: dict[str, str | bool | int] = {}
     for question in event.questions:
         key = str(question.id)
         value = answers.get(key)
@@ -427,13 +429,13 @@ def _apply(registration: Registration, data: RegistrationData) -> None:
 
 def _full_sessions(event: Event, session_ids: list[int], exclude: Registration | None = None) -> list[EventSession]:
     """Chosen sessions that have no seat left (a registration's own seats do not count against it)."""
-    limited = [s for s in event.sessions if s.id in session_ids and s.capacity is not None]
-    taken = session_places_taken([s.id for s in limited])
+    limited = [(s, s.capacity) for s in event.sessions if s.id in session_ids and s.capacity is not None]
+    taken = session_places_taken([s.id for s, _ in limited])
     own = set(exclude.session_ids) if exclude is not None and exclude.holds_place else set()
-    return [s for s in limited if taken[s.id] - (1 if s.id in own else 0) >= s.capacity]
+    return [s for s, capacity in limited if taken[s.id] - (1 if s.id in own else 0) >= capacity]
 
 
-def register(event, data: RegistrationData, user=None) -> Outcome:
+def register(event, data: RegistrationData, user=None) -> Outcome[RegistrationRef]:
     """Register someone: confirmed (or pending, when the organizer approves each one) while places last,
     then the waitlist. The same email twice gets the first registration back, not a second one.
 
@@ -461,6 +463,7 @@ def register(event, data: RegistrationData, user=None) -> Outcome:
             db.session.rollback()
             if attempt == 2:
                 raise
+    raise AssertionError("not reached: the last attempt returns or raises")
 
 
 def _check(rules: EventRules, data: RegistrationData) -> RegistrationData:
@@ -481,7 +484,8 @@ def _row(data: RegistrationData, code: str, now: datetime, user_id: int | None) 
     }
 
 
-def _register(rules: EventRules, raw: RegistrationData, data: RegistrationData, user_id: int | None) -> Outcome:
+def _register(rules: EventRules, raw: RegistrationData, data: RegistrationData,
+              user_id: int | None) -> Outcome[RegistrationRef]:
     from diaspora.events import notify
 
     conn = db.session.connection()
@@ -519,7 +523,7 @@ def _register(rules: EventRules, raw: RegistrationData, data: RegistrationData, 
         "event_id": rules.id, "email": data.email, "token": token, "code": code, "created_at": now,
         **values}).scalar_one_or_none()
     if registration_id is None:  # this email is registered already
-        existing = conn.execute(_EXISTING, {"event_id": rules.id, "email": data.email}).first()
+        existing = conn.execute(_EXISTING, {"event_id": rules.id, "email": data.email}).one()
         if existing.status != "cancelled":
             conn.execute(_RECOUNT, {"event_id": rules.id})  # nobody new: undo the counting above
             if notify.link_sent_recently(data.email):  # not a way to flood someone's mailbox
@@ -573,7 +577,7 @@ def update_registration(registration: Registration, data: RegistrationData) -> N
                                    if s not in registration.session_ids]
 
 
-def cancel(registration: Registration) -> list[Outcome]:
+def cancel(registration: Registration) -> list[Outcome[Registration]]:
     """The participant (or the organizer) cancels; the first on the waitlist moves up."""
     lock_event(registration.event_id)
     db.session.refresh(registration)
@@ -602,7 +606,7 @@ def approve(user, registration: Registration) -> None:
     _mail(registration, "registration_confirmed")
 
 
-def reject(user, registration: Registration, reason: str) -> list[Outcome]:
+def reject(user, registration: Registration, reason: str | None) -> list[Outcome[Registration]]:
     _require_manager(user, registration)
     reason = (reason or "").strip()
     if not reason:
@@ -619,10 +623,10 @@ def reject(user, registration: Registration, reason: str) -> list[Outcome]:
     return promote(registration.event)
 
 
-def promote(event: Event) -> list[Outcome]:
+def promote(event: Event) -> list[Outcome[Registration]]:
     """Fill free places from the waitlist, first come first served. Call with the event locked.
     Only while the event is on: a place freed in a cancelled or past event goes to nobody."""
-    promoted = []
+    promoted: list[Outcome[Registration]] = []
     if event.status != "published" or event.ends_at < utcnow():
         db.session.flush()
         db.session.execute(_RECOUNT, {"event_id": event.id})
@@ -651,7 +655,7 @@ def promote(event: Event) -> list[Outcome]:
     return promoted
 
 
-def check_in(user, event: Event, code: str) -> tuple[str, Registration | None]:
+def check_in(user, event: Event, code: str | None) -> tuple[str, Registration | None]:
     """("ok" | "already" | "not_confirmed" | "unknown", registration). A second scanner at the same moment
     gets "already": the UPDATE only changes a row nobody has checked in."""
     from diaspora.events.services import require_manager
@@ -664,11 +668,11 @@ def check_in(user, event: Event, code: str) -> tuple[str, Registration | None]:
         return "unknown", None
     if registration.status != "confirmed":
         return "not_confirmed", registration
-    result = db.session.execute(
+    checked_in = rows_matched(
         update(Registration).where(Registration.id == registration.id, Registration.checked_in_at.is_(None))
         .values(checked_in_at=utcnow(), checked_in_by_id=getattr(user, "id", None)))
     db.session.refresh(registration)
-    return ("ok" if result.rowcount == 1 else "already"), registration
+    return ("ok" if checked_in == 1 else "already"), registration
 
 
 def closed_message(state: str) -> str:

@@ -15,7 +15,7 @@ from diaspora.events.web import data_from, local, registration_form, show_errors
 from diaspora.extensions import db, limiter
 from diaspora.geo import maps
 from diaspora.i18n import current_locale
-from diaspora.models import Organization, Registration
+from diaspora.models import Event, Organization, Registration
 from diaspora.urls import external_url
 
 bp = Blueprint("events", __name__)
@@ -25,7 +25,7 @@ def _public_post_limit() -> str:
     return current_app.config["PUBLIC_POST_RATE_LIMIT"]
 
 
-def _visible_event(slug: str):
+def _visible_event(slug: str) -> Event:
     event = services.event_by_slug(slug)
     if event is None or (event.status == "draft" and not services.can_manage(current_user, event)):
         abort(404)
@@ -67,12 +67,11 @@ def event_helpers():
 @bp.get("/events")
 def index():
     events = services.upcoming()
-    located = [e for e in events if e.has_position]
+    pins = [maps.Pin(*position, e.title(current_locale()), url_for("events.show", slug=e.slug))
+            for e in events if (position := e.position) is not None]
     fmap = None
-    if located:
-        fmap = maps.pins_map([maps.Pin(e.latitude, e.longitude, e.title(current_locale()),
-                                       url_for("events.show", slug=e.slug)) for e in located],
-                             tiles_url=current_app.config["TILES_URL"] or None,
+    if pins:
+        fmap = maps.pins_map(pins, tiles_url=current_app.config["TILES_URL"] or None,
                              attribution=current_app.config["TILES_ATTRIBUTION"])
     return render_template("events/index.html", events=events, fmap=fmap, locale=current_locale(),
                            can_create=services.can_create(current_user),
@@ -84,8 +83,8 @@ def show(slug: str):
     event = _visible_event(slug)
     locale = current_locale()
     fmap = None
-    if event.has_position:
-        fmap = maps.pins_map([maps.Pin(event.latitude, event.longitude, event.venue_name or event.title(locale))],
+    if (position := event.position) is not None:
+        fmap = maps.pins_map([maps.Pin(*position, event.venue_name or event.title(locale))],
                              tiles_url=current_app.config["TILES_URL"] or None,
                              attribution=current_app.config["TILES_ATTRIBUTION"])
     session_taken = regs.session_places_taken([s.id for s in event.sessions if s.capacity is not None])

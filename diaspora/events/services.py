@@ -3,9 +3,10 @@
 Organizers are the admins of a published association (for its events) and site admins (for any, and
 for events of no association, such as the Forum of Compatriots). Services flush; the caller commits."""
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask_babel import gettext as _
@@ -64,7 +65,7 @@ def _authenticated(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False))
 
 
-def organizations_for(user) -> list[Organization]:
+def organizations_for(user) -> Sequence[Organization]:
     """The published associations this person may organize events for."""
     if not _authenticated(user):
         return []
@@ -99,7 +100,8 @@ def require_manager(user, event: Event) -> None:
 
 @lru_cache(maxsize=1)
 def timezone_names() -> tuple[str, ...]:
-    return tuple(sorted(zone for zone in available_timezones() if "/" in zone and not zone.startswith(("Etc/", "SystemV/"))))
+    return tuple(sorted(zone for zone in available_timezones()
+                        if "/" in zone and not zone.startswith(("Etc/", "SystemV/"))))
 
 
 def _check(data: EventData, user) -> None:
@@ -281,12 +283,12 @@ def delete_question(user, event: Event, question_id: int) -> None:
     _programme_changed(event)
 
 
-def upcoming(limit: int = 100) -> list[Event]:
+def upcoming(limit: int = 100) -> Sequence[Event]:
     return db.session.scalars(select(Event).where(Event.status == "published", Event.ends_at >= utcnow())
                               .order_by(Event.starts_at, Event.id).limit(limit)).all()
 
 
-def managed_by(user) -> list[Event]:
+def managed_by(user) -> Sequence[Event]:
     if not _authenticated(user):
         return []
     query = select(Event).order_by(Event.starts_at.desc())

@@ -6,7 +6,7 @@ from babel.dates import format_date, format_datetime, format_time, get_timezone_
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import StringField
+from wtforms import Field, StringField
 
 from diaspora.events.choices import HOME_REGIONS, SECTORS
 from diaspora.events.forms import RegistrationForm
@@ -50,12 +50,13 @@ def registration_form(event: Event, locale: str, organizations, registration: Re
         Form.sessions = MultiCheckboxField(_l("Sessions you will attend"), coerce=int)
     for question in event.questions:
         label = question.label(locale)
+        field: Field
         if question.kind == "text":
             field = StringField(label)
         elif question.kind == "yesno":
             field = ChoiceField(label, choices=options([("", "—"), ("yes", _("Yes")), ("no", _("No"))]))
         else:
-            field = ChoiceField(label, choices=options([("", "—")] + list(enumerate(question.option_labels(locale)))))
+            field = ChoiceField(label, choices=options([("", "—"), *enumerate(question.option_labels(locale))]))
         setattr(Form, f"q_{question.id}", field)
     kwargs = {} if formdata is None else {"formdata": formdata}
     form = Form(**kwargs)
@@ -64,7 +65,7 @@ def registration_form(event: Event, locale: str, organizations, registration: Re
                             + options(country_choices(locale)[len(COMMON_COUNTRIES):], _("All countries")))
     form.home_region.choices = options([("", "—")] + [(k, v) for k, v in HOME_REGIONS.items()])
     form.sector.choices = options([("", "—")] + [(k, v) for k, v in SECTORS.items()])
-    if organizations is not None:
+    if isinstance(form.organization_id, ChoiceField):  # organizations were given: a list to choose from
         form.organization_id.choices = options(
             [("", "—")] + [(org.id, f"{org.name} ({org.city})") for org in organizations])
     if event.sessions:

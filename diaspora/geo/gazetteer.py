@@ -201,7 +201,7 @@ def _build(path: str | os.PathLike) -> None:
 
     scripts = {code: _country_scripts(info.get("languages", "")) for code, info in countries.items()}
     city_rows = []
-    name_rows = []
+    name_rows: list[tuple[str, int, int]] = []
     for city in cities.values():
         gid, own, country = int(city["geonameid"]), city["name"], city["countrycode"]
         allowed = scripts.get(country, _ALWAYS)

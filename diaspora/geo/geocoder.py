@@ -19,6 +19,7 @@ import hashlib
 import os
 import threading
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, has_request_context
@@ -32,6 +33,10 @@ from diaspora.extensions import db
 from diaspora.geo.gazetteer import Gazetteer
 from diaspora.models import GeocodeCache
 from diaspora.text import fold
+
+if TYPE_CHECKING:
+    from limits import RateLimitItem
+    from limits.strategies import MovingWindowRateLimiter
 
 RATE_LIMIT = "1/second"  # Nominatim's policy for the whole site; NOMINATIM_RATE_LIMIT overrides it
 RATE_KEY = "nominatim"
@@ -153,7 +158,7 @@ class SiteGeocoder:
     def __init__(self, app: Flask):
         self.app = app
         self._nominatim = None
-        self._limiter = None
+        self._limiter: tuple[MovingWindowRateLimiter, RateLimitItem] | None = None
         self._lock = threading.Lock()
         self._down_until = 0.0  # monotonic time until which Nominatim is presumed down
 

@@ -12,11 +12,13 @@ The directory map carries only [lat, lng, id] per marker; popups are fetched as 
 (static/js/map.js), which keeps /map at ~25 bytes per association.
 """
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Literal, Sequence
+from typing import Literal, cast
 
 import folium
 import folium.plugins
+from branca.element import Figure
 from folium.template import Template
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
@@ -51,7 +53,8 @@ class Pin:
 
 @dataclass(frozen=True)
 class Disc:
-    """A circle of `radius` pixels: `demand` is filled red, `supply` a blue ring, `centre` a blue dot (a search's centre); `label` is its tooltip."""
+    """A circle of `radius` pixels: `demand` is filled red, `supply` a blue ring, `centre` a blue dot (a search's
+    centre); `label` is its tooltip."""
 
     lat: float
     lng: float
@@ -169,7 +172,7 @@ def _parts(fmap: EmbeddedMap, layers: dict | None = None, points: str | None = N
     """The map's header, HTML and script for our templates. `layers` (labels and all) goes into the HTML
     as JSON data for map-layers.js; it never passes through folium."""
     _check_no_text(fmap)
-    figure = fmap.get_root()
+    figure = cast(Figure, fmap.get_root())  # typed as any Element; a folium Map always sits in a Figure
     figure.render()
     script = figure.script.render()
     if points is not None:

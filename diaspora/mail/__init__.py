@@ -25,17 +25,17 @@ RENDERERS: dict = {}
 COMPOSERS: dict = {}
 # Once delivered, secrets in a message have no business in the outbox that site admins read.
 _PRIVATE_LINK = re.compile(r"(/r/)[\w-]{20,}")
-REDACT_AFTER_SENDING = {"password_reset": re.compile(r"(/auth/reset/)\S+"), **{
-    kind: _PRIVATE_LINK for kind in ("registration_confirmed", "registration_pending", "registration_waitlisted",
-                                     "registration_promoted", "registration_rejected", "registration_link",
-                                     "registration_new", "event_reminder", "event_cancelled", "organizer_message")}}
+REDACT_AFTER_SENDING = {"password_reset": re.compile(r"(/auth/reset/)\S+"), **dict.fromkeys(
+    ("registration_confirmed", "registration_pending", "registration_waitlisted", "registration_promoted",
+     "registration_rejected", "registration_link", "registration_new", "event_reminder", "event_cancelled",
+     "organizer_message"), _PRIVATE_LINK)}
 # Mail to a person who asked for help: their address and private link are theirs alone. It is queued
 # without them (the composer reads the encrypted request when sending), site admins reading the outbox
 # see neither, and what was sent keeps neither.
 PERSON_KINDS = frozenset(("request_received", "request_accepted", "request_resolved", "request_returned",
                           "message_for_person", "request_reminder", "request_closed"))
 _HELP_LINK = re.compile(r"(/h/)[\w-]{20,}")
-REDACT_AFTER_SENDING.update({kind: _HELP_LINK for kind in PERSON_KINDS})
+REDACT_AFTER_SENDING.update(dict.fromkeys(PERSON_KINDS, _HELP_LINK))
 
 
 def smtp_configured() -> bool:
@@ -66,6 +66,7 @@ def render(template: str, **context) -> tuple[str, str]:
     """(subject, body) of templates/mail/<template>.txt in the current locale."""
     env = current_app.jinja_env
     name = f"mail/{template}.txt"
+    assert env.loader is not None  # Flask's environment always has one
     source, _, _ = env.loader.get_source(env, name)
     current_app.update_template_context(context)
     rendered = _compiled(env, name, source).render(context)
@@ -141,7 +142,7 @@ def compose(message: OutboxMessage) -> tuple[str, str, list, str | None] | str:
         composed = composer(message.template, message.params or {}, message)
         if isinstance(composed, str):
             return composed
-        subject, body = render(composed.template or message.template, **composed.context)
+        subject, body = render(composed.template or message.template or "", **composed.context)
     return subject, body, composed.attachments, composed.to
 
 

@@ -13,16 +13,17 @@ before trying the server again. A message the server refuses backs off on its ow
 
 Senders: mail through SMTP today. Another channel (Telegram) is another Sender; the outbox then gains a
 `channel` column and each sender drains its own messages."""
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable, Protocol
+from typing import Protocol
 
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import and_, or_, select, update
 
-from diaspora.database import transaction, utcnow
+from diaspora.database import rows_matched, transaction, utcnow
 from diaspora.extensions import db
 from diaspora.mail import PERSON_KINDS, REDACT_AFTER_SENDING, RENDERERS, compose
 from diaspora.models import OutboxMessage
@@ -105,8 +106,8 @@ def default_senders() -> list[Sender]:
 def make_due() -> int:
     """Everything waiting becomes due now, whatever its back-off (the outbox's "send now", `--now`).
     Flushes only."""
-    return db.session.execute(update(OutboxMessage).where(OutboxMessage.status == "pending")
-                              .values(next_attempt_at=utcnow())).rowcount
+    return rows_matched(update(OutboxMessage).where(OutboxMessage.status == "pending")
+                        .values(next_attempt_at=utcnow()))
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -119,7 +120,7 @@ def claim_timeout() -> timedelta:
     return max(MIN_CLAIM_TIMEOUT, SEND_TIMEOUTS * timedelta(seconds=float(current_app.config["MAIL_TIMEOUT"])))
 
 
-def _due_ids(limit: int) -> list[int]:
+def _due_ids(limit: int) -> Sequence[int]:
     now = utcnow()
     with transaction():
         return db.session.scalars(
@@ -137,14 +138,14 @@ def claim(message_id: int) -> bool:
     """Take one message for sending, committed; a second worker trying the same row gets rowcount 0."""
     now = utcnow()
     with transaction():
-        return db.session.execute(
+        return rows_matched(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, or_(
                 OutboxMessage.status == "pending",
                 and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - claim_timeout()),
             ))
             .values(status="sending", claimed_at=now)
-        ).rowcount == 1
+        ) == 1
 
 
 def _file(data: bytes | None, recipe: str | None, locale: str) -> bytes | None:
@@ -163,7 +164,7 @@ def _compose_letter(message_id: int) -> Letter | str:
     """The claimed message as a Letter, or the reason it is void (then recorded so). One transaction,
     ended before returning."""
     with transaction():
-        message = db.session.get(OutboxMessage, message_id)
+        message = db.session.get_one(OutboxMessage, message_id)
         subject, body, to = message.subject, message.body_text, message.to_address
         files = [(a.filename, a.content_type, a.data, a.recipe) for a in message.attachments]
         if message.template and not message.body_text:
@@ -192,7 +193,7 @@ def _error_text(kind: str, error: BaseException) -> str:
 
 def _record_sent(letter: Letter) -> None:
     with transaction():
-        message = db.session.get(OutboxMessage, letter.message_id)
+        message = db.session.get_one(OutboxMessage, letter.message_id)
         message.status = "sent"
         message.subject = letter.subject
         message.body_text = letter.body
@@ -209,7 +210,7 @@ def _record_sent(letter: Letter) -> None:
 def _record_failed(message_id: int, error: BaseException) -> None:
     """Refused by the server, or could not be composed: this message waits longer each time."""
     with transaction():
-        message = db.session.get(OutboxMessage, message_id)
+        message = db.session.get_one(OutboxMessage, message_id)
         message.status = "pending"
         message.attempts += 1
         message.last_error = _error_text(message.kind, error)

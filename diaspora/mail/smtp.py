@@ -1,6 +1,7 @@
 """The SMTP sender: letters to the configured server, one connection for a batch, opened when the first
 letter goes. Errors are sorted into "the server is unreachable" (every message would fail alike) and
 "this message was refused"."""
+import contextlib
 import smtplib
 import socket
 import ssl
@@ -37,6 +38,7 @@ def build_email(letter: Letter, sender: str) -> EmailMessage:
 
 def _refusal(error: smtplib.SMTPException) -> Exception:
     """Unavailable or Refused for an error the server gave about one message."""
+    codes: set[int | None]
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = {code for code, _ in error.recipients.values()}
     else:
@@ -52,6 +54,7 @@ class _Connection:
     def _open(self) -> smtplib.SMTP:
         config = self.config
         timeout = config["MAIL_TIMEOUT"]
+        smtp: smtplib.SMTP
         if config["MAIL_USE_SSL"]:
             smtp = smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout,
                                     context=ssl.create_default_context())
@@ -96,10 +99,8 @@ class _Connection:
         sock = getattr(self.smtp, "sock", None)
         if sock is None:
             return False
-        try:
+        with contextlib.suppress(OSError):
             socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, under TLS too
-        except OSError:
-            pass
         return True
 
     def close(self, quit: bool = True) -> None:

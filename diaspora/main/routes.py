@@ -1,6 +1,7 @@
 """Home page, language switch, API documentation page, health check."""
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from typing import TypeVar
 
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from diaspora.auth.services import set_locale
@@ -10,9 +11,10 @@ from diaspora.text import control_character
 from diaspora.weburl import InvalidURL, split_url
 
 bp = Blueprint("main", __name__)
+_Default = TypeVar("_Default", str, None)
 
 
-def safe_next(target: str | None, default: str) -> str:
+def safe_next(target: str | None, default: _Default) -> str | _Default:
     """Only same-site relative paths, so ?next= cannot send anyone elsewhere.
 
     Anything else, or anything that does not parse (`//[x`), gives `default`. Control characters are refused

@@ -1,6 +1,7 @@
 """Mutual help: associations' offers, migrants' requests (never public), their routing to associations,
 the messages about them and a log of every change."""
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -17,14 +18,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.crypto import EncryptedText
 from diaspora.database import UTCDateTime, utcnow
-from diaspora.extensions import db
+from diaspora.extensions import Model
 from diaspora.models.event import _localized
+
+if TYPE_CHECKING:
+    from diaspora.models.organization import Category, Organization
+    from diaspora.models.user import User
 
 OPEN_STATUSES = ("new", "accepted", "in_progress")
 CLOSED_STATUSES = ("resolved", "withdrawn", "closed")
 
 
-class HelpOffer(db.Model):
+class HelpOffer(Model):
     """What an association offers: adaptation, legal aid, a job ... where, in which languages, for how many."""
 
     __tablename__ = "help_offers"
@@ -64,8 +69,8 @@ class HelpOffer(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    organization: Mapped["Organization"] = relationship()  # noqa: F821
-    category: Mapped["Category"] = relationship(lazy="joined")  # noqa: F821
+    organization: Mapped["Organization"] = relationship()
+    category: Mapped["Category"] = relationship(lazy="joined")
     language_rows: Mapped[list["HelpOfferLanguage"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="HelpOfferLanguage.code")
 
@@ -83,15 +88,22 @@ class HelpOffer(db.Model):
     def has_position(self) -> bool:
         return self.latitude is not None and self.longitude is not None
 
+    @property
+    def position(self) -> tuple[float, float] | None:
+        """(latitude, longitude) when both are known."""
+        if self.latitude is None or self.longitude is None:
+            return None
+        return self.latitude, self.longitude
 
-class HelpOfferLanguage(db.Model):
+
+class HelpOfferLanguage(Model):
     __tablename__ = "help_offer_languages"
 
     offer_id: Mapped[int] = mapped_column(ForeignKey("help_offers.id", ondelete="CASCADE"), primary_key=True)
     code: Mapped[str] = mapped_column(String(2), primary_key=True, index=True)
 
 
-class OfferFlag(db.Model):
+class OfferFlag(Model):
     """Somebody says an offer is abusive or false; site admins hide it."""
 
     __tablename__ = "offer_flags"
@@ -109,7 +121,7 @@ class OfferFlag(db.Model):
     offer: Mapped[HelpOffer] = relationship()
 
 
-class HelpRequest(db.Model):
+class HelpRequest(Model):
     """A migrant's request. Never public: routed to the associations that fit; only the one that accepts
     sees how to reach the person. Name, contacts, story and messages are encrypted at rest and removed
     after the retention period; what is left counts for the statistics."""
@@ -151,15 +163,22 @@ class HelpRequest(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    category: Mapped["Category"] = relationship(lazy="joined")  # noqa: F821
-    accepted_org: Mapped["Organization | None"] = relationship()  # noqa: F821
+    category: Mapped["Category"] = relationship(lazy="joined")
+    accepted_org: Mapped["Organization | None"] = relationship()
+
+    @property
+    def position(self) -> tuple[float, float] | None:
+        """The city's (latitude, longitude) when it was found."""
+        if self.latitude is None or self.longitude is None:
+            return None
+        return self.latitude, self.longitude
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
 
-class HelpRoute(db.Model):
+class HelpRoute(Model):
     """A request shown to an association that fits it (rank 1 fits best). Declined: it said it cannot help."""
 
     __tablename__ = "help_routes"
@@ -175,10 +194,10 @@ class HelpRoute(db.Model):
     declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decline_reason: Mapped[str | None] = mapped_column(Text)
 
-    organization: Mapped["Organization"] = relationship()  # noqa: F821
+    organization: Mapped["Organization"] = relationship()
 
 
-class HelpEvent(db.Model):
+class HelpEvent(Model):
     """Every transition of a request, with who and when."""
 
     __tablename__ = "help_events"
@@ -192,11 +211,11 @@ class HelpEvent(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    user: Mapped["User | None"] = relationship()  # noqa: F821
-    organization: Mapped["Organization | None"] = relationship()  # noqa: F821
+    user: Mapped["User | None"] = relationship()
+    organization: Mapped["Organization | None"] = relationship()
 
 
-class HelpMessage(db.Model):
+class HelpMessage(Model):
     """A message between the person and the association helping, kept on the request so nobody has to
     hand out a personal number."""
 
@@ -210,4 +229,4 @@ class HelpMessage(db.Model):
     body: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    organization: Mapped["Organization | None"] = relationship()  # noqa: F821
+    organization: Mapped["Organization | None"] = relationship()

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -16,7 +17,10 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.database import UTCDateTime, utcnow
-from diaspora.extensions import db
+from diaspora.extensions import Model
+
+if TYPE_CHECKING:
+    from diaspora.models.organization import Organization
 
 LANGS = ("ky", "ru", "en")
 # Registrations that hold a place: counted against the event's and each session's capacity.
@@ -33,7 +37,7 @@ def _localized(obj, field: str, locale: str) -> str:
     return ""
 
 
-class Event(db.Model):
+class Event(Model):
     __tablename__ = "events"
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'published', 'cancelled')", name="status"),
@@ -87,7 +91,7 @@ class Event(db.Model):
         order_by="(EventSession.starts_at, EventSession.position, EventSession.id)")
     questions: Mapped[list["EventQuestion"]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="(EventQuestion.position, EventQuestion.id)")
-    organization: Mapped["Organization | None"] = relationship()  # noqa: F821
+    organization: Mapped["Organization | None"] = relationship()
 
     def title(self, locale: str) -> str:
         return _localized(self, "title", locale)
@@ -99,8 +103,15 @@ class Event(db.Model):
     def has_position(self) -> bool:
         return self.latitude is not None and self.longitude is not None
 
+    @property
+    def position(self) -> tuple[float, float] | None:
+        """(latitude, longitude) when both are known."""
+        if self.latitude is None or self.longitude is None:
+            return None
+        return self.latitude, self.longitude
 
-class EventSession(db.Model):
+
+class EventSession(Model):
     """A part of the programme ("Investment and business", "Labour migration and rights" ...)."""
 
     __tablename__ = "event_sessions"
@@ -123,7 +134,7 @@ class EventSession(db.Model):
         return _localized(self, "title", locale)
 
 
-class EventQuestion(db.Model):
+class EventQuestion(Model):
     """The organizer's own question: free text, a choice among options, or yes/no."""
 
     __tablename__ = "event_questions"
@@ -150,7 +161,7 @@ class EventQuestion(db.Model):
         return [next((opt.get(lang) for lang in order if opt.get(lang)), "") for opt in self.options or []]
 
 
-class Registration(db.Model):
+class Registration(Model):
     __tablename__ = "registrations"
     __table_args__ = (
         # One registration per email and event, whatever arrives at the same moment.
@@ -197,7 +208,7 @@ class Registration(db.Model):
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     event: Mapped[Event] = relationship()
-    organization: Mapped["Organization | None"] = relationship()  # noqa: F821
+    organization: Mapped["Organization | None"] = relationship()
     session_links: Mapped[list["RegistrationSession"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin")
 
@@ -210,7 +221,7 @@ class Registration(db.Model):
         return self.status in HOLDING
 
 
-class RegistrationSession(db.Model):
+class RegistrationSession(Model):
     """A session a participant chose. It holds a seat while the registration does (HOLDING)."""
 
     __tablename__ = "registration_sessions"

@@ -4,10 +4,10 @@ from sqlalchemy import Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from diaspora.database import UTCDateTime, utcnow
-from diaspora.extensions import db
+from diaspora.extensions import Model
 
 
-class GeocodeCache(db.Model):
+class GeocodeCache(Model):
     """Answers of the online geocoder, kept so we ask Nominatim once per distinct query (its policy)."""
 
     __tablename__ = "geocode_cache"

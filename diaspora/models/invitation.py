@@ -1,14 +1,18 @@
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.database import UTCDateTime, utcnow
-from diaspora.extensions import db
+from diaspora.extensions import Model
 from diaspora.models.organization import Organization
 
+if TYPE_CHECKING:
+    from diaspora.models.user import User
 
-class Invitation(db.Model):
+
+class Invitation(Model):
     """An invitation mailed to an address to take a role in an association. The account with that address
     takes the role by following its link while logged in, once, before it expires: so the owner who typed the
     address never learns whether it has an account. Only a hash of the link's secret is stored."""
@@ -37,4 +41,4 @@ class Invitation(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # accepted, revoked or replaced
 
     organization: Mapped[Organization] = relationship()
-    invited_by: Mapped["User | None"] = relationship(foreign_keys=[invited_by_id])  # noqa: F821
+    invited_by: Mapped["User | None"] = relationship(foreign_keys=[invited_by_id])

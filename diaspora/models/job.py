@@ -4,10 +4,10 @@ from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from diaspora.database import UTCDateTime, utcnow
-from diaspora.extensions import db
+from diaspora.extensions import Model
 
 
-class PeriodicJob(db.Model):
+class PeriodicJob(Model):
     """When each of the worker's periodic jobs last ran and next runs: kept in the database so a restart
     does not run everything again, and claimed with a conditional UPDATE so two workers run it once."""
 

@@ -4,10 +4,10 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, LargeB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.database import UTCDateTime, utcnow
-from diaspora.extensions import db
+from diaspora.extensions import Model
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """Every email goes through here first: queued in the request's transaction, sent after it commits,
     retried until it goes out. Nothing is dropped."""
 
@@ -38,7 +38,7 @@ class OutboxMessage(db.Model):
     attachments: Mapped[list["OutboxAttachment"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
 
-class OutboxAttachment(db.Model):
+class OutboxAttachment(Model):
     """A file sent with a message. Either its bytes, or a recipe ("ticket:42") rendered when the message
     is sent: a ticket's PDF is not worth making inside the request that registers someone, and if the
     registration changed meanwhile, the current state is what should go out."""

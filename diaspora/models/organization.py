@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -17,7 +18,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.database import UTCDateTime, utcnow
-from diaspora.extensions import db
+from diaspora.extensions import Model, db
+
+if TYPE_CHECKING:
+    from diaspora.models.user import User
 
 STATUSES = ("pending", "published", "rejected")
 CONTACT_FIELDS = ("email", "phone", "website", "telegram", "whatsapp", "instagram", "facebook", "vk")
@@ -30,7 +34,7 @@ organization_categories = Table(
 )
 
 
-class Category(db.Model):
+class Category(Model):
     """A service an association offers. The slug is part of the public API and never changes."""
 
     __tablename__ = "categories"
@@ -46,7 +50,7 @@ class Category(db.Model):
         return getattr(self, f"name_{locale}", None) or self.name_en
 
 
-class Organization(db.Model):
+class Organization(Model):
     __tablename__ = "organizations"
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'published', 'rejected')", name="status"),
@@ -111,11 +115,18 @@ class Organization(db.Model):
         return self.latitude is not None and self.longitude is not None
 
     @property
+    def position(self) -> tuple[float, float] | None:
+        """(latitude, longitude) when both are known."""
+        if self.latitude is None or self.longitude is None:
+            return None
+        return self.latitude, self.longitude
+
+    @property
     def category_slugs(self) -> list[str]:
         return [c.slug for c in self.categories]
 
 
-class OrganizationLanguage(db.Model):
+class OrganizationLanguage(Model):
     __tablename__ = "organization_languages"
 
     organization_id: Mapped[int] = mapped_column(
@@ -124,7 +135,7 @@ class OrganizationLanguage(db.Model):
     code: Mapped[str] = mapped_column(String(2), primary_key=True, index=True)
 
 
-class Membership(db.Model):
+class Membership(Model):
     """Who acts for an association: its owner (who registered it), co-admins and volunteers the owner added."""
 
     __tablename__ = "memberships"
@@ -139,10 +150,10 @@ class Membership(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization] = relationship(back_populates="memberships")
-    user: Mapped["User"] = relationship()  # noqa: F821
+    user: Mapped["User"] = relationship()
 
 
-class OrganizationRevision(db.Model):
+class OrganizationRevision(Model):
     """The history of an association: every change, who made it and when (read by site admins)."""
 
     __tablename__ = "organization_revisions"
@@ -158,10 +169,10 @@ class OrganizationRevision(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    user: Mapped["User | None"] = relationship()  # noqa: F821
+    user: Mapped["User | None"] = relationship()
 
 
-class OrganizationEdit(db.Model):
+class OrganizationEdit(Model):
     """Changes an association's owner or co-admins made to its published entry, waiting for a site admin.
 
     The association's own columns keep the published version until the edit is approved, so its page,
@@ -190,10 +201,10 @@ class OrganizationEdit(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organization: Mapped[Organization] = relationship()
-    submitted_by: Mapped["User | None"] = relationship(foreign_keys=[submitted_by_id])  # noqa: F821
+    submitted_by: Mapped["User | None"] = relationship(foreign_keys=[submitted_by_id])
 
 
-class OrganizationReport(db.Model):
+class OrganizationReport(Model):
     """Somebody says an entry is outdated or wrong; site admins act on it."""
 
     __tablename__ = "organization_reports"
@@ -215,4 +226,4 @@ class OrganizationReport(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization] = relationship()
-    resolved_by: Mapped["User | None"] = relationship(foreign_keys=[resolved_by_id])  # noqa: F821
+    resolved_by: Mapped["User | None"] = relationship(foreign_keys=[resolved_by_id])

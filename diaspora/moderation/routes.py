@@ -8,6 +8,7 @@ from diaspora.directory import edits, services
 from diaspora.directory.forms import RejectForm, ResolveReportForm, field_labels
 from diaspora.errors import DomainError, ServiceError
 from diaspora.extensions import db
+from diaspora.forms import add_error
 from diaspora.i18n import current_locale
 from diaspora.models import Organization, OrganizationEdit, OrganizationReport
 from diaspora.moderation.forms import CategoryForm
@@ -40,7 +41,7 @@ def publish(org_id: int):
     services.publish(current_user, org)
     db.session.commit()
     flash(_("Published: %(name)s", name=org.name), "success")
-    return redirect(request.form.get("back") == "show" and url_for("directory.show", org_id=org.id)
+    return redirect((request.form.get("back") == "show" and url_for("directory.show", org_id=org.id))
                     or url_for("moderation.index"))
 
 
@@ -52,7 +53,7 @@ def reject(org_id: int):
         try:
             services.reject(current_user, org, form.reason.data)
         except ServiceError as error:
-            form.reason.errors.append(error.message)
+            add_error(form.reason, error.message)
         else:
             db.session.commit()
             flash(_("Not published: %(name)s. The owner sees your note.", name=org.name), "success")
@@ -81,7 +82,7 @@ def reject_edit(edit_id: int):
         try:
             edits.reject(current_user, edit.id, form.reason.data)
         except ServiceError as error:
-            form.reason.errors.append(error.message)
+            add_error(form.reason, error.message)
         else:
             db.session.commit()
             flash(_("Changes not published: %(name)s. The owner sees your note.", name=edit.organization.name),
@@ -129,7 +130,7 @@ def categories():
         try:
             services.add_category(current_user, form.slug.data, form.name_ky.data, form.name_ru.data, form.name_en.data)
         except ServiceError as error:
-            form.slug.errors.append(error.message)
+            add_error(form.slug, error.message)
         else:
             db.session.commit()
             flash(_("Service added."), "success")

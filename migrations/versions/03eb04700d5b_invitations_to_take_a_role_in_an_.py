@@ -9,9 +9,8 @@ Revises: ab9394a8be76
 Create Date: 2026-12-01 23:27:56.276718
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '03eb04700d5b'

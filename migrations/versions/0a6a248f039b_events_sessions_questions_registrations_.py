@@ -5,9 +5,8 @@ Revises: c98296fac5f2
 Create Date: 2026-11-25 18:39:56.034411
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0a6a248f039b'

@@ -5,9 +5,8 @@ Revises: bf8103b354f4
 Create Date: 2026-12-01 23:14:48.347983
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '33436f9049ad'

@@ -9,9 +9,8 @@ Revises: 33436f9049ad
 Create Date: 2026-12-01 23:17:34.680916
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'ab9394a8be76'

@@ -5,9 +5,8 @@ Revises: 0a6a248f039b
 Create Date: 2026-11-25 19:18:13.117409
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b80411dffd81'

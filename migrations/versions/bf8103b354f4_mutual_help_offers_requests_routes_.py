@@ -5,9 +5,8 @@ Revises: e973c32831ef
 Create Date: 2026-11-25 20:03:32.042601
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'bf8103b354f4'

@@ -1,13 +1,12 @@
 """directory, accounts, outbox
 
 Revision ID: c98296fac5f2
-Revises: 
+Revises:
 Create Date: 2026-11-25 17:46:58.579955
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c98296fac5f2'

@@ -5,9 +5,8 @@ Revises: f6dc81a98b7a
 Create Date: 2026-11-25 19:52:14.531686
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e973c32831ef'

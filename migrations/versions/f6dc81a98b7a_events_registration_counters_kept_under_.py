@@ -5,9 +5,8 @@ Revises: b80411dffd81
 Create Date: 2026-11-25 19:30:57.154616
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f6dc81a98b7a'

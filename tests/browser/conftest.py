@@ -233,7 +233,8 @@ def describe(violations: list[dict], url: str) -> str:
     for v in violations:
         lines.append(f"- {v['id']} [{v['impact']}] {v['help']} ({v['helpUrl']})")
         for node in v["nodes"][:4]:
-            lines.append(f"    {' > '.join(map(str, node['target']))}: {node.get('failureSummary', '').splitlines()[-1:]}")
+            summary = node.get("failureSummary", "").splitlines()[-1:]
+            lines.append(f"    {' > '.join(map(str, node['target']))}: {summary}")
         if len(v["nodes"]) > 4:
             lines.append(f"    ... and {len(v['nodes']) - 4} more")
     return "\n".join(lines)

@@ -32,7 +32,7 @@ def add_category(app, site_admin, name: str) -> None:
 
 @pytest.mark.parametrize("key", list(PAYLOADS))
 def test_popups_and_tooltips_show_template_syntax_as_typed(app, page, make_user, make_org, make_event,
-                                                           make_offer, key):  # noqa: F811
+                                                           make_offer, key):
     payload = PAYLOADS[key]
     owner = make_user()
     add_category(app, make_user(is_admin=True), f"{payload} service")
