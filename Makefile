@@ -18,8 +18,11 @@ run: setup
 	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), a test file each at a time (--dist loadfile);
+# each has its own database (a SQLite file, or a PostgreSQL schema of its own) and lets the kernel choose ports.
+TEST_WORKERS ?= auto
 test: setup-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # ruff (style, likely bugs, import order) and mypy, both configured in pyproject.toml.
 lint: setup-dev

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["bench_near.py", "bench_map.py", "bench_geocoder.py", "bench_registrations.py"]
+BENCHMARKS = ["bench_near.py", "bench_map.py", "bench_geocoder.py", "bench_registrations.py", "bench_documents.py"]
 
 
 def main() -> int:

@@ -88,6 +88,9 @@ def load_config(instance_path: str, testing: bool = False) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", production),
         "SESSION_COOKIE_HTTPONLY": True,
+        # Werkzeug's scrypt (~0.4 s a hash, on purpose). Tests only: one round of PBKDF2, since the suite
+        # makes hundreds of accounts and the cost proves nothing there.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1" if testing else "scrypt",
         # No form or API body here needs more; larger requests get a 413 before anything reads them.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -138,6 +141,8 @@ def load_config(instance_path: str, testing: bool = False) -> dict:
         "MAIL_OUTAGE_RETRY_MAX": float(os.environ.get("MAIL_OUTAGE_RETRY_MAX", "300")),
         # Rate limits (Flask-Limiter): required in production, see rate_limit_storage().
         "RATELIMIT_STORAGE_URI": rate_limit_storage(production),
+        # Put before every key, for sites (or test runs) that share one Redis.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Failed logins, per client address and per account (see auth/routes.py).

@@ -2,6 +2,7 @@
 environment as in production, on the test database."""
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -13,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA_KEY, GAZETTEER_PATH, ROOT, free_port
+from tests.conftest import DATA_KEY, GAZETTEER_PATH, ROOT
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 WORKERS = 3
-BOOT_TIMEOUT = 30
+# A bound for waiting on a server to start, never an expectation: generous for a loaded 2-core machine.
+BOOT_TIMEOUT = 120
+LISTENING = re.compile(r"Listening at: (http://127\.0\.0\.1:\d+)")
 
 
 def production_env(database_url: str | None, **overrides) -> dict:
@@ -66,15 +69,37 @@ def children_of(pid: int) -> list[int]:
 
 
 class Gunicorn:
+    """gunicorn on a port the kernel chooses (-b 127.0.0.1:0): none is picked here and released for another
+    process to take first. The port is read from gunicorn's "Listening at" line."""
+
     def __init__(self, env: dict, log_path: Path, workers: int = WORKERS):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self._url: str | None = None
         self.log = open(log_path, "w+b")  # noqa: SIM115 - the process writes to it until stop() closes it
         self.process = subprocess.Popen(
-            [str(GUNICORN), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--timeout", "60",
+            [str(GUNICORN), "-w", str(workers), "-b", "127.0.0.1:0", "--timeout", "60",
              "--graceful-timeout", "5", "diaspora:create_app()"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
+
+    @property
+    def url(self) -> str:
+        """http://127.0.0.1:<port>, once gunicorn has bound its socket (waited for, within BOOT_TIMEOUT)."""
+        deadline = time.monotonic() + BOOT_TIMEOUT
+        while self._url is None:
+            found = LISTENING.search(self.output())
+            if found:
+                self._url = found.group(1)
+            elif self.process.poll() is not None:
+                raise AssertionError(f"gunicorn exited with {self.process.returncode}:\n{self.output()}")
+            elif time.monotonic() > deadline:
+                raise AssertionError(f"gunicorn did not start listening within {BOOT_TIMEOUT} s:\n{self.output()}")
+            else:
+                time.sleep(0.05)
+        return self._url
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
 
     def output(self) -> str:
         self.log.flush()
@@ -201,10 +226,17 @@ class Tarpit:
                 continue
             self.connections.append(connection)
 
-    def close(self) -> None:
-        """Hang up on everyone and free the port (for a real server to take it)."""
+    def hand_over(self) -> socket.socket:
+        """Hang up on everyone and give the listening socket away (to a real server, on the same address:
+        the port is never free in between)."""
         self._open = False
         self._thread.join(timeout=10)
-        self.socket.close()
         for connection in self.connections:
             connection.close()
+        self.socket.settimeout(None)
+        return self.socket
+
+    def close(self) -> None:
+        """Hang up on everyone and free the port (if it was not handed over)."""
+        if self._open:
+            self.hand_over().close()

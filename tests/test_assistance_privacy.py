@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, text
 
 from tests.assistance_helpers import CITIES, REQUEST, make_offer, request_id  # noqa: F401
-from tests.test_mail import mail_config, outbox, smtp_port, smtp_server, wait_for  # noqa: F401
+from tests.test_mail import outbox, wait_for
 
 MARKERS = {
     "name": "Zqname Sekretbekov",

@@ -452,3 +452,27 @@ def test_remember_me_cookie_is_protected_like_the_session_cookie(app, database, 
 
         db.session.remove()
         db.engine.dispose()
+
+
+def test_passwords_are_hashed_with_scrypt_outside_tests(tmp_path, monkeypatch):
+    """The suite hashes with one PBKDF2 round (it makes hundreds of accounts); a real site never does."""
+    from diaspora.config import load_config
+
+    monkeypatch.setenv("DIASPORA_ENV", "development")
+    assert load_config(str(tmp_path), testing=False)["PASSWORD_HASH_METHOD"] == "scrypt"
+    assert load_config(str(tmp_path), testing=True)["PASSWORD_HASH_METHOD"].startswith("pbkdf2:")
+
+
+def test_an_account_hashed_another_way_still_logs_in(app, client, make_user, db_query):
+    """Hashes name their method: changing PASSWORD_HASH_METHOD never locks anybody out."""
+    from werkzeug.security import generate_password_hash
+
+    user = make_user(email="old@example.org")
+
+    def rehash(db):
+        db.session.get(User, user.id).password_hash = generate_password_hash(DEFAULT_PASSWORD, method="scrypt")
+        db.session.commit()
+
+    db_query(rehash)
+    response = client.post("/auth/login", data={"email": "old@example.org", "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302

@@ -3,7 +3,6 @@ import csv
 import io
 import re
 import secrets
-import time
 import zipfile
 from datetime import UTC, datetime
 
@@ -200,16 +199,14 @@ def test_badges_pages(app, make_org):
 
 
 @pytest.mark.slow
-def test_thousand_badges_in_seconds(app):
+def test_a_thousand_badges_make_one_document(app):
+    """1,000 badges, eight a page. How long it takes is measured by bench/bench_documents.py, not here."""
     with app.app_context():
         event = add_event()
         registrations = [Registration(id=n, event_id=event.id, code=f"Q{n:07d}", full_name=f"Бакыт Жумабаев {n}",
                                       country="KZ", city="Алматы", status="confirmed") for n in range(1000)]
-        started = time.perf_counter()
         pdf = badges_pdf(registrations, event, "ky")
-        elapsed = time.perf_counter() - started
     assert page_count(pdf) == 125
-    assert elapsed < 10
 
 
 # --- exports ---------------------------------------------------------------------------------------

@@ -2,25 +2,15 @@
 the language they registered in, with the calendar file and the ticket; and when the server is down,
 registrations still succeed and the mail goes out once it is back. The worker sends (`worker --once`)."""
 import pytest
-from aiosmtpd.controller import Controller
 from icalendar import Calendar
 
-from tests.conftest import REGISTRANT, free_port
-from tests.test_mail import Inbox, outbox
+from tests.conftest import REGISTRANT, Inbox, SocketController
+from tests.test_mail import outbox
 
 
 @pytest.fixture
-def smtp_port():
-    return free_port()
-
-
-@pytest.fixture
-def inbox(smtp_port):
-    box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield box
-    controller.stop()
+def inbox(smtp_server):
+    return smtp_server
 
 
 @pytest.fixture
@@ -96,7 +86,7 @@ def test_waitlist_then_promotion_then_rejection_mail(mail_on, inbox, client, run
     assert "residents of Kazakhstan" in rejected.get_body(preferencelist=("plain",)).get_content()
 
 
-def test_registrations_succeed_while_smtp_is_down_and_mail_goes_out_later(mail_on, smtp_port, client, runner,
+def test_registrations_succeed_while_smtp_is_down_and_mail_goes_out_later(mail_on, smtp_socket, client, runner,
                                                                           make_event, db_query):
     slug = make_event(capacity=5)
     answers = [register(client, slug, email=f"p{i}@example.org") for i in range(3)]
@@ -106,7 +96,7 @@ def test_registrations_succeed_while_smtp_is_down_and_mail_goes_out_later(mail_o
     assert len(waiting) == 3 and all(m.status == "pending" and m.attempts == 0 for m in waiting)  # kept, unharmed
 
     box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=smtp_port)
+    controller = SocketController(box, smtp_socket)
     controller.start()
     try:
         result = runner.invoke(args=["send-mail"])  # no --now needed: an outage costs no back-off
@@ -118,7 +108,7 @@ def test_registrations_succeed_while_smtp_is_down_and_mail_goes_out_later(mail_o
     assert all(m.status == "sent" and not m.attachments for m in outbox(db_query))
 
 
-def test_news_that_is_no_longer_true_is_not_sent(mail_on, smtp_port, client, runner, make_event, db_query, make_user,
+def test_news_that_is_no_longer_true_is_not_sent(mail_on, smtp_socket, client, runner, make_event, db_query, make_user,
                                                 login):
     """Mail is composed when it is sent: a confirmation for a registration cancelled since (while the
     server was down) is kept as void, not sent; the promotion it caused goes out."""
@@ -127,7 +117,7 @@ def test_news_that_is_no_longer_true_is_not_sent(mail_on, smtp_port, client, run
     register(client, slug, email="second@example.org", language="en")
     client.post(f"/r/{token}/cancel")
     box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=smtp_port)
+    controller = SocketController(box, smtp_socket)
     controller.start()
     try:
         runner.invoke(args=["send-mail", "--now"])

@@ -11,7 +11,6 @@ from diaspora.database import utcnow
 from diaspora.models import Invitation, Membership, OrganizationRevision, OutboxMessage
 from tests.invitation_helpers import LINK, invitation_path, invite, invite_and_accept
 from tests.test_auth import finish_signup
-from tests.test_mail import mail_config, smtp_port, smtp_server  # noqa: F401  (fixtures)
 
 ROLES = ["anonymous", "stranger", "owner", "coadmin", "site_admin"]
 

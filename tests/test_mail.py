@@ -4,44 +4,11 @@ outbox for site admins. The worker process itself: tests/test_mail_worker.py."""
 import re
 import time
 from datetime import timedelta
-from email import message_from_bytes
-from email.policy import default as default_policy
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from diaspora.models import OutboxMessage
-from tests.conftest import free_port
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=default_policy))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_port():
-    return free_port()
-
-
-@pytest.fixture
-def smtp_server(smtp_port):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield inbox
-    controller.stop()
-
-
-@pytest.fixture
-def mail_config(app_config, smtp_port):
-    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_USE_TLS=False, MAIL_TIMEOUT=3,
-                      MAIL_DEFAULT_SENDER="Diaspora <no-reply@diaspora.test>")
+from tests.conftest import Inbox, SocketController
 
 
 def wait_for(predicate, timeout=10.0):
@@ -93,7 +60,7 @@ def test_a_request_only_queues_the_worker_sends(mail_config, smtp_server, live_s
     assert outbox(db_query)[0].status == "sent"
 
 
-def test_mail_waits_while_the_server_is_down_then_goes_out(mail_config, smtp_port, client, runner, make_user,
+def test_mail_waits_while_the_server_is_down_then_goes_out(mail_config, smtp_socket, client, runner, make_user,
                                                            db_query):
     make_user(email="user@example.org")
     response = client.post("/auth/reset", data={"email": "user@example.org"})
@@ -107,7 +74,7 @@ def test_mail_waits_while_the_server_is_down_then_goes_out(mail_config, smtp_por
     assert message.next_attempt_at <= message.created_at  # still due
 
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller = SocketController(inbox, smtp_socket)
     controller.start()
     try:
         result = runner.invoke(args=["send-mail"])

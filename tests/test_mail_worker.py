@@ -13,14 +13,13 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from diaspora.models import PeriodicJob
 from tests.assistance_helpers import CITIES, REQUEST
-from tests.conftest import REGISTRANT
+from tests.conftest import REGISTRANT, Inbox, SocketController
 from tests.servers import Tarpit, fetch, flask_worker, gunicorn  # noqa: F401  (the fixtures)
-from tests.test_mail import Inbox, mail_config, outbox, smtp_port, wait_for  # noqa: F401  (fixtures too)
+from tests.test_mail import outbox, wait_for
 
 TIMEOUT = 60  # far below MAIL_TIMEOUT: a request that waited on the mail server fails the test
 
@@ -96,8 +95,7 @@ def test_a_hung_mail_server_does_not_stop_the_site(gunicorn, flask_worker, datab
 
         # the server comes back on the same address: everything goes out once, without anyone's help
         inbox = Inbox()
-        tarpit.close()
-        controller = Controller(inbox, hostname="127.0.0.1", port=tarpit.port)
+        controller = SocketController(inbox, tarpit.hand_over())
         controller.start()
         try:
             assert wait_for(lambda: statuses(db_query) == Counter(sent=len(messages)), timeout=180), \
@@ -158,7 +156,7 @@ class Watcher(Inbox):
         return await super().handle_DATA(server, session, envelope)
 
 
-def test_no_transaction_is_open_while_the_server_is_spoken_to(mail_config, smtp_port, app, client, runner,
+def test_no_transaction_is_open_while_the_server_is_spoken_to(mail_config, smtp_socket, app, client, runner,
                                                             database, make_event, make_user, db_query):
     from diaspora.extensions import db
 
@@ -169,7 +167,7 @@ def test_no_transaction_is_open_while_the_server_is_spoken_to(mail_config, smtp_
     make_user(email="user@example.org")
     client.post("/auth/reset", data={"email": "user@example.org"})  # rendered when queued
     watcher = Watcher(db_query(lambda db: db.engine), sqlite_path(database))
-    controller = Controller(watcher, hostname="127.0.0.1", port=smtp_port)
+    controller = SocketController(watcher, smtp_socket)
     controller.start()
     try:
         assert runner.invoke(args=["worker", "--once"]).exit_code == 0
@@ -199,7 +197,7 @@ def test_no_transaction_is_open_while_the_server_is_spoken_to(mail_config, smtp_
     assert Checking.calls == [(False, 0, str)]
 
 
-def test_a_refused_message_backs_off_alone_an_unreachable_server_costs_nothing(mail_config, smtp_port, app,
+def test_a_refused_message_backs_off_alone_an_unreachable_server_costs_nothing(mail_config, smtp_socket, app,
                                                                                runner, db_query):
     from diaspora import mail
     from diaspora.extensions import db
@@ -218,7 +216,7 @@ def test_a_refused_message_backs_off_alone_an_unreachable_server_costs_nothing(m
             mail.queue(to, "organization_published", "en", org=type("O", (), {"name": "Ала-Тоо"})(), link="http://x")
         db.session.commit()
     inbox = Picky()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller = SocketController(inbox, smtp_socket)
     controller.start()
     try:
         assert "sent 2, failed 1" in runner.invoke(args=["send-mail"]).output
@@ -383,7 +381,7 @@ def test_a_letter_the_server_accepted_is_sent_once_whenever_the_signal_comes(app
     assert restarted.delivered == [second.id] and statuses(db_query) == Counter(sent=2)
 
 
-def test_stopping_ends_a_wait_on_an_open_connection(mail_config, smtp_port, app, client, make_user,
+def test_stopping_ends_a_wait_on_an_open_connection(mail_config, smtp_socket, app, client, make_user,
                                                     db_query):
     """The real SMTP sender: the server holds the worker after the text was sent, without answering. The
     signal shuts the connection down (nothing raised from the handler): the message was not confirmed, so
@@ -403,7 +401,7 @@ def test_stopping_ends_a_wait_on_an_open_connection(mail_config, smtp_port, app,
     make_user(email="user@example.org")
     client.post("/auth/reset", data={"email": "user@example.org"})
     app.config["MAIL_TIMEOUT"] = 120  # the signal, not a timeout, ends the wait (on a busy machine too)
-    controller = Controller(Holding(), hostname="127.0.0.1", port=smtp_port)
+    controller = SocketController(Holding(), smtp_socket)
     controller.start()
     stopping = Stopping()
 

@@ -2,6 +2,7 @@
 and per account; and a server that would count in each worker's memory refuses to start."""
 import re
 import subprocess
+import uuid
 
 import pytest
 import redis
@@ -16,10 +17,12 @@ REDIS_URL = "redis://127.0.0.1:6379/13"
 
 @pytest.fixture
 def shared_store():
-    store = redis.Redis.from_url(REDIS_URL)
-    store.flushdb()
-    yield REDIS_URL
-    store.flushdb()
+    """The shared Redis, with keys of this test alone (other test runs may use it at the same moment)."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    yield {"RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix}
+    with redis.Redis.from_url(REDIS_URL) as store:
+        for key in store.scan_iter(f"*{prefix}*"):
+            store.delete(key)
 
 
 def csrf_session(url: str) -> tuple[requests.Session, str]:
@@ -38,7 +41,7 @@ def bad_login(session, url, token, email, i, forwarded_for=None):
 
 def test_limits_hold_across_workers(gunicorn, shared_store, make_user):
     make_user(email="user@example.org")
-    server = gunicorn(RATELIMIT_ENABLED="1", RATELIMIT_STORAGE_URI=shared_store, PROXY_COUNT="1",
+    server = gunicorn(RATELIMIT_ENABLED="1", **shared_store, PROXY_COUNT="1",
                       LOGIN_RATE_LIMIT="10 per minute", LOGIN_ACCOUNT_RATE_LIMIT="10 per minute")
     server.wait_healthy()
     assert len(children_of(server.process.pid)) > 1

@@ -23,7 +23,7 @@ from diaspora.urls import external_url
 
 RESET_MAX_AGE = 2 * 3600
 SIGNUP_MAX_AGE = 24 * 3600
-_DUMMY_HASH = None
+_DUMMY_HASHES: dict[str, str] = {}  # hash method -> a hash of nothing anybody types
 
 
 def normalize_email(email: str | None) -> str:
@@ -51,13 +51,13 @@ def create_user(email: str, password: str, name: str = "", locale: str | None = 
 
 
 def authenticate(email: str | None, password: str) -> User | None:
-    global _DUMMY_HASH
     user = find_user_by_email(email)
     if user is None:
         # Spend the same time as a real check, so response times do not reveal which emails have accounts.
-        if _DUMMY_HASH is None:
-            _DUMMY_HASH = generate_password_hash("not a password")
-        User(password_hash=_DUMMY_HASH).check_password(password)
+        method = current_app.config["PASSWORD_HASH_METHOD"]
+        if method not in _DUMMY_HASHES:
+            _DUMMY_HASHES[method] = generate_password_hash("not a password", method=method)
+        User(password_hash=_DUMMY_HASHES[method]).check_password(password)
         return None
     if not user.check_password(password):
         return None

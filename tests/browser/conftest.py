@@ -188,9 +188,22 @@ def open_popup_containing(page, text, attempts=8, frame="#directory-map"):
         clusters = page.locator(f"{frame} .marker-cluster")
         if not clusters.count():
             break
+        watch_for_move(page, frame)
         clusters.first.click()
-        page.wait_for_timeout(600)  # the zoom animation
+        page.evaluate("() => window.__mapMoved")  # the zoom into the cluster has ended
     raise AssertionError(f"no marker popup showed {text!r}")
+
+
+def watch_for_move(page, frame: str) -> None:
+    """Before an action that moves the map in `frame`: window.__mapMoved resolves when the move has ended
+    (Leaflet's moveend), or after a generous bound if the map does not move (a spiderfied cluster)."""
+    page.evaluate("""(frame) => {
+        const map = window[document.querySelector(frame + ' .folium-map').id];
+        window.__mapMoved = new Promise((done) => {
+            map.once('moveend', () => done(true));
+            setTimeout(() => done(false), 15000);
+        });
+    }""", frame)
 
 
 def close_popup(page):
@@ -200,7 +213,7 @@ def close_popup(page):
     page.locator(".leaflet-popup").wait_for(state="detached")
 
 
-def assert_inside(page, inner, outer, what, timeout_ms=2_000):
+def assert_inside(page, inner, outer, what, timeout_ms=15_000):
     """`inner` ends up entirely within `outer` on screen (Leaflet may still be panning): a person can see it,
     not clipped by the map's frame."""
     deadline = time.monotonic() + timeout_ms / 1000
