@@ -85,4 +85,6 @@ def transaction():
 
 
 def init_app(app) -> None:
-    pass
+    from diaspora import database_locks
+
+    database_locks.init_app(app)
