@@ -5,7 +5,7 @@ reset with `Host: evil.example` and have us mail the victim a link to their own 
 from flask import current_app, has_request_context, url_for
 from werkzeug.routing import BaseConverter, IntegerConverter, PathConverter, UnicodeConverter, ValidationError
 
-from diaspora.text import control_character
+from diaspora.validation import control_character
 
 # Integer primary keys are 32-bit on PostgreSQL; a longer number in a URL is simply not found.
 MAX_ID = 2**31 - 1

@@ -16,7 +16,8 @@ from diaspora.geo.geocoder import geocode_city
 from diaspora.i18n import country_codes, language_codes
 from diaspora.models import Category, HelpOffer, HelpOfferLanguage, OfferFlag, Organization
 from diaspora.models.event import LANGS
-from diaspora.text import fold, refuse_control_characters
+from diaspora.text import fold
+from diaspora.validation import refuse_control_characters
 
 FLAG_REASONS = ("fraud", "wrong", "offensive", "other")
 

@@ -174,7 +174,7 @@ def ask():
                 created = help_requests.create(data)
         except help_requests.InvalidRequest as error:
             db.session.rollback()
-            for name, message in error.errors.items():
+            for name, message in error.first_messages().items():
                 if name == "contact":
                     contact_error = message
                 elif message not in getattr(form, name).errors:

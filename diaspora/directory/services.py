@@ -22,8 +22,9 @@ from diaspora.models import (
     OrganizationRevision,
     User,
 )
-from diaspora.text import fold, refuse_control_characters, search_text, sort_key
+from diaspora.text import fold, search_text, sort_key
 from diaspora.urls import external_url
+from diaspora.validation import normalize, refuse_control_characters
 
 
 @dataclass
@@ -55,8 +56,12 @@ MULTILINE_FIELDS = ("description",)
 
 
 def check_text(data: OrganizationData) -> None:
-    """Control characters refused whoever calls (form, import, CLI), and line breaks in single-line fields:
-    a name or a city goes into mail subjects, CSV and calendar lines. ServiceError names the field."""
+    """Text in Unicode NFC, and control characters refused whoever calls (form, import, CLI), line breaks in
+    single-line fields too: a name or a city goes into mail subjects, CSV and calendar lines (see
+    diaspora.validation). ValidationError names the fields."""
+    for name in SCALAR_FIELDS:
+        if isinstance(value := getattr(data, name), str):
+            setattr(data, name, normalize(value))
     refuse_control_characters({name: getattr(data, name) for name in SCALAR_FIELDS
                                if isinstance(getattr(data, name), str)}, multiline=MULTILINE_FIELDS)
 

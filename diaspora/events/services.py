@@ -24,7 +24,8 @@ from diaspora.extensions import db
 from diaspora.geo.geocoder import geocode_address, geocode_city
 from diaspora.models import Event, EventQuestion, EventSession, Registration
 from diaspora.models.event import LANGS
-from diaspora.text import refuse_control_characters, slugify, sort_key
+from diaspora.text import slugify, sort_key
+from diaspora.validation import refuse_control_characters
 from diaspora.weburl import InvalidURL, clean_web_url
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 from diaspora.auth.services import set_locale
 from diaspora.extensions import db
 from diaspora.i18n import LANGUAGE_COOKIE
-from diaspora.text import control_character
+from diaspora.validation import control_character
 from diaspora.weburl import InvalidURL, split_url
 
 bp = Blueprint("main", __name__)
