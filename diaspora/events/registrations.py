@@ -18,6 +18,7 @@ from sqlalchemy import and_, bindparam, case, delete, func, insert, select, upda
 from sqlalchemy.exc import IntegrityError
 
 from diaspora.codes import random_code
+from diaspora.content_i18n import I18nText
 from diaspora.database import dialect_insert, rows_matched, utcnow
 from diaspora.directory import contacts
 from diaspora.errors import InvalidFields, ServiceError
@@ -26,7 +27,7 @@ from diaspora.events.choices import HOME_REGIONS, SECTORS
 from diaspora.extensions import db
 from diaspora.i18n import country_codes
 from diaspora.models import Event, EventQuestion, EventSession, Organization, Registration, RegistrationSession
-from diaspora.models.event import HOLDING, LANGS
+from diaspora.models.event import HOLDING
 from diaspora.text import SINGLE_LINE, TEXT_WHITESPACE, control_character, control_character_message, search_text
 
 
@@ -83,9 +84,8 @@ class SessionRule:
     capacity: int | None
     titles: tuple  # ((lang, title), ...)
 
-    def title(self, locale: str) -> str:
-        titles = dict(self.titles)
-        return next((titles[lang] for lang in (locale, "ky", "ru", "en") if titles.get(lang)), "")
+    def title(self, locale: str | None = None) -> str:
+        return I18nText(dict(self.titles)).get(locale)
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ def _programme(conn, event_id: int, updated_at: datetime) -> tuple[tuple, tuple]
     cached = _PROGRAMMES.get(event_id)
     if cached is None or cached[0] != updated_at:
         sessions = tuple(
-            SessionRule(s.id, s.capacity, tuple((lang, getattr(s, f"title_{lang}")) for lang in LANGS))
+            SessionRule(s.id, s.capacity, tuple(s.title.as_dict().items()))
             for s in conn.execute(select(EventSession).where(EventSession.event_id == event_id)
                                   .order_by(EventSession.starts_at, EventSession.position, EventSession.id)))
         questions = tuple(
@@ -197,7 +197,7 @@ def rules_of(event: Event) -> EventRules:
         id=event.id, slug=event.slug, status=event.status, capacity=event.capacity,
         requires_approval=event.requires_approval, registration_opens_at=event.registration_opens_at,
         registration_closes_at=event.registration_closes_at, ends_at=event.ends_at, updated_at=event.updated_at,
-        sessions=tuple(SessionRule(s.id, s.capacity, tuple((lang, getattr(s, f"title_{lang}")) for lang in LANGS))
+        sessions=tuple(SessionRule(s.id, s.capacity, tuple(s.title.as_dict().items()))
                        for s in event.sessions),
         questions=tuple(QuestionRule(q.id, q.kind, tuple(q.options or ()), q.required) for q in event.questions))
 
