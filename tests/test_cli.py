@@ -147,12 +147,12 @@ def test_seed_demo_is_marked_and_runs_once(runner, db_query):
     assert count(db_query) == total
     from diaspora.models import Event
 
-    titles = db_query(lambda db: db.session.scalars(select(Event.title_ru)).all())
-    assert len(titles) == 2 and all("(демо)" in t for t in titles)
+    titles = db_query(lambda db: db.session.scalars(select(Event.title)).all())
+    assert len(titles) == 2 and all("(демо)" in t["ru"] for t in titles)
     from diaspora.models import HelpOffer
 
     offers = db_query(lambda db: db.session.scalars(select(HelpOffer)).all())
-    assert len(offers) >= 6 and all("(demo)" in o.title_en for o in offers)
+    assert len(offers) >= 6 and all("(demo)" in o.title["en"] for o in offers)
 
 
 def test_import_of_many_rows_is_batched(runner, tmp_path, db_query):

@@ -217,6 +217,31 @@ class OrganizationQuerySchema(ma.Schema):
             raise ma.ValidationError("Give either near or lat/lng, not both.", "near")
 
 
+# API v1 gave translatable fields as {ky, ru, en} before content could be in any language: they keep that
+# shape, and `translations` has every language.
+API_V1_LANGUAGES = ("ky", "ru", "en")
+
+
+def by_v1_language(value) -> dict[str, str | None]:
+    return {lang: value[lang] or None for lang in API_V1_LANGUAGES}
+
+
+def translations_field() -> ma.fields.Dict:
+    return ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Dict(keys=ma.fields.String(),
+                                                                         values=ma.fields.String()), metadata={
+        "description": "Every translatable field in every language it has: {field: {language code: text}}, "
+                       "e.g. {\"title\": {\"ky\": \"…\", \"kk\": \"…\"}}"})
+
+
+class ContentLanguageQuerySchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    lang = ma.fields.String(validate=validate.Length(max=20), metadata={
+        "description": "The language of single texts (a venue's name), e.g. kk; else Accept-Language, then the "
+                       "site's fallback order."})
+
+
 class PointSchema(ma.Schema):
     type = ma.fields.String(metadata={"example": "Point"})
     coordinates = ma.fields.List(ma.fields.Float(), metadata={"description": "[longitude, latitude]"})

@@ -124,9 +124,10 @@ def offer_popup(offer_id: int):
     item = db.session.get(HelpOffer, offer_id)
     if item is None or item.status != "active" or not item.organization.is_published:
         return {"error": {"message": _("Not found."), "field": None}}, 404
-    locale = current_locale()
-    return {"name": item.title(locale), "place": ", ".join(filter(None, [item.city, country_name(item.country)])),
-            "services": [item.category.label(locale), item.organization.name],
+    title = item.title.shown()
+    return {"name": title.text, "lang": title.language,
+            "place": ", ".join(filter(None, [item.city, country_name(item.country)])),
+            "services": [item.category.label(), item.organization.name],
             "url": url_for("assistance.offer", offer_id=item.id), "link_label": _("Open the page"), "demo": None}
 
 

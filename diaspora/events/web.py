@@ -77,7 +77,7 @@ def registration_form(event: Event, locale: str, organizations, registration: Re
 
 def session_label(event: Event, session, locale: str) -> str:
     when = local(event, session.starts_at, "short", locale)
-    room = f", {session.room}" if session.room else ""
+    room = f", {session.room.get(locale)}" if session.room else ""
     return f"{session.title(locale)} — {when}{room}"
 
 
