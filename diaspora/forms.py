@@ -11,6 +11,7 @@ from wtforms import (
     DateField,
     DecimalField,
     IntegerField,
+    PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -43,7 +44,8 @@ class Form(FlaskForm):
         found = {}
         for field in self:
             if isinstance(field, StringField) and isinstance(field.data, str):
-                field.data = normalize(field.data)
+                if not isinstance(field, PasswordField):  # a password is compared as it was typed at sign-up
+                    field.data = normalize(field.data)
                 allowed = allowed_whitespace(isinstance(field, TextAreaField))
                 ch = control_character(field.data, allowed)
                 if ch:

@@ -78,6 +78,26 @@ def test_after_a_reset_a_registration_goes_to_the_event_of_its_slug(app, databas
     assert first_id_gone or now[other] == []
 
 
+def test_after_a_reset_the_rules_of_the_slug_s_event_apply(app, database, client, make_event, event_ids, db_query):
+    """The event that comes back under the slug asks a question the remembered one did not: it must be answered."""
+    from diaspora.extensions import db
+
+    slug = make_event(title=FIRST)
+    assert client.post(f"/api/v1/events/{slug}/registrations", json=REGISTRANT).status_code == 201
+    with app.app_context():
+        _reset(db, database)
+        db.session.remove()
+    other = make_event(title=OTHER)
+    assert make_event(title=FIRST, questions=[{"kind": "text", "label": "Кесибиңиз?", "required": True}]) == slug
+    _, (question,) = event_ids(slug)
+    url = f"/api/v1/events/{slug}/registrations"
+    answer = client.post(url, json=REGISTRANT)
+    assert answer.status_code == 422 and answer.get_json()["error"]["field"] == f"answers.{question}"
+    answer = client.post(url, json={**REGISTRANT, "answers": {str(question): "Врач"}})
+    assert answer.status_code == 201, answer.get_json()
+    assert registered(db_query) == {slug: [REGISTRANT["email"]], other: []}
+
+
 def test_after_a_reset_the_form_registers_in_the_event_of_its_slug(app, database, client, make_event, db_query):
     slug = make_event(title=FIRST)
     assert client.post(f"/api/v1/events/{slug}/registrations", json=REGISTRANT).status_code == 201

@@ -65,7 +65,7 @@ CONSENT = "We can only register you with your consent to the processing of your 
 
 class RegistrationRequestSchema(RequestBody):
     """The shape of the body. What depends on the event (its sessions and questions), on the directory
-    (organization_id) or on other fields (a project needs a title) is checked by events.registrations.clean,
+    (organization_id) or on other fields (a project needs a title) is checked by events.answers.clean,
     shared with the web form: 422 with a message per field."""
 
     UPPER = ("country",)

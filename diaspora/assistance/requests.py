@@ -28,7 +28,7 @@ from diaspora.geo.geocoder import geocode_city
 from diaspora.i18n import country_codes, language_codes
 from diaspora.models import Category, HelpEvent, HelpMessage, HelpRequest, HelpRoute, Membership, Organization
 from diaspora.models.assistance import CLOSED_STATUSES, OPEN_STATUSES
-from diaspora.validation import Errors, ValidationError, refuse_control_characters
+from diaspora.validation import Errors, ValidationError, required_message
 
 URGENCIES = ("today", "week", "any")
 CONTACT_FIELDS = ("phone", "telegram", "whatsapp", "email")
@@ -73,7 +73,7 @@ def clean(data: RequestData) -> tuple[RequestData, Category]:
         # the city, never an address: what follows a comma goes, and a house number is refused
         out.city = out.city.split(",")[0].strip()
         if not out.city:
-            errors.add("city", _("This field is required."))
+            errors.add("city", required_message())
         elif any(ch.isdigit() for ch in out.city):
             errors.add("city", _("Only the city, without a street or a house number."))
     language = (errors.text("language", data.language, 2, required=True) or "").lower()
@@ -344,12 +344,11 @@ def decline(user, request: HelpRequest, org_id: int | None, reason: str | None) 
 
 
 def post_message(request: HelpRequest, body: str | None, *, user=None, by_requester=False) -> HelpMessage:
-    body = (body or "").strip()
+    errors = Errors()
+    body = errors.text("body", body, 5000, multiline=True)
+    errors.raise_if_any()
     if not body:
         raise ServiceError(_("Write a message first."), "body")
-    if len(body) > 5000:
-        raise ServiceError(_("At most %(max)d characters.", max=5000), "body")
-    refuse_control_characters({"body": body}, multiline=("body",))
     if request.anonymised_at is not None or request.status in ("withdrawn", "closed"):
         raise ServiceError(_("This request is closed."), None)
     if not by_requester:

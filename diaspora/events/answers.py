@@ -12,7 +12,7 @@ from diaspora.events.registration_rules import EventRules
 from diaspora.extensions import db
 from diaspora.i18n import country_codes
 from diaspora.models import Event, Organization
-from diaspora.validation import Errors, FieldError, ValidationError, clean_text
+from diaspora.validation import Errors, FieldError, ValidationError, clean_text, required_message
 
 
 class InvalidRegistration(ValidationError):
@@ -145,5 +145,5 @@ def _clean_answers(event: "Event | EventRules", answers: dict, errors: Errors) -
             else:
                 cleaned[key] = index
         if question.required and key not in cleaned and field_name not in errors:
-            errors.add(field_name, _("This field is required."))
+            errors.add(field_name, required_message())
     return cleaned

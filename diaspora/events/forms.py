@@ -86,7 +86,7 @@ class QuestionForm(Form):
 
 
 class RegistrationForm(Form):
-    """Rendering and CSRF only: every rule is checked by events.registrations.clean, which the API uses too."""
+    """Rendering and CSRF only: every rule is checked by events.answers.clean, which the API uses too."""
 
     full_name = StringField(_l("Full name"), filters=[strip], render_kw={"autocomplete": "name", "required": True})
     email = StringField(_l("Email"), filters=[strip], render_kw={"autocomplete": "email", "type": "email",

@@ -164,6 +164,7 @@ def _register(rules: EventRules, raw: RegistrationData, data: RegistrationData,
     # BEGIN IMMEDIATE would take the database's lock early, and without the writer lock.
     message_id = notify.queue_new_registration(rules.id, data.email, data.language) \
         if conn.dialect.name != "sqlite" else None
+    checked = rules
     row = lock_for_registration(rules.id, rules.slug)
     for _attempt in range(3):
         if row is not None:
@@ -180,8 +181,9 @@ def _register(rules: EventRules, raw: RegistrationData, data: RegistrationData,
         row = lock_for_registration(rules.id, rules.slug)
     else:
         raise NotFound(_("This page does not exist, or it is not public."))
-    if row.updated_at != rules.updated_at:  # changed since it was read: check again, now that it holds still
+    if row.updated_at != rules.updated_at:  # changed since it was read
         rules = rules_from_row(conn, row)
+    if rules is not checked:  # check again, now that it holds still
         data = _check(rules, raw)
         values = _row(data, code, now, user_id)
     position = None

@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import Field, StringField
 
+from diaspora.events.answers import RegistrationData
 from diaspora.events.choices import HOME_REGIONS, SECTORS
 from diaspora.events.forms import RegistrationForm
-from diaspora.events.registrations import RegistrationData
 from diaspora.extensions import db
 from diaspora.forms import ChoiceField, MultiCheckboxField, options, strip
 from diaspora.i18n import COMMON_COUNTRIES, country_choices
