@@ -7,7 +7,9 @@ from diaspora.config import load_config
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(
+    from diaspora.unit_of_work import App
+
+    app = App(
         __name__,
         instance_relative_config=True,
         template_folder="../templates",

@@ -107,8 +107,5 @@ def init_app(app) -> None:
     def unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
-        app.logger.exception("Unhandled error on %s", request.path)
-        from diaspora.extensions import db
-
-        db.session.rollback()
+        app.logger.exception("Unhandled error on %s", request.path)  # rolled back already (unit_of_work)
         return render_error(InternalServerError.code)

@@ -52,5 +52,8 @@ def retention_job(now) -> str:
 def init_app(app) -> None:
     from diaspora import jobs
 
-    mail.COMPOSERS["assistance"] = compose
+    mail.register_composer("assistance", compose)
+    mail.register_kinds("request_received", "request_accepted", "request_resolved", "request_returned",
+                        "message_for_person", "request_reminder", "request_closed", redact=r"(/h/)[\w-]{20,}",
+                        personal=True)
     jobs.register("help-retention", timedelta(days=1), retention_job)

@@ -122,5 +122,4 @@ def seed(if_empty: bool = False) -> int:
     from diaspora.assistance.demo import seed as seed_offers
 
     seed_offers()
-    db.session.commit()
     return created

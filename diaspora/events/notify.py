@@ -141,6 +141,11 @@ def remind_soon(now) -> str:
 def init_app(app) -> None:
     from diaspora import jobs
 
-    mail.RENDERERS.update({"ticket": render_ticket, "registration-ics": render_registration_ics})
-    mail.COMPOSERS["events"] = compose
+    mail.register_renderer("ticket", render_ticket)
+    mail.register_renderer("registration-ics", render_registration_ics)
+    mail.register_composer("events", compose)
+    # once delivered, the participant's private link has no business in the outbox that site admins read
+    mail.register_kinds("registration_confirmed", "registration_pending", "registration_waitlisted",
+                        "registration_promoted", "registration_rejected", "registration_link", "registration_new",
+                        "event_reminder", "event_cancelled", "organizer_message", redact=r"(/r/)[\w-]{20,}")
     jobs.register("event-reminders", timedelta(hours=1), remind_soon)

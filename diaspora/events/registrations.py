@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from diaspora import unit_of_work
 from diaspora.codes import random_code
 from diaspora.database import dialect_insert, rows_matched, utcnow
 from diaspora.directory import contacts
@@ -460,7 +461,7 @@ def register(event, data: RegistrationData, user=None) -> Outcome[RegistrationRe
         except IntegrityError:
             # Only a clash of the random check-in code gets here (duplicates are the INSERT's own
             # business): roll back, which releases the lock, and draw again.
-            db.session.rollback()
+            unit_of_work.discard()
             if attempt == 2:
                 raise
     raise AssertionError("not reached: the last attempt returns or raises")

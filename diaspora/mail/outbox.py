@@ -23,10 +23,11 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import and_, or_, select, update
 
-from diaspora.database import rows_matched, transaction, utcnow
+from diaspora.database import rows_matched, utcnow
 from diaspora.extensions import db
-from diaspora.mail import PERSON_KINDS, REDACT_AFTER_SENDING, RENDERERS, compose
+from diaspora.mail import PERSON_KINDS, RENDERERS, compose, redacted
 from diaspora.models import OutboxMessage
+from diaspora.unit_of_work import transaction
 
 MIN_CLAIM_TIMEOUT = timedelta(minutes=10)
 # What one send may take at most, counted in MAIL_TIMEOUTs (each socket operation may take one: connect,
@@ -196,9 +197,7 @@ def _record_sent(letter: Letter) -> None:
         message = db.session.get_one(OutboxMessage, letter.message_id)
         message.status = "sent"
         message.subject = letter.subject
-        message.body_text = letter.body
-        if message.kind in REDACT_AFTER_SENDING:
-            message.body_text = REDACT_AFTER_SENDING[message.kind].sub(r"\1…", letter.body)
+        message.body_text = redacted(message.kind, letter.body)
         if message.kind in PERSON_KINDS:
             message.to_address = ""
         message.attempts += 1

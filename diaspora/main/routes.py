@@ -46,7 +46,6 @@ def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         if current_user.is_authenticated:  # mail to this account goes out in this language too
             set_locale(current_user, code)
-            db.session.commit()
         response.set_cookie(
             LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
             secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True,
@@ -63,7 +62,6 @@ def api_docs():
 def healthz():
     from sqlalchemy import text
 
-    from diaspora.extensions import db
 
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}

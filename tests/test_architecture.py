@@ -1,0 +1,213 @@
+"""Scans of the package's source: rules that hold for every module, present and future.
+
+- Only diaspora/unit_of_work.py commits or rolls back (migrations live outside the package).
+- No import cycle between modules of diaspora/, counting imports inside functions.
+- A view that catches a domain error does so around `attempt()`, so what the service wrote is not committed."""
+import ast
+import importlib
+import itertools
+import pkgutil
+from pathlib import Path
+
+import diaspora
+from diaspora.errors import DomainError
+
+PACKAGE = Path(diaspora.__file__).resolve().parent
+UNIT_OF_WORK = PACKAGE / "unit_of_work.py"
+
+
+def _modules() -> dict[str, Path]:
+    """diaspora.* module name -> file (a package by its __init__.py)."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found[".".join(parts)] = path
+    return found
+
+
+MODULES = _modules()
+
+
+def _where(path: Path, node: ast.AST) -> str:
+    return f"{path.relative_to(PACKAGE.parent)}:{getattr(node, 'lineno', '?')}"
+
+
+def test_only_the_unit_of_work_commits_or_rolls_back():
+    calls = []
+    for path in MODULES.values():
+        if path == UNIT_OF_WORK:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("commit", "rollback")):
+                calls.append(f"{_where(path, node)}: .{node.func.attr}()")
+    assert not calls, "commit/rollback outside diaspora/unit_of_work.py:\n" + "\n".join(calls)
+
+
+# --- imports ----------------------------------------------------------------------------------------
+
+def _type_checking_only(tree: ast.Module) -> set[int]:
+    """ids of import nodes under `if TYPE_CHECKING:` (they never run)."""
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skipped.update(id(inner) for statement in node.body for inner in ast.walk(statement))
+    return skipped
+
+
+def _target(name: str) -> str | None:
+    """The diaspora module an import of `name` runs: the module itself, or the one defining the name."""
+    while name and name not in MODULES:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def imports_of(module: str) -> dict[str, int]:
+    """diaspora modules `module` imports (anywhere in it) -> the line of the first such import.
+
+    `from diaspora import mail` imports the submodule diaspora.mail, not the package root's create_app; an
+    import of the root itself (`import diaspora`) counts as an edge to `diaspora`."""
+    path = MODULES[module]
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    skipped = _type_checking_only(tree)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if id(node) in skipped or not isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[:len(package.split(".")) - (node.level - 1)]
+                base = ".".join(anchor + ([base] if base else []))
+            names = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base for alias in node.names]
+        for name in names:
+            target = _target(name) if name == "diaspora" or name.startswith("diaspora.") else None
+            if target and target != module:
+                found.setdefault(target, node.lineno)
+    return found
+
+
+def _cycles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
+    """One cycle through each strongly connected group of modules (Tarjan, then a path back to the start)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[set[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for other in graph[node]:
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in on_stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            group = set()
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.add(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(group)
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    cycles = []
+    for group in groups:
+        start = min(group)
+        paths = {start: [start]}
+        queue = [start]
+        while queue:  # the shortest way round, within the group
+            node = queue.pop(0)
+            for other in sorted(graph[node]):
+                if other == start:
+                    cycles.append([*paths[node], start])
+                    queue = []
+                    break
+                if other in group and other not in paths:
+                    paths[other] = [*paths[node], other]
+                    queue.append(other)
+    return cycles
+
+
+def test_no_import_cycle_between_modules_of_the_package():
+    graph = {module: imports_of(module) for module in MODULES}
+    cycles = _cycles(graph)
+    described = []
+    for cycle in cycles:
+        steps = [f"{a} (line {graph[a][b]}) -> {b}" for a, b in itertools.pairwise(cycle)]
+        described.append("\n  ".join(steps))
+    assert not cycles, "import cycles:\n  " + "\n\n  ".join(described)
+
+
+def test_the_cycle_finder_finds_one():
+    graph = {"a": {"b": 1}, "b": {"c": 2}, "c": {"a": 3, "d": 4}, "d": {}}
+    assert _cycles(graph) == [["a", "b", "c", "a"]]
+
+
+def test_an_import_inside_a_function_counts_and_the_root_is_not_its_submodules():
+    assert "diaspora.mail" in imports_of("diaspora.events.notify")  # `from diaspora import mail`
+    assert "diaspora" not in imports_of("diaspora.events.notify")
+    assert "diaspora.unit_of_work" in imports_of("diaspora")  # inside create_app
+
+
+# --- views and domain errors ---------------------------------------------------------------------------
+
+def _domain_error_names() -> set[str]:
+    for info in pkgutil.walk_packages(diaspora.__path__, "diaspora."):
+        importlib.import_module(info.name)
+    names, todo = set(), [DomainError]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return names
+
+
+def _is_view_module(tree: ast.Module) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            for decorator in node.decorator_list:
+                func = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if isinstance(func, ast.Attribute) and func.attr in ("route", "get", "post", "put", "patch", "delete"):
+                    return True
+    return False
+
+
+def _caught(handler: ast.ExceptHandler) -> set[str]:
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return {t.attr if isinstance(t, ast.Attribute) else getattr(t, "id", "") for t in types if t is not None}
+
+
+def _in_attempt(statement: ast.stmt) -> bool:
+    return isinstance(statement, ast.With) and any(
+        isinstance(item.context_expr, ast.Call) and ast.unparse(item.context_expr.func).endswith("attempt")
+        for item in statement.items)
+
+
+def test_views_catch_domain_errors_only_around_attempt():
+    domain_errors = _domain_error_names()
+    unguarded = []
+    for path in MODULES.values():
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        if not _is_view_module(tree):
+            continue
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Try) and any(_caught(h) & domain_errors for h in node.handlers)
+                    and not all(_in_attempt(statement) for statement in node.body)):
+                unguarded.append(_where(path, node))
+    assert not unguarded, ("a view catches a domain error outside `with attempt():` (what the service wrote "
+                           "would be committed):\n" + "\n".join(unguarded))
