@@ -70,4 +70,6 @@ def rows_matched(statement: Executable) -> int:
 
 
 def init_app(app) -> None:
-    pass
+    from diaspora import database_locks
+
+    database_locks.init_app(app)

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 
 from diaspora import mail
 from diaspora.database import utcnow
+from diaspora.events.places import waitlist_position
 from diaspora.extensions import db
 from diaspora.models import OutboxMessage, Registration
 from diaspora.urls import external_url
@@ -66,8 +67,6 @@ NEW_REGISTRATION = {"confirmed": "registration_confirmed", "pending": "registrat
 
 def compose(template: str, params: dict, message=None):
     """diaspora.mail's composer for events/*: the context, or why the message is void."""
-    from diaspora.events.registrations import waitlist_position
-
     name = template.split("/", 1)[1]
     if name == "registration_new":
         registration = db.session.scalar(select(Registration).where(

@@ -1,7 +1,5 @@
-"""Events: who may organize, creating and changing events, their programme and questions.
-
-Organizers are the admins of a published association (for its events) and site admins (for any, and
-for events of no association, such as the Forum of Compatriots). Services flush; the caller commits."""
+"""Events: creating and changing events, their programme and questions (who may: events.permissions).
+Services flush; the caller commits."""
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,10 +12,17 @@ from sqlalchemy import func, select
 
 from diaspora.database import utcnow
 from diaspora.errors import Forbidden, ServiceError
-from diaspora.events import registrations
+from diaspora.events import locking, registrations
+from diaspora.events.permissions import (  # noqa: F401 - re-exported: routes ask services who may
+    authenticated,
+    can_create,
+    can_manage,
+    organizations_for,
+    require_manager,
+)
 from diaspora.extensions import db
 from diaspora.geo.geocoder import geocode_address, geocode_city
-from diaspora.models import Event, EventQuestion, EventSession, Membership, Organization, Registration
+from diaspora.models import Event, EventQuestion, EventSession, Registration
 from diaspora.models.event import LANGS
 from diaspora.text import refuse_control_characters, slugify, sort_key
 from diaspora.weburl import InvalidURL, clean_web_url
@@ -59,43 +64,6 @@ class QuestionData:
     labels: dict[str, str]
     options: list[dict[str, str]] = field(default_factory=list)
     required: bool = False
-
-
-def _authenticated(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False))
-
-
-def organizations_for(user) -> Sequence[Organization]:
-    """The published associations this person may organize events for."""
-    if not _authenticated(user):
-        return []
-    query = select(Organization).where(Organization.status == "published").order_by(Organization.sort_key)
-    if not user.is_admin:
-        query = query.join(Membership).where(Membership.user_id == user.id, Membership.role.in_(("owner", "admin")))
-    return db.session.scalars(query).all()
-
-
-def can_create(user) -> bool:
-    return _authenticated(user) and (user.is_admin or bool(organizations_for(user)))
-
-
-def can_manage(user, event: Event) -> bool:
-    if not _authenticated(user):
-        return False
-    if user.is_admin:
-        return True
-    if event.organization_id is None:
-        return False
-    # admins of the association, while it is published (an unpublished one organizes nothing)
-    return bool(db.session.scalar(select(Membership.user_id).join(
-        Organization, Organization.id == Membership.organization_id).where(
-        Membership.organization_id == event.organization_id, Membership.user_id == user.id,
-        Membership.role.in_(("owner", "admin")), Organization.status == "published")))
-
-
-def require_manager(user, event: Event) -> None:
-    if not can_manage(user, event):
-        raise Forbidden(_("Only the event's organizers can do this."))
 
 
 @lru_cache(maxsize=1)
@@ -196,7 +164,7 @@ def update_event(user, event: Event, data: EventData) -> list:
         _place(event, data)
     db.session.flush()
     if event.status == "published":
-        registrations.lock_event(event.id)
+        locking.lock_event(event.id)
         return registrations.promote(event)
     return []
 
@@ -222,7 +190,7 @@ def cancel_event(user, event: Event) -> int:
 
 
 def _programme_changed(event: Event) -> None:
-    # registering caches an event's sessions and questions by its updated_at (registrations.event_rules)
+    # registering caches an event's sessions and questions by its updated_at (registration_rules.event_rules)
     event.updated_at = utcnow()
     db.session.flush()
     db.session.expire(event, ["sessions", "questions"])
@@ -289,7 +257,7 @@ def upcoming(limit: int = 100) -> Sequence[Event]:
 
 
 def managed_by(user) -> Sequence[Event]:
-    if not _authenticated(user):
+    if not authenticated(user):
         return []
     query = select(Event).order_by(Event.starts_at.desc())
     if not user.is_admin:
