@@ -1,7 +1,8 @@
 """Scans of the package's source: rules that hold for every module, present and future.
 
 - Only diaspora/unit_of_work.py commits or rolls back (migrations live outside the package).
-- No import cycle between modules of diaspora/, counting imports inside functions.
+- No import cycle between modules of diaspora/, counting imports inside functions; no feature imports a
+  feature above it (they hear from each other through diaspora.signals).
 - A view that catches a domain error does so around `attempt()`, so what the service wrote is not committed."""
 import ast
 import importlib
@@ -151,6 +152,35 @@ def test_no_import_cycle_between_modules_of_the_package():
         steps = [f"{a} (line {graph[a][b]}) -> {b}" for a, b in itertools.pairwise(cycle)]
         described.append("\n  ".join(steps))
     assert not cycles, "import cycles:\n  " + "\n\n  ".join(described)
+
+
+# Features, lowest first. A module may import the foundation (every module outside these packages and the
+# shell), its own package and the features on lower layers; features on one layer do not import each other.
+# The shell (create_app, the CLI, the demo data) puts them all together.
+LAYERS = [{"auth"}, {"directory"}, {"events", "assistance"}, {"moderation", "main", "api"}]
+SHELL = {"diaspora", "diaspora.cli", "diaspora.demo"}
+
+
+def _layer(module: str) -> tuple[int, str | None]:
+    """(layer, feature): 0 for the foundation."""
+    feature = module.split(".")[1] if module.count(".") else None
+    for number, features in enumerate(LAYERS, start=1):
+        if feature in features:
+            return number, feature
+    return 0, None
+
+
+def test_no_feature_imports_a_feature_above_it():
+    wrong = []
+    for module in MODULES:
+        if module in SHELL:
+            continue
+        layer, feature = _layer(module)
+        for imported, line in imports_of(module).items():
+            other_layer, other_feature = _layer(imported)
+            if imported in SHELL or (other_feature != feature and other_layer >= layer and other_layer):
+                wrong.append(f"{MODULES[module].relative_to(PACKAGE.parent)}:{line}: {module} imports {imported}")
+    assert not wrong, "imports that run the wrong way:\n" + "\n".join(wrong)
 
 
 def test_the_cycle_finder_finds_one():

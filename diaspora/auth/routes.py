@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -8,8 +11,8 @@ from diaspora.errors import ServiceError, render_error
 from diaspora.extensions import limiter
 from diaspora.forms import add_error
 from diaspora.i18n import current_locale
-from diaspora.main.routes import safe_next
 from diaspora.unit_of_work import attempt
+from diaspora.urls import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -39,7 +42,10 @@ def _account_mail_limit() -> str:
 
 
 def _account_key() -> str:
-    """The account a form is about: the normalised email, as an HMAC so the limiter's storage keeps no addresses."""
+    """
+from collections.abc import Callable
+from typing import Any
+The account a form is about: the normalised email, as an HMAC so the limiter's storage keeps no addresses."""
     return f"account:{devices.account_digest(request.form.get('email', ''))}"
 
 
@@ -196,9 +202,17 @@ def reset_password(token: str):
     return render_template("auth/reset_password.html", form=form)
 
 
+# The account page's sections, from the features built on accounts (the directory: "My associations"):
+# template -> fn(user) -> the section's context, given to the template as `section`.
+ACCOUNT_SECTIONS: dict[str, Callable[[Any], dict]] = {}
+
+
+def add_account_section(template: str, context: Callable[[Any], dict]) -> None:
+    ACCOUNT_SECTIONS[template] = context
+
+
 @bp.get("/account")
 @login_required
 def account():
-    from diaspora.directory.services import organizations_of
-
-    return render_template("auth/account.html", organizations=organizations_of(current_user))
+    sections = [(template, context(current_user)) for template, context in ACCOUNT_SECTIONS.items()]
+    return render_template("auth/account.html", sections=sections)

@@ -61,15 +61,3 @@ def export_organizations(path: str, status: str | None):
     with open(path, "w", newline="", encoding="utf-8") as handle:
         count = write_csv(handle, export_rows(status)) - 1  # the header
     click.echo(f"Exported {count} associations to {path}")
-
-
-@click.command("seed-demo")
-@click.option("--if-empty", is_flag=True, help="Do nothing when the directory already has associations.")
-@with_appcontext
-@unit_of_work()
-def seed_demo(if_empty: bool):
-    """Load demo associations (clearly marked as demo) in cities where Kyrgyz compatriots live."""
-    from diaspora.directory.demo import seed
-
-    created = seed(if_empty=if_empty)
-    click.echo(f"Demo associations added: {created}")
