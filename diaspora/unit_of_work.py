@@ -45,18 +45,23 @@ def _session() -> Session:
 
 # --- the unit -----------------------------------------------------------------------------------------
 
+def _rollback(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)  # also those registered before any transaction began
+    session.rollback()
+
+
 def _finish(session: Session) -> None:
     """End the unit: commit, or roll back when a domain error doomed it."""
     if session.info.pop(_DOOMED, False):
-        session.rollback()
+        _rollback(session)
     else:
         session.commit()
 
 
 def _abandon(session: Session) -> None:
+    """End the unit after an exception: nothing of it is kept."""
     session.info.pop(_DOOMED, None)
-    session.info.pop(_AFTER_COMMIT, None)  # also those registered before any transaction began
-    session.rollback()
+    _rollback(session)
 
 
 @contextmanager
@@ -82,7 +87,7 @@ def attempt() -> Iterator[None]:
         yield
     except DomainError:
         session = _session()
-        _abandon(session)
+        _rollback(session)
         session.info[_DOOMED] = True
         raise
 
@@ -95,15 +100,16 @@ def transaction() -> Iterator[Session]:
     try:
         yield session
     except BaseException:
-        _abandon(session)
+        _rollback(session)
         raise
     session.commit()
 
 
 def discard() -> None:
     """Roll back what the session holds now: the worker after a failed step, a registration drawing its
-    check-in code again after a clash (which also releases the event's lock)."""
-    _abandon(_session())
+    check-in code again after a clash (which also releases the event's lock). A unit a domain error doomed
+    stays doomed."""
+    _rollback(_session())
 
 
 # --- after the commit ---------------------------------------------------------------------------------

@@ -35,16 +35,24 @@ def _where(path: Path, node: ast.AST) -> str:
     return f"{path.relative_to(PACKAGE.parent)}:{getattr(node, 'lineno', '?')}"
 
 
+def commits_and_rollbacks(tree: ast.AST) -> list[ast.Call]:
+    """Every call of a .commit() or .rollback() method, whatever it is called on."""
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("commit", "rollback")]
+
+
 def test_only_the_unit_of_work_commits_or_rolls_back():
     calls = []
     for path in MODULES.values():
-        if path == UNIT_OF_WORK:
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in ("commit", "rollback")):
-                calls.append(f"{_where(path, node)}: .{node.func.attr}()")
+        if path != UNIT_OF_WORK:
+            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+            calls += [f"{_where(path, node)}: .{node.func.attr}()" for node in commits_and_rollbacks(tree)]
     assert not calls, "commit/rollback outside diaspora/unit_of_work.py:\n" + "\n".join(calls)
+
+
+def test_the_scan_sees_a_commit_wherever_it_hides():
+    source = "def f():\n    with x:\n        db.session.commit()\n    conn.rollback()\n    session().commit()\n"
+    assert sorted(call.lineno for call in commits_and_rollbacks(ast.parse(source))) == [3, 4, 5]
 
 
 # --- imports ----------------------------------------------------------------------------------------
@@ -207,7 +215,7 @@ def _domain_error_names() -> set[str]:
     return names
 
 
-def _is_view_module(tree: ast.Module) -> bool:
+def _is_view_module(tree: ast.AST) -> bool:
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef):
             for decorator in node.decorator_list:
@@ -228,16 +236,42 @@ def _in_attempt(statement: ast.stmt) -> bool:
         for item in statement.items)
 
 
+def unguarded_catches(tree: ast.AST, domain_errors: set[str]) -> list[ast.Try]:
+    """In a module of views: every `try` that catches a domain error with something else than attempt() in it."""
+    if not _is_view_module(tree):
+        return []
+    return [node for node in ast.walk(tree)
+            if isinstance(node, ast.Try) and any(_caught(h) & domain_errors for h in node.handlers)
+            and not all(_in_attempt(statement) for statement in node.body)]
+
+
+def test_the_scan_sees_a_view_that_catches_without_attempt():
+    source = """
+@bp.post("/a")
+def a():
+    try:
+        with attempt():
+            services.publish()
+    except ServiceError:
+        pass
+    try:
+        services.publish()
+    except (ValueError, errors.Forbidden):
+        pass
+    try:
+        int("x")
+    except ValueError:
+        pass
+"""
+    assert [node.lineno for node in unguarded_catches(ast.parse(source), {"ServiceError", "Forbidden"})] == [9]
+    assert unguarded_catches(ast.parse(source.replace("@bp.post", "@cache")), {"Forbidden"}) == []
+
+
 def test_views_catch_domain_errors_only_around_attempt():
     domain_errors = _domain_error_names()
     unguarded = []
     for path in MODULES.values():
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-        if not _is_view_module(tree):
-            continue
-        for node in ast.walk(tree):
-            if (isinstance(node, ast.Try) and any(_caught(h) & domain_errors for h in node.handlers)
-                    and not all(_in_attempt(statement) for statement in node.body)):
-                unguarded.append(_where(path, node))
+        unguarded += [_where(path, node) for node in unguarded_catches(tree, domain_errors)]
     assert not unguarded, ("a view catches a domain error outside `with attempt():` (what the service wrote "
                            "would be committed):\n" + "\n".join(unguarded))

@@ -206,3 +206,16 @@ def test_after_commit_is_dropped_with_the_savepoint_or_transaction_it_belonged_t
         with unit_of_work.unit_of_work():
             pass
         assert ran == ["kept savepoint", "outer"]
+
+
+def test_a_refusal_dooms_the_whole_unit_even_after_a_retry(app, db_query):
+    from diaspora.extensions import db
+
+    with app.app_context(), unit_of_work.unit_of_work():
+        db.session.add(_job("before"))
+        with pytest.raises(ServiceError), unit_of_work.attempt():
+            raise ServiceError("No.")
+        db.session.add(_job("after"))
+        unit_of_work.discard()  # as a registration drawing its code again does
+        db.session.add(_job("after the retry"))
+    assert _jobs(db_query) == []
