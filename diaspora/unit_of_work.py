@@ -115,9 +115,10 @@ def discard() -> None:
 # --- after the commit ---------------------------------------------------------------------------------
 
 def after_commit(fn: Callable[[], Any]) -> None:
-    """Run `fn()` once what is written now is committed; never if it is rolled back. `fn` runs with no
-    transaction open: what it writes needs a `transaction()` of its own. Its errors are logged, not raised:
-    the commit has happened."""
+    """Run `fn()` once what is written now is committed; never if it is rolled back. For effects outside the
+    database (a cache, a notice to another process): `fn` runs as the commit ends, when this session may emit
+    no SQL (what must be written belongs in the transaction itself, as mail does in the outbox). Its errors
+    are logged, not raised: the commit has happened."""
     session = _session()
     current = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(_AFTER_COMMIT, []).append((current, fn))
