@@ -1,6 +1,7 @@
 """Scans of the package's source: rules that hold for every module, present and future.
 
-- Only diaspora/unit_of_work.py commits or rolls back (migrations live outside the package).
+- Only diaspora/unit_of_work.py commits or rolls back (migrations live outside the package); a command runs
+  in one unit of work, unless it is long-running work that takes short transactions, and only such work does.
 - No import cycle between modules of diaspora/, counting imports inside functions; no feature imports a
   feature above it (they hear from each other through diaspora.signals).
 - A view that catches a domain error does so around `attempt()`, so what the service wrote is not committed."""
@@ -53,6 +54,43 @@ def test_only_the_unit_of_work_commits_or_rolls_back():
 def test_the_scan_sees_a_commit_wherever_it_hides():
     source = "def f():\n    with x:\n        db.session.commit()\n    conn.rollback()\n    session().commit()\n"
     assert sorted(call.lineno for call in commits_and_rollbacks(ast.parse(source))) == [3, 4, 5]
+
+
+# Long-running work: short transactions (unit_of_work.transaction) instead of one unit.
+LONG_RUNNING = {"diaspora.worker", "diaspora.jobs", "diaspora.mail.outbox", "diaspora.directory.transfer"}
+# Commands that are long-running work, or touch no database of the app's (the gazetteer is a file of its own).
+OWN_TRANSACTIONS = {"worker", "send-mail", "import-organizations", "build-gazetteer"}
+
+
+def _calls_of(tree: ast.AST, name: str) -> list[ast.Call]:
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and (getattr(node.func, "id", None) == name or getattr(node.func, "attr", None) == name)]
+
+
+def test_only_long_running_work_takes_short_transactions():
+    found = []
+    for module, path in MODULES.items():
+        if module not in LONG_RUNNING and path != UNIT_OF_WORK:
+            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+            found += [_where(path, node) for node in _calls_of(tree, "transaction")]
+    assert not found, "transaction() outside long-running work (a view or a command is one unit):\n" + "\n".join(found)
+
+
+def test_each_command_is_one_unit_of_work():
+    outside, seen = [], []
+    for path in MODULES.values():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            decorators = [ast.unparse(decorator) for decorator in node.decorator_list]
+            command = next((d for d in decorators if d.startswith("click.command(")), None)
+            if command is None or ast.literal_eval(command[len("click.command("):-1]) in OWN_TRANSACTIONS:
+                continue
+            seen.append(node.name)
+            if "unit_of_work()" not in decorators:
+                outside.append(f"{_where(path, node)}: {command}")
+    assert "create_admin" in seen and "send_reminders" in seen  # the scan finds the commands
+    assert not outside, "commands without @unit_of_work():\n" + "\n".join(outside)
 
 
 # --- imports ----------------------------------------------------------------------------------------
