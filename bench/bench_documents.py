@@ -30,7 +30,7 @@ def main():
         starts = utcnow().replace(microsecond=0) + timedelta(days=30)
         event = services.create_event(Site(), services.EventData(
             titles={"ky": "Мекендештер форуму", "ru": "Форум соотечественников"}, starts_at=starts,
-            ends_at=starts + timedelta(hours=8), city="Бишкек", country="KG", venue_name="Ала-Тоо"))
+            ends_at=starts + timedelta(hours=8), city="Бишкек", country="KG", venue_name={"ky": "Ала-Тоо"}))
         people = [Registration(id=n, event_id=event.id, code=f"Q{n:07d}", full_name=f"Айгүл Токтогулова {n}",
                                country="KZ", city="Алматы", status="confirmed") for n in range(args.badges)]
 

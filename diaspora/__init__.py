@@ -4,6 +4,7 @@ from pathlib import Path
 from flask import Flask
 
 from diaspora.config import load_config
+from diaspora.content_i18n import parse_content_languages
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -19,6 +20,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path, testing=bool(config and config.get("TESTING"))))
     if config:
         app.config.update(config)
+    if isinstance(app.config["CONTENT_LANGUAGES"], str):  # given as in the environment
+        app.config["CONTENT_LANGUAGES"] = parse_content_languages(app.config["CONTENT_LANGUAGES"])
     register_proxy_fix(app)
     register_extensions(app)
     register_template_filters(app)
@@ -38,7 +41,7 @@ def register_proxy_fix(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from diaspora import crypto, database, i18n
+    from diaspora import content_forms, content_i18n, crypto, database, i18n
     from diaspora.api import api
     from diaspora.auth.services import init_login
     from diaspora.extensions import babel, csrf, db, limiter, migrate
@@ -51,6 +54,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
+    content_i18n.init_app(app)
+    content_forms.init_app(app)
     limiter.init_app(app)
     init_login(app)
     api.init_app(app)

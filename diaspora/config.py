@@ -7,6 +7,8 @@ import os
 import secrets
 from pathlib import Path
 
+from diaspora.content_i18n import parse_content_languages
+
 
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
@@ -109,6 +111,9 @@ def load_config(instance_path: str, testing: bool = False) -> dict:
         # Languages: Kyrgyz first, then Russian, then English.
         "LANGUAGES": ["ky", "ru", "en"],
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "ky"),
+        # Languages of content (events, offers, services...): any codes, e.g. ky,ru,en,kk,tr; forms show one
+        # group of fields per language, and readers get theirs, then these in this order (content_i18n.py).
+        "CONTENT_LANGUAGES": parse_content_languages(os.environ.get("CONTENT_LANGUAGES")),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
         # Geocoding: the offline gazetteer always answers; Nominatim is opt-in.

@@ -17,20 +17,14 @@ class DomainError(Exception):
         self.message = message
         self.field = field
 
+    def details(self) -> dict:
+        """More for the API's JSON error (diaspora.validation.ValidationError: a message per field)."""
+        return {}
+
 
 class ServiceError(DomainError):
-    """Input that breaks a rule: routes show it next to the field and keep the form."""
-
-
-class InvalidFields(ServiceError):
-    """Several fields wrong at once: `errors` is {field: message}; the first is the headline."""
-
-    status = 422
-
-    def __init__(self, errors: dict[str, str]):
-        first = next(iter(errors))
-        super().__init__(errors[first], first)
-        self.errors = errors
+    """Input that breaks a rule: routes show it next to the field and keep the form. Several fields at once:
+    diaspora.validation.ValidationError."""
 
 
 class Forbidden(DomainError):
@@ -120,7 +114,7 @@ def init_app(app) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         if wants_json():
-            return json_error(error.message, error.status, error.field)
+            return json_error(error.message, error.status, error.field, **error.details())
         return render_error(error.status, error.message)
 
     @app.errorhandler(Exception)

@@ -20,21 +20,31 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; stubs are 3.2
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
-from diaspora.text import SINGLE_LINE, TEXT_WHITESPACE, code_point, control_character, without_control_characters
+from diaspora.validation import (
+    TEXT_WHITESPACE,
+    allowed_whitespace,
+    code_point,
+    control_character,
+    length_message,
+    normalize,
+    without_control_characters,
+)
 from diaspora.weburl import InvalidURL, clean_web_url
 
 
 class Form(FlaskForm):
-    """Every form of the site. Its text fields refuse control characters, each with a message next to the
-    field: a text area allows tab and line breaks, single-line fields (text, hidden, email, search ...) none,
-    since names and titles go into mail subjects, CSV and calendar lines. The text is shown again without
-    them (a tab or line break in a single line as a space), so nothing visible is lost and sending again works."""
+    """Every form of the site, on diaspora.validation's rules for text: its text fields are taken in Unicode
+    NFC and refuse control characters, each with a message next to the field: a text area allows tab and line
+    breaks, single-line fields (text, hidden, email, search ...) none, since names and titles go into mail
+    subjects, CSV and calendar lines. The text is shown again without them (a tab or line break in a single
+    line as a space), so nothing visible is lost and sending again works."""
 
     def validate(self, extra_validators=None):
         found = {}
         for field in self:
             if isinstance(field, StringField) and isinstance(field.data, str):
-                allowed = TEXT_WHITESPACE if isinstance(field, TextAreaField) else SINGLE_LINE
+                field.data = normalize(field.data)
+                allowed = allowed_whitespace(isinstance(field, TextAreaField))
                 ch = control_character(field.data, allowed)
                 if ch:
                     found[field.name] = ch
@@ -56,8 +66,17 @@ class Required(DataRequired):
 
 
 class MaxLength(Length):
+    """At most `max` characters, counted as the services count them (diaspora.validation.clean_text): after
+    spaces are folded in a single line, or stripped around several."""
+
     def __init__(self, max: int):
-        super().__init__(max=max, message=_l("At most %(max)d characters.", max=max))
+        super().__init__(max=max)
+
+    def __call__(self, form, field):
+        data = field.data if isinstance(field.data, str) else ""
+        cleaned = data.strip() if isinstance(field, TextAreaField) else " ".join(data.split())
+        if len(cleaned) > self.max:
+            raise ValidationError(length_message(self.max))
 
 
 class LocalizedDecimalField(DecimalField):

@@ -1,14 +1,10 @@
-"""Text checks and normalisation: control characters, search and sorting of Cyrillic, Kyrgyz and Latin names.
+"""Search and sorting of Cyrillic, Kyrgyz and Latin names, and slugs (checking text: diaspora.validation).
 
 SQLite's lower()/LIKE fold only ASCII, and the two databases collate differently, so we store
 our own folded search text and a binary sort key and compare those everywhere.
 """
 import re
 import unicodedata
-
-from flask_babel import gettext as _
-
-from diaspora.errors import ServiceError
 
 _SPACES = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
@@ -19,55 +15,6 @@ _ALPHABET = (
     "аәбвгғдеёжҗзийкқлмнңоөпрстуүұфхһцчшщъыіьэюя"
 )
 _SORT_MAP = {ch: chr(0xE000 + i) for i, ch in enumerate(_ALPHABET)}
-
-# Whitespace that a keyboard or a paste puts in multi-line text (a description, a message); every other
-# control character (C0, DEL, C1) is refused there. Single-line text (a name, a title, a city) allows none,
-# tab and line breaks included: it goes into mail subjects, CSV cells, calendar lines and headers.
-# U+2028/U+2029 (line and paragraph separators) are not control characters but whitespace: they are kept in
-# multi-line text and fold into a space wherever single-line text is normalised (str.split knows them).
-TEXT_WHITESPACE = "\t\n\r"
-SINGLE_LINE = ""
-
-
-def control_character(value: str | None, allowed: str = TEXT_WHITESPACE) -> str | None:
-    """The first control character in `value` that is not in `allowed`, or None.
-
-    No person types them: PostgreSQL cannot store U+0000, and ESC, BEL or the C1 codes only hide things
-    in pages, exports, mail and terminals."""
-    for ch in value or "":
-        if ch not in allowed and unicodedata.category(ch) == "Cc":
-            return ch
-    return None
-
-
-def without_control_characters(value: str, allowed: str = TEXT_WHITESPACE) -> str:
-    return "".join(ch for ch in value if ch in allowed or unicodedata.category(ch) != "Cc")
-
-
-def code_point(ch: str) -> str:
-    """How a character is named in messages: U+001B."""
-    return f"U+{ord(ch):04X}"
-
-
-def refuse_control_characters(fields: dict, multiline: tuple[str, ...] = ()) -> None:
-    """The service-level check (API, CLI, imports): ServiceError naming the first field that has one.
-
-    `fields` maps a field name to its text; a dict value ({"ky": ..., "ru": ...}) is checked per language
-    as `<name>_<lang>`, the forms' naming (title_ky). Fields are single-line (no tab or line break either)
-    unless named in `multiline`."""
-    for name, value in fields.items():
-        allowed = TEXT_WHITESPACE if name in multiline else SINGLE_LINE
-        values = value.items() if isinstance(value, dict) else [(None, value)]
-        for lang, text in values:
-            ch = control_character(text, allowed) if isinstance(text, str) else None
-            if ch:
-                raise ServiceError(control_character_message(ch), f"{name}_{lang}" if lang else name)
-
-
-def control_character_message(ch: str) -> str:
-    if ch in TEXT_WHITESPACE:  # found in a single-line field
-        return _("Must be one line: contains a tab or a line break (%(code)s).", code=code_point(ch))
-    return _("Contains an invisible control character (%(code)s), which is not allowed.", code=code_point(ch))
 
 
 def fold(text: str | None) -> str:

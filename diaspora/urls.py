@@ -7,7 +7,7 @@ from typing import TypeVar
 from flask import current_app, has_request_context, url_for
 from werkzeug.routing import BaseConverter, IntegerConverter, PathConverter, UnicodeConverter, ValidationError
 
-from diaspora.text import control_character
+from diaspora.validation import control_character
 from diaspora.weburl import InvalidURL, split_url
 
 # Integer primary keys are 32-bit on PostgreSQL; a longer number in a URL is simply not found.

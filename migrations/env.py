@@ -47,6 +47,7 @@ def get_metadata():
 
 def render_item(type_, obj, autogen_context):
     """Write our column types as plain SQLAlchemy ones: migrations must not import the app."""
+    from diaspora.content_i18n import I18nJSON
     from diaspora.crypto import EncryptedText
     from diaspora.database import UTCDateTime
 
@@ -54,6 +55,8 @@ def render_item(type_, obj, autogen_context):
         return "sa.DateTime(timezone=True)"
     if type_ == "type" and isinstance(obj, EncryptedText):
         return "sa.Text()"  # encrypted by the app: the database sees text
+    if type_ == "type" and isinstance(obj, I18nJSON):
+        return "sa.JSON()"  # {language code: text}
     return False
 
 

@@ -65,7 +65,8 @@ def database(tmp_path_factory):
 
         ensure_gazetteer(GAZETTEER_PATH)
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        seeded = {name: [dict(row._mapping) for row in db.session.execute(text(f"SELECT * FROM {name}"))]
+        # through the tables' own types: a JSON column is read back as it is written
+        seeded = {name: [dict(row._mapping) for row in db.session.execute(db.metadata.tables[name].select())]
                   for name in tables}
         sequences = {}
         if db.engine.dialect.name == "postgresql":
@@ -255,7 +256,12 @@ def make_event(app):
             user = organizer or Site()
             if organizer is not None:
                 user = db.session.merge(organizer)
-            titles = {"ky": title, "ru": fields.pop("title_ru", ""), "en": fields.pop("title_en", "")}
+            # title in Kyrgyz, title_ru="…", title_kk="…" in other languages; a venue given as a text is Kyrgyz
+            titles = {"ky": title, **{key[len("title_"):]: fields.pop(key) for key in list(fields)
+                                      if key.startswith("title_")}}
+            for name in ("venue_name", "venue_address"):
+                if isinstance(fields.get(name), str):
+                    fields[name] = {"ky": fields[name]}
             data = services.EventData(titles=titles,
                                       starts_at=starts, ends_at=starts + timedelta(hours=8), capacity=capacity,
                                       organization_id=organization_id, requires_approval=approval, city=city,
@@ -269,7 +275,7 @@ def make_event(app):
                 services.add_session(user, event, services.SessionData(
                     titles={"ky": session["title"], "en": session.get("title_en", "")},
                     starts_at=starts + timedelta(hours=i), ends_at=starts + timedelta(hours=i + 1),
-                    room=session.get("room", ""), capacity=session.get("capacity")))
+                    room={"ky": session.get("room", "")}, capacity=session.get("capacity")))
             for question in questions:
                 services.add_question(user, event, services.QuestionData(
                     kind=question["kind"], labels={"ky": question["label"], "en": question.get("label_en", "")},

@@ -41,6 +41,21 @@ def utc(*args) -> datetime:
     return datetime(*args).replace(tzinfo=UTC)
 
 
+def content(values: dict) -> dict:
+    """Model values with translatable fields written as before (title_ky="…", room="…") turned into
+    {language: text} (a single text is Kyrgyz)."""
+    out: dict = {}
+    for key, value in values.items():
+        name, _, lang = key.rpartition("_")
+        if name in ("title", "description", "label") and lang in ("ky", "ru", "en"):
+            out.setdefault(name, {})[lang] = value
+        elif key in ("venue_name", "venue_address", "room") and isinstance(value, str):
+            out[key] = {"ky": value}
+        else:
+            out[key] = value
+    return out
+
+
 def add_event(title="Мекендештер форуму", **fields) -> Event:
     values = dict(slug=f"forum-{secrets.token_hex(4)}", title_ky=title, title_ru="Форум соотечественников",
                   title_en="Forum of Compatriots", description_ky="Дүйнөлүк кыргыздар", timezone="Asia/Bishkek",
@@ -48,7 +63,7 @@ def add_event(title="Мекендештер форуму", **fields) -> Event:
                   venue_address="Чүй проспекти 1", city="Бишкек", country="KG", latitude=42.8746,
                   longitude=74.5698, status="published")
     values.update(fields)
-    event = Event(**values)
+    event = Event(**content(values))
     db.session.add(event)
     db.session.flush()
     return event
@@ -69,7 +84,7 @@ def add_session(event, title="Инвестиция", room="Зал 2", **fields) 
     values = dict(event_id=event.id, title_ky=title, room=room, starts_at=utc(2026, 6, 15, 4, 0),
                   ends_at=utc(2026, 6, 15, 5, 30))
     values.update(fields)
-    session = EventSession(**values)
+    session = EventSession(**content(values))
     db.session.add(session)
     db.session.flush()
     return session
@@ -220,10 +235,10 @@ def export_data(app, make_org):
         session_a = add_session(event, title="Инвестиция")
         session_b = add_session(event, title="Миграция")
         questions = [
-            EventQuestion(event_id=event.id, kind="text", label_ky="Суроо", label_ru="Вопрос", position=0),
-            EventQuestion(event_id=event.id, kind="choice", label_ru="Питание", position=1,
+            EventQuestion(event_id=event.id, kind="text", label={"ky": "Суроо", "ru": "Вопрос"}, position=0),
+            EventQuestion(event_id=event.id, kind="choice", label={"ru": "Питание"}, position=1,
                           options=[{"ru": "Обычное"}, {"ru": "Халяль"}]),
-            EventQuestion(event_id=event.id, kind="yesno", label_ru="Нужна виза?", position=2),
+            EventQuestion(event_id=event.id, kind="yesno", label={"ru": "Нужна виза?"}, position=2),
         ]
         db.session.add_all(questions)
         db.session.flush()

@@ -67,7 +67,7 @@ def test_an_association_admin_creates_and_publishes_an_event(client, make_user, 
     response = client.post("/events/new", data={
         "title_ky": "Мекендештер форуму", "title_ru": "Форум «Мекендештер»", "organization_id": str(org_id),
         "timezone": "Asia/Bishkek", "starts_at": "2027-06-15T09:00", "ends_at": "2027-06-16T18:00",
-        "venue_name": "Ала-Арча", "city": "Бишкек", "country": "KG", "capacity": "500"})
+        "venue_name_ky": "Ала-Арча", "city": "Бишкек", "country": "KG", "capacity": "500"})
     assert response.status_code == 302, response.get_data(as_text=True)
     event = db_query(lambda db: db.session.scalar(select(Event)))
     assert event.slug == "forum-mekendeshter-2027" and event.status == "draft"
@@ -84,7 +84,7 @@ def test_an_association_admin_creates_and_publishes_an_event(client, make_user, 
 def test_event_form_errors_keep_the_input(client, make_user, login):
     login(make_user(is_admin=True))
     page = client.post("/events/new", data={"title_ky": "", "timezone": "Asia/Bishkek", "starts_at": "tomorrow",
-                                            "ends_at": "2027-06-16T18:00", "venue_name": "Ала-Арча",
+                                            "ends_at": "2027-06-16T18:00", "venue_name_ky": "Ала-Арча",
                                             "capacity": "-3"}).get_data(as_text=True)
     assert page.count('class="error"') >= 2 and 'value="Ала-Арча"' in page and 'value="tomorrow"' in page
     page = client.post("/events/new", data={"title_ky": "", "timezone": "Asia/Bishkek", "starts_at": "2027-06-15T09:00",
@@ -123,7 +123,7 @@ def test_programme_and_questions(client, make_user, make_event, login, event_ids
     login(admin)
     client.post(f"/events/{slug}/manage/programme", data={
         "title_ky": "Инвестиция жана бизнес", "title_en": "Investment and business", "starts_at": "2027-06-15T10:00",
-        "ends_at": "2027-06-15T12:00", "room": "Зал 1", "capacity": "2"})
+        "ends_at": "2027-06-15T12:00", "room_ky": "Зал 1", "capacity": "2"})
     client.post(f"/events/{slug}/manage/questions", data={
         "kind": "choice", "label_ky": "Тамак", "label_en": "Meal", "options_ky": "Эт\nВегетариандык",
         "options_en": "Meat\nVegetarian", "required": "y"})
@@ -569,7 +569,7 @@ def test_create_event_command(runner, db_query):
     assert result.exit_code == 0, result.output
     slug = result.output.split()[-1]
     event = db_query(lambda db: db.session.scalar(select(Event).where(Event.slug == slug)))
-    assert event.capacity == 500 and event.status == "published" and event.title_ky == "Мекендештер 2026"
+    assert event.capacity == 500 and event.status == "published" and event.title["ky"] == "Мекендештер 2026"
     assert event.starts_at.isoformat() == "2026-12-20T03:00:00+00:00"
     bad = runner.invoke(args=["create-event", "--title", "X", "--starts", "soon", "--ends", "later",
                               "--capacity", "5"])

@@ -600,8 +600,8 @@ def test_an_event_form_spends_one_budget(hung_nominatim, client, make_user, make
     login(owner)
     response = client.post("/events/new", data={
         "title_ky": "Курултай", "organization_id": str(org_id), "timezone": "Asia/Bishkek",
-        "starts_at": "2027-06-15T09:00", "ends_at": "2027-06-16T18:00", "venue_name": "Ала-Арча",
-        "venue_address": "Чүй проспекти 1", "city": "Бишкек", "country": "KG", "capacity": "500"})
+        "starts_at": "2027-06-15T09:00", "ends_at": "2027-06-16T18:00", "venue_name_ky": "Ала-Арча",
+        "venue_address_ky": "Чүй проспекти 1", "city": "Бишкек", "country": "KG", "capacity": "500"})
     assert response.status_code == 302, response.get_data(as_text=True)
     event = db_query(lambda db: db.session.scalar(select(Event)))
     assert haversine_km(event.latitude, event.longitude, *BISHKEK) < 30

@@ -25,6 +25,7 @@ from diaspora.api.schemas import (
     OrganizationQuerySchema,
     RequestBody,
     StrictBoolean,
+    by_v1_language,
     choice,
     countries,
     error_responses,
@@ -33,6 +34,7 @@ from diaspora.api.schemas import (
 )
 from diaspora.assistance import offers as offer_service
 from diaspora.assistance import requests as help_requests
+from diaspora.content_i18n import translations
 from diaspora.extensions import limiter
 from diaspora.unit_of_work import attempt
 from diaspora.urls import external_url
@@ -49,7 +51,8 @@ class OfferFeatureCollectionSchema(ma.Schema):
         "description": "Features with properties id, title {ky,ru,en}, description {ky,ru,en}, category, "
                        "organization {id,name,url}, scope (city|country|remote), country, city, radius_km, "
                        "languages, capacity, is_free, price, valid_until, job {employer,wage,written_contract}, "
-                       "url, distance_km"})
+                       "url, distance_km, translations {title, description: {language code: text}} (every "
+                       "language; title and description keep ky, ru and en)"})
     total = ma.fields.Integer()
     limit = ma.fields.Integer()
     offset = ma.fields.Integer()
@@ -113,8 +116,9 @@ def _offer_feature(offer, distance_km):
         "geometry": {"type": "Point", "coordinates": [offer.longitude, offer.latitude]} if offer.has_position else None,
         "properties": {
             "id": offer.id,
-            "title": {lang: getattr(offer, f"title_{lang}") or None for lang in ("ky", "ru", "en")},
-            "description": {lang: getattr(offer, f"description_{lang}") or None for lang in ("ky", "ru", "en")},
+            "title": by_v1_language(offer.title),
+            "description": by_v1_language(offer.description),
+            "translations": translations(title=offer.title, description=offer.description),
             "category": offer.category.slug,
             "organization": {"id": offer.organization_id, "name": offer.organization.name,
                              "url": external_url("directory.show", org_id=offer.organization_id)},

@@ -15,14 +15,18 @@ from diaspora.api.schemas import (
     PHONE_MESSAGE,
     RATE_LIMITED,
     UNSUPPORTED,
+    ContentLanguageQuerySchema,
     RequestBody,
     StrictBoolean,
     StrictInteger,
+    by_v1_language,
     choice,
     countries,
     error_responses,
     text,
+    translations_field,
 )
+from diaspora.content_i18n import translations
 from diaspora.events import registrations as regs
 from diaspora.events import services
 from diaspora.events.choices import HOME_REGIONS, SECTORS
@@ -37,17 +41,20 @@ blp = Blueprint("events_api", __name__, url_prefix="/api/v1/events",
 
 class EventSchema(ma.Schema):
     slug = ma.fields.String()
-    title = ma.fields.Dict(metadata={"description": "{ky, ru, en}; at least one is set"})
+    title = ma.fields.Dict(metadata={"description": "{ky, ru, en} (null when missing); `translations` has every "
+                                                    "language"})
     starts_at = ma.fields.String(metadata={"description": "ISO 8601, UTC"})
     ends_at = ma.fields.String()
     timezone = ma.fields.String(metadata={"example": "Asia/Bishkek"})
-    venue = ma.fields.Dict(metadata={"description": "{name, address, city, country, online_url}"})
+    venue = ma.fields.Dict(metadata={"description": "{name, address, city, country, online_url}; name and address "
+                                                    "in the language asked (`lang`, Accept-Language) or the fallback"})
     latitude = ma.fields.Float(allow_none=True)
     longitude = ma.fields.Float(allow_none=True)
     capacity = ma.fields.Integer(allow_none=True)
     places_left = ma.fields.Integer(allow_none=True)
     registration = ma.fields.String(metadata={"description": "open | not_yet | closed"})
     url = ma.fields.String()
+    translations = translations_field()
 
 
 class EventListSchema(ma.Schema):
@@ -100,11 +107,11 @@ class RegistrationResponseSchema(ma.Schema):
 def _event_json(event) -> dict:
     return {
         "slug": event.slug,
-        "title": {lang: getattr(event, f"title_{lang}") or None for lang in ("ky", "ru", "en")},
+        "title": by_v1_language(event.title),
         "starts_at": event.starts_at.isoformat(),
         "ends_at": event.ends_at.isoformat(),
         "timezone": event.timezone,
-        "venue": {"name": event.venue_name or None, "address": event.venue_address or None,
+        "venue": {"name": event.venue_name.get() or None, "address": event.venue_address.get() or None,
                   "city": event.city or None, "country": event.country, "online_url": event.online_url},
         "latitude": event.latitude,
         "longitude": event.longitude,
@@ -112,13 +119,16 @@ def _event_json(event) -> dict:
         "places_left": regs.places_left(event),
         "registration": regs.registration_state(event),
         "url": external_url("events.show", slug=event.slug),
+        "translations": translations(title=event.title, description=event.description,
+                                     venue_name=event.venue_name, venue_address=event.venue_address),
     }
 
 
 @blp.route("")
+@blp.arguments(ContentLanguageQuerySchema, location="query")
 @blp.response(200, EventListSchema)
 @error_responses(blp, {429: RATE_LIMITED})
-def list_events():
+def list_events(args):
     """Upcoming published events, soonest first."""
     return jsonify({"events": [_event_json(event) for event in services.upcoming()]})
 

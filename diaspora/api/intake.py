@@ -7,7 +7,7 @@ from flask import current_app, jsonify, request
 from flask_babel import force_locale
 
 from diaspora.api.schemas import RequestBody
-from diaspora.errors import InvalidFields
+from diaspora.validation import ValidationError, normalize_strings
 
 UNSUPPORTED_TYPE = "Send the body as JSON, with Content-Type: application/json."
 
@@ -39,12 +39,13 @@ def _first_message(messages) -> str:
 def json_fields(schema: RequestBody):
     """(the fields sent, None), or (None, the error response): 415 for a body that is not declared JSON, 400 for
     one that is not a JSON object, 422 naming every field that breaks the schema (unknown ones too). The fields
-    are returned as sent: the services normalise them and check what depends on data."""
+    are returned in Unicode NFC (diaspora.validation): the services clean them and check what depends on data."""
     if request.mimetype != "application/json":
         return None, (jsonify({"error": {"message": UNSUPPORTED_TYPE, "field": None}}), 415)
     body = _json_object()
     if body is None:
         return None, (jsonify({"error": {"message": "Send a JSON object.", "field": None}}), 400)
+    body = normalize_strings(body)  # NFC, as forms and imports have it: lengths count the same characters
     with force_locale("en"):  # the API answers in English, as the services do for it
         errors = schema.validate(body)
     if errors:
@@ -54,6 +55,6 @@ def json_fields(schema: RequestBody):
     return body, None
 
 
-def invalid_fields(error: InvalidFields):
+def invalid_fields(error: ValidationError):
     """A 422 naming every field that broke a rule."""
-    return jsonify({"error": {"message": error.message, "field": error.field, "fields": error.errors}}), 422
+    return jsonify({"error": {"message": error.message, "field": error.field, **error.details()}}), 422

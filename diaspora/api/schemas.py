@@ -7,7 +7,7 @@ from marshmallow import validate
 
 from diaspora.geo.distance import MAX_RADIUS_KM
 from diaspora.i18n import country_codes, language_codes
-from diaspora.text import SINGLE_LINE, TEXT_WHITESPACE, control_character, control_character_message
+from diaspora.validation import length_message, required_message, text_problem
 
 MAX_OFFSET = 1_000_000_000
 MAX_ID = 2**31 - 1
@@ -62,21 +62,36 @@ REQUIRED: ma.types.ErrorMessages = {"required": "This field is required.", "null
 
 
 class TextRule(validate.Regexp):
-    """TEXT, LINE or their REQUIRED_ forms, with the messages the services give for the same mistakes."""
+    """TEXT, LINE or their REQUIRED_ forms (for the document), checked by diaspora.validation's rules, with the
+    messages that forms, services and the import give for the same mistakes."""
 
     def __init__(self, required: bool, multiline: bool):
         super().__init__({(False, False): LINE, (True, False): REQUIRED_LINE,
                           (False, True): TEXT, (True, True): REQUIRED_TEXT}[required, multiline])
         self.required = required
-        self.allowed = TEXT_WHITESPACE if multiline else SINGLE_LINE
+        self.multiline = multiline
 
     def __call__(self, value):
-        ch = control_character(value, self.allowed)
-        if ch:
-            raise ma.ValidationError(control_character_message(ch))
+        problem = text_problem(value, self.multiline)
+        if problem:
+            raise ma.ValidationError(problem)
         if not value.strip() and self.required:
-            raise ma.ValidationError("This field is required.")
+            raise ma.ValidationError(required_message())
         return super().__call__(value)
+
+
+class TextLength(validate.Length):
+    """The length as the services count it: after spaces are folded (one line) or stripped (several)."""
+
+    def __init__(self, max_length: int, multiline: bool):
+        super().__init__(max=max_length)
+        self.multiline = multiline
+
+    def __call__(self, value):
+        cleaned = value.strip() if self.multiline else " ".join(value.split())
+        if self.max is not None and len(cleaned) > self.max:
+            raise ma.ValidationError(length_message(self.max))
+        return value
 
 
 class Forms(validate.Validator):
@@ -108,7 +123,7 @@ def text(max_length: int, required: bool = False, forms: list[tuple[int, str]] |
          message: str = "Not in the expected form.", multiline: bool = False, **metadata) -> ma.fields.String:
     """A text field: one line (or several, when `multiline`) without control characters, and something besides
     spaces when required; with `forms`, only those. An optional one may be empty or null (not given)."""
-    validators = [validate.Length(max=max_length), TextRule(required, multiline)]
+    validators = [TextRule(required, multiline), TextLength(max_length, multiline)]
     if forms:
         validators.append(Forms(forms, message, required))
     return ma.fields.String(required=required, allow_none=not required, validate=validators,
@@ -200,6 +215,31 @@ class OrganizationQuerySchema(ma.Schema):
             raise ma.ValidationError("Give both lat and lng.", field)
         if "near" in data and "lat" in data:
             raise ma.ValidationError("Give either near or lat/lng, not both.", "near")
+
+
+# API v1 gave translatable fields as {ky, ru, en} before content could be in any language: they keep that
+# shape, and `translations` has every language.
+API_V1_LANGUAGES = ("ky", "ru", "en")
+
+
+def by_v1_language(value) -> dict[str, str | None]:
+    return {lang: value[lang] or None for lang in API_V1_LANGUAGES}
+
+
+def translations_field() -> ma.fields.Dict:
+    return ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Dict(keys=ma.fields.String(),
+                                                                         values=ma.fields.String()), metadata={
+        "description": "Every translatable field in every language it has: {field: {language code: text}}, "
+                       "e.g. {\"title\": {\"ky\": \"…\", \"kk\": \"…\"}}"})
+
+
+class ContentLanguageQuerySchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    lang = ma.fields.String(validate=validate.Length(max=20), metadata={
+        "description": "The language of single texts (a venue's name), e.g. kk; else Accept-Language, then the "
+                       "site's fallback order."})
 
 
 class PointSchema(ma.Schema):

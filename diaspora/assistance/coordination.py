@@ -13,6 +13,8 @@ from diaspora.assistance import requests as help_requests
 from diaspora.assistance import stats
 from diaspora.assistance.forms import HideForm, MessageForm, OfferForm, OptionalReasonForm, ReasonForm
 from diaspora.assistance.routes import bp, categories
+from diaspora.content_forms import fill_form, form_text, translated_form
+from diaspora.content_i18n import first_field
 from diaspora.csvsafe import write_csv
 from diaspora.errors import DomainError, ServiceError
 from diaspora.extensions import db
@@ -29,7 +31,6 @@ from diaspora.i18n import (
 )
 from diaspora.models import HelpEvent, HelpMessage, HelpOffer, HelpRequest, HelpRoute, OfferFlag, Organization
 from diaspora.models.assistance import OPEN_STATUSES
-from diaspora.models.event import LANGS
 from diaspora.unit_of_work import attempt
 
 
@@ -232,8 +233,8 @@ def _offer_form_choices(form: OfferForm) -> None:
 def _offer_data(form: OfferForm) -> offer_service.OfferData:
     return offer_service.OfferData(
         organization_id=int(form.organization_id.data) if (form.organization_id.data or "").isdigit() else 0,
-        category=form.category.data or "", titles={lang: getattr(form, f"title_{lang}").data for lang in LANGS},
-        descriptions={lang: getattr(form, f"description_{lang}").data for lang in LANGS}, scope=form.scope.data,
+        category=form.category.data or "", titles=form_text(form, "title"),
+        descriptions=form_text(form, "description"), scope=form.scope.data,
         country=form.country.data or None, city=form.city.data or "", radius_km=form.radius_km.data,
         languages=form.languages.data or [], capacity=form.capacity.data, is_free=bool(form.is_free.data),
         price=form.price.data, valid_until=form.valid_until.data, employer=form.employer.data, wage=form.wage.data,
@@ -250,14 +251,14 @@ def _show_error(form, error: DomainError, default: str) -> None:
 def new_offer():
     if not offer_service.organizations_for(current_user):
         abort(403)
-    form = OfferForm()
+    form = translated_form(OfferForm)
     _offer_form_choices(form)
     if form.validate_on_submit():
         try:
             with attempt():
                 item = offer_service.create(current_user, _offer_data(form))
         except ServiceError as error:
-            _show_error(form, error, "title_ky")
+            _show_error(form, error, first_field("title"))
         else:
             flash(_("Your offer is published."), "success")
             return redirect(url_for("assistance.offer", offer_id=item.id))
@@ -271,14 +272,13 @@ def edit_offer(offer_id: int):
     if item is None:
         abort(404)
     offer_service.require_manager(current_user, item)
-    form = OfferForm()
+    form = translated_form(OfferForm)
     _offer_form_choices(form)
     if request.method == "GET":
         form.organization_id.data = str(item.organization_id)
         form.category.data = item.category.slug
-        for lang in LANGS:
-            getattr(form, f"title_{lang}").data = getattr(item, f"title_{lang}")
-            getattr(form, f"description_{lang}").data = getattr(item, f"description_{lang}")
+        for name in OfferForm.TRANSLATED:
+            fill_form(form, name, getattr(item, name))
         for name in ("scope", "city", "radius_km", "capacity", "is_free", "price", "valid_until", "employer", "wage"):
             getattr(form, name).data = getattr(item, name)
         form.country.data = item.country or ""
@@ -290,7 +290,7 @@ def edit_offer(offer_id: int):
             with attempt():
                 offer_service.update(current_user, item, _offer_data(form))
         except ServiceError as error:
-            _show_error(form, error, "title_ky")
+            _show_error(form, error, first_field("title"))
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("assistance.offer", offer_id=item.id))

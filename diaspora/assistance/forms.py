@@ -1,7 +1,10 @@
+from typing import ClassVar
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.validators import Optional
 
+from diaspora.content_forms import Translated
 from diaspora.forms import (
     ChoiceField,
     Form,
@@ -54,12 +57,9 @@ class OptionalReasonForm(Form):
 class OfferForm(Form):
     organization_id = ChoiceField(_l("Association"), validators=[Required()])
     category = ChoiceField(_l("Kind of help"), validators=[Required()])
-    title_ky = StringField(_l("Title in Kyrgyz"), filters=[strip], validators=[MaxLength(200)])
-    title_ru = StringField(_l("Title in Russian"), filters=[strip], validators=[MaxLength(200)])
-    title_en = StringField(_l("Title in English"), filters=[strip], validators=[MaxLength(200)])
-    description_ky = TextAreaField(_l("Description in Kyrgyz"), validators=[MaxLength(5000)])
-    description_ru = TextAreaField(_l("Description in Russian"), validators=[MaxLength(5000)])
-    description_en = TextAreaField(_l("Description in English"), validators=[MaxLength(5000)])
+    # title_ky, title_kk ...: one per content language (content_forms.translated_form)
+    TRANSLATED: ClassVar[dict[str, Translated]] = {
+        "title": Translated(_l("Title"), 200), "description": Translated(_l("Description"), 5000, multiline=True)}
     scope = RadioField(_l("Where"), default="city", choices=options((
         ("city", _l("In a city and around it")), ("country", _l("Anywhere in a country")),
         ("remote", _l("Remotely: by phone or online")))))

@@ -1,6 +1,6 @@
 """Offers of help: published by an association's people (admins and volunteers), shown to everyone,
 hidden by site admins when flagged. Services flush; the caller commits."""
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select
 
 from diaspora.assistance.requests import helper_org_ids
+from diaspora.content_i18n import I18nText, first_field, i18n
 from diaspora.database import utcnow
 from diaspora.errors import Forbidden, ServiceError
 from diaspora.extensions import db
@@ -15,8 +16,8 @@ from diaspora.geo.distance import bounding_boxes, haversine_km
 from diaspora.geo.geocoder import geocode_city
 from diaspora.i18n import country_codes, language_codes
 from diaspora.models import Category, HelpOffer, HelpOfferLanguage, OfferFlag, Organization
-from diaspora.models.event import LANGS
-from diaspora.text import fold, refuse_control_characters
+from diaspora.text import fold
+from diaspora.validation import refuse_control_characters
 
 FLAG_REASONS = ("fraud", "wrong", "offensive", "other")
 
@@ -25,8 +26,8 @@ FLAG_REASONS = ("fraud", "wrong", "offensive", "other")
 class OfferData:
     organization_id: int
     category: str
-    titles: dict[str, str]
-    descriptions: dict[str, str] = field(default_factory=dict)
+    titles: Mapping[str, str] | I18nText  # {language code: text}
+    descriptions: Mapping[str, str] | I18nText = field(default_factory=dict)
     scope: str = "city"
     country: str | None = None
     city: str = ""
@@ -63,7 +64,7 @@ def require_manager(user, offer: HelpOffer) -> None:
 
 
 def _check(user, data: OfferData) -> Category:
-    refuse_control_characters({"title": data.titles, "description": data.descriptions, "city": data.city,
+    refuse_control_characters({"title": dict(data.titles), "description": dict(data.descriptions), "city": data.city,
                                "price": data.price, "employer": data.employer, "wage": data.wage},
                               multiline=("description",))
     if data.organization_id not in {org.id for org in organizations_for(user)}:
@@ -71,8 +72,8 @@ def _check(user, data: OfferData) -> Category:
     category = db.session.scalar(select(Category).where(Category.slug == data.category))
     if category is None:
         raise ServiceError(_("Choose from the list."), "category")
-    if not any((data.titles.get(lang) or "").strip() for lang in LANGS):
-        raise ServiceError(_("Give the title in at least one language."), "title_ky")
+    if not i18n(data.titles):
+        raise ServiceError(_("Give the title in at least one language."), first_field("title"))
     if data.scope not in ("city", "country", "remote"):
         raise ServiceError(_("Choose from the list."), "scope")
     if data.scope in ("city", "country") and data.country not in country_codes():
@@ -87,9 +88,7 @@ def _check(user, data: OfferData) -> Category:
 def _apply(offer: HelpOffer, data: OfferData, category: Category) -> None:
     offer.organization_id = data.organization_id
     offer.category_id = category.id
-    for lang in LANGS:
-        setattr(offer, f"title_{lang}", (data.titles.get(lang) or "").strip())
-        setattr(offer, f"description_{lang}", (data.descriptions.get(lang) or "").strip())
+    offer.title, offer.description = i18n(data.titles), i18n(data.descriptions)
     offer.scope = data.scope
     offer.country = data.country if data.scope != "remote" else None
     offer.city = (data.city or "").strip() if data.scope == "city" else ""
@@ -225,8 +224,8 @@ def find(search: OfferSearch) -> tuple[list[tuple[HelpOffer, float | None]], int
         found = [(offer, None) for offer in offers]
     if search.q and search.q.strip():
         needle = fold(search.q)
-        found = [(offer, d) for offer, d in found if any(needle in fold(getattr(offer, f"{part}_{lang}") or "")
-                                                         for part in ("title", "description") for lang in LANGS)
+        found = [(offer, d) for offer, d in found if any(needle in fold(text) for text in
+                                                         offer.title.values() + offer.description.values())
                  or needle in fold(offer.city) or needle in fold(offer.organization.name)]
     return found[search.offset: search.offset + search.limit], len(found)
 

@@ -22,25 +22,19 @@ from diaspora.assistance.notify import tell_association, tell_person
 from diaspora.codes import random_code
 from diaspora.database import rows_matched, utcnow
 from diaspora.directory import contacts
-from diaspora.errors import Forbidden, InvalidFields, ServiceError
+from diaspora.errors import Forbidden, ServiceError
 from diaspora.extensions import db
 from diaspora.geo.geocoder import geocode_city
 from diaspora.i18n import country_codes, language_codes
 from diaspora.models import Category, HelpEvent, HelpMessage, HelpRequest, HelpRoute, Membership, Organization
 from diaspora.models.assistance import CLOSED_STATUSES, OPEN_STATUSES
-from diaspora.text import (
-    SINGLE_LINE,
-    TEXT_WHITESPACE,
-    control_character,
-    control_character_message,
-    refuse_control_characters,
-)
+from diaspora.validation import Errors, ValidationError, refuse_control_characters
 
 URGENCIES = ("today", "week", "any")
 CONTACT_FIELDS = ("phone", "telegram", "whatsapp", "email")
 
 
-class InvalidRequest(InvalidFields):
+class InvalidRequest(ValidationError):
     """A request for help with fields that break the rules."""
 
 
@@ -62,59 +56,44 @@ class RequestData:
 
 # --- validation ----------------------------------------------------------------------------------
 
-def _text(errors, name, value, limit, required=False, multiline=False):
-    if value is not None and not isinstance(value, str):
-        errors[name] = _("Must be text.")
-        return None
-    if ch := control_character(value, TEXT_WHITESPACE if multiline else SINGLE_LINE):
-        errors[name] = control_character_message(ch)
-        return None
-    value = (value or "").strip() if multiline else " ".join((value or "").split())
-    if required and not value:
-        errors[name] = _("This field is required.")
-    elif len(value) > limit:
-        errors[name] = _("At most %(max)d characters.", max=limit)
-    return value or None
-
-
 def clean(data: RequestData) -> tuple[RequestData, Category]:
     """Everything checked at once: InvalidRequest has a message per field. Returns (data, category)."""
-    errors: dict[str, str] = {}
+    errors = Errors()
     out = RequestData()
-    slug = _text(errors, "category", data.category, 40, required=True)
+    slug = errors.text("category", data.category, 40, required=True)
     category = routing.category_by_slug(slug) if slug else None
     if slug and category is None:
-        errors["category"] = _("Choose from the list.")
-    country = (_text(errors, "country", data.country, 2, required=True) or "").upper()
+        errors.add("category", _("Choose from the list."))
+    country = (errors.text("country", data.country, 2, required=True) or "").upper()
     if country and country not in country_codes():
-        errors["country"] = _("Choose a country from the list.")
+        errors.add("country", _("Choose a country from the list."))
     out.country = country
-    out.city = _text(errors, "city", data.city, 120, required=True)
+    out.city = errors.text("city", data.city, 120, required=True) or ""
     if out.city:
         # the city, never an address: what follows a comma goes, and a house number is refused
         out.city = out.city.split(",")[0].strip()
         if not out.city:
-            errors["city"] = _("This field is required.")
+            errors.add("city", _("This field is required."))
         elif any(ch.isdigit() for ch in out.city):
-            errors["city"] = _("Only the city, without a street or a house number.")
-    language = (_text(errors, "language", data.language, 2, required=True) or "").lower()
+            errors.add("city", _("Only the city, without a street or a house number."))
+    language = (errors.text("language", data.language, 2, required=True) or "").lower()
     if language and language not in language_codes():
-        errors["language"] = _("Choose from the list.")
+        errors.add("language", _("Choose from the list."))
     out.language = language
     if isinstance(data.urgency, str) and data.urgency in URGENCIES:
         out.urgency = data.urgency
     else:
-        errors["urgency"] = _("Choose from the list.")
-    out.description = _text(errors, "description", data.description, 5000, required=True, multiline=True)
-    out.name = _text(errors, "name", data.name, 120)
-    phone = _text(errors, "phone", data.phone, 40)
-    telegram = _text(errors, "telegram", data.telegram, 64)
-    whatsapp = _text(errors, "whatsapp", data.whatsapp, 40)
-    email = _text(errors, "email", data.email, 254)
+        errors.add("urgency", _("Choose from the list."))
+    out.description = errors.text("description", data.description, 5000, required=True, multiline=True) or ""
+    out.name = errors.text("name", data.name, 120)
+    phone = errors.text("phone", data.phone, 40)
+    telegram = errors.text("telegram", data.telegram, 64)
+    whatsapp = errors.text("whatsapp", data.whatsapp, 40)
+    email = errors.text("email", data.email, 254)
     try:
         out.phone = contacts.normalize_phone(phone) if phone else None
     except contacts.ContactError as error:
-        errors["phone"] = str(error.args[0])
+        errors.add("phone", str(error.args[0]))
     if telegram:
         # a Telegram user name, or the phone number the account uses
         try:
@@ -124,23 +103,22 @@ def clean(data: RequestData) -> tuple[RequestData, Category]:
             try:
                 out.telegram = contacts.normalize_phone(telegram)
             except contacts.ContactError:
-                errors["telegram"] = _("Give your Telegram name (@name) or the phone number it uses.")
+                errors.add("telegram", _("Give your Telegram name (@name) or the phone number it uses."))
     try:
         out.whatsapp = contacts.normalize_whatsapp(whatsapp) if whatsapp else None
     except contacts.ContactError as error:
-        errors["whatsapp"] = str(error.args[0])
+        errors.add("whatsapp", str(error.args[0]))
     if email:
         try:
             out.email = validate_email(email, check_deliverability=False).normalized.lower()
         except EmailNotValidError:
-            errors["email"] = _("Enter a valid email address.")
+            errors.add("email", _("Enter a valid email address."))
     if not any(getattr(out, name) for name in CONTACT_FIELDS) and not any(name in errors for name in CONTACT_FIELDS):
-        errors["contact"] = _("Give at least one way to reach you: a phone, Telegram, WhatsApp or an email.")
+        errors.add("contact", _("Give at least one way to reach you: a phone, Telegram, WhatsApp or an email."))
     if data.consent is not True:
-        errors["consent"] = _("We can only pass on your request with your consent.")
+        errors.add("consent", _("We can only pass on your request with your consent."))
     out.consent = data.consent is True
-    if errors:
-        raise InvalidRequest(errors)
+    errors.raise_if_any(InvalidRequest)
     assert category is not None  # required: its absence is an error above
     return out, category
 

@@ -125,9 +125,10 @@ def offer_popup(offer_id: int):
     item = db.session.get(HelpOffer, offer_id)
     if item is None or item.status != "active" or not item.organization.is_published:
         return {"error": {"message": _("Not found."), "field": None}}, 404
-    locale = current_locale()
-    return {"name": item.title(locale), "place": ", ".join(filter(None, [item.city, country_name(item.country)])),
-            "services": [item.category.label(locale), item.organization.name],
+    title = item.title.shown()
+    return {"name": title.text, "lang": title.language,
+            "place": ", ".join(filter(None, [item.city, country_name(item.country)])),
+            "services": [item.category.label(), item.organization.name],
             "url": url_for("assistance.offer", offer_id=item.id), "link_label": _("Open the page"), "demo": None}
 
 
@@ -174,7 +175,7 @@ def ask():
                 if form_ok:
                     created = help_requests.create(data)
         except help_requests.InvalidRequest as error:
-            for name, message in error.errors.items():
+            for name, message in error.first_messages().items():
                 if name == "contact":
                     contact_error = message
                 elif message not in getattr(form, name).errors:

@@ -17,8 +17,8 @@ from diaspora.database import utcnow
 from diaspora.errors import ServiceError
 from diaspora.extensions import db, login_manager
 from diaspora.models import User
-from diaspora.text import refuse_control_characters
 from diaspora.urls import external_url
+from diaspora.validation import refuse_control_characters
 
 RESET_MAX_AGE = 2 * 3600
 SIGNUP_MAX_AGE = 24 * 3600

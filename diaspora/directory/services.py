@@ -1,6 +1,6 @@
 """The directory's rules: who may change what, moderation, history, reports. Services flush; the
 request (or CLI command) commits once. Every mutation leaves a revision for site admins."""
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
 from flask_babel import gettext as _
@@ -8,6 +8,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from diaspora import mail, signals
+from diaspora.content_i18n import I18nText, first_field, i18n
 from diaspora.database import utcnow
 from diaspora.errors import Forbidden, ServiceError
 from diaspora.extensions import db
@@ -22,8 +23,9 @@ from diaspora.models import (
     OrganizationRevision,
     User,
 )
-from diaspora.text import fold, refuse_control_characters, search_text, sort_key
+from diaspora.text import fold, search_text, sort_key
 from diaspora.urls import external_url
+from diaspora.validation import normalize, refuse_control_characters
 
 
 @dataclass
@@ -55,8 +57,12 @@ MULTILINE_FIELDS = ("description",)
 
 
 def check_text(data: OrganizationData) -> None:
-    """Control characters refused whoever calls (form, import, CLI), and line breaks in single-line fields:
-    a name or a city goes into mail subjects, CSV and calendar lines. ServiceError names the field."""
+    """Text in Unicode NFC, and control characters refused whoever calls (form, import, CLI), line breaks in
+    single-line fields too: a name or a city goes into mail subjects, CSV and calendar lines (see
+    diaspora.validation). ValidationError names the fields."""
+    for name in SCALAR_FIELDS:
+        if isinstance(value := getattr(data, name), str):
+            setattr(data, name, normalize(value))
     refuse_control_characters({name: getattr(data, name) for name in SCALAR_FIELDS
                                if isinstance(getattr(data, name), str)}, multiline=MULTILINE_FIELDS)
 
@@ -408,17 +414,17 @@ def all_categories() -> Sequence[Category]:
     return db.session.scalars(select(Category).order_by(Category.position, Category.slug)).all()
 
 
-def add_category(admin: User, slug: str | None, name_ky: str | None, name_ru: str | None,
-                 name_en: str | None) -> Category:
+def add_category(admin: User, slug: str | None, names: Mapping[str, str] | I18nText) -> Category:
+    """A new kind of service, named in at least one language ({language code: name})."""
     require_site_admin(admin)
-    refuse_control_characters({"slug": slug, "name_ky": name_ky, "name_ru": name_ru, "name_en": name_en})
+    refuse_control_characters({"slug": slug, "name": dict(names)})
+    if not i18n(names):
+        raise ServiceError(_("Give the name in at least one language."), first_field("name"))
     slug = (slug or "").strip().lower()
     if db.session.scalar(select(exists().where(Category.slug == slug))):
         raise ServiceError(_("A service with this slug already exists."), "slug")
     position = (db.session.scalar(select(func.max(Category.position))) or 0) + 10
-    category = Category(slug=slug, name_ky=(name_ky or "").strip(), name_ru=(name_ru or "").strip(),
-                        name_en=(name_en or "").strip(),
-                        position=position)
+    category = Category(slug=slug, name=i18n(names), position=position)
     try:
         with db.session.begin_nested():
             db.session.add(category)

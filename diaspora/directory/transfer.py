@@ -26,8 +26,9 @@ from diaspora.models import (
     OrganizationRevision,
     organization_categories,
 )
-from diaspora.text import SINGLE_LINE, TEXT_WHITESPACE, code_point, control_character, fold, search_text, sort_key
+from diaspora.text import fold, search_text, sort_key
 from diaspora.unit_of_work import transaction
+from diaspora.validation import FieldError, clean_text, text_problem
 from diaspora.weburl import InvalidURL, clean_web_url
 
 COLUMNS = ["name", "country", "city", "address", "latitude", "longitude", "categories", "languages",
@@ -61,14 +62,16 @@ class ImportReport:
 
 
 def _text(row: dict, name: str, limit: int, required: bool = False, multiline: bool = False) -> str | None:
-    value = unescape_cell((row.get(name) or "").strip())
-    if ch := control_character(value, TEXT_WHITESPACE if multiline else SINGLE_LINE):
-        raise RowError(name, f"contains the control character {code_point(ch)}")
-    if required and not value:
-        raise RowError(name, "required")
-    if len(value) > limit:
-        raise RowError(name, f"longer than {limit} characters")
-    return value or None
+    """A cell by diaspora.validation's rules, as forms and the API check the same text (in English, like the
+    rest of the report)."""
+    raw = row.get(name) or ""
+    with force_locale("en"):
+        try:
+            if problem := text_problem(raw, multiline):  # before strip() takes a trailing U+0085 for a space
+                raise FieldError(problem)
+            return clean_text(unescape_cell(raw.strip()), limit, required=required, multiline=multiline)
+        except FieldError as error:
+            raise RowError(name, error.message) from None
 
 
 def _float(row: dict, name: str, low: float, high: float) -> float | None:

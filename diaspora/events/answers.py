@@ -7,16 +7,15 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
 from diaspora.directory import contacts
-from diaspora.errors import InvalidFields
 from diaspora.events.choices import HOME_REGIONS, SECTORS
 from diaspora.events.registration_rules import EventRules
 from diaspora.extensions import db
 from diaspora.i18n import country_codes
 from diaspora.models import Event, Organization
-from diaspora.text import SINGLE_LINE, TEXT_WHITESPACE, control_character, control_character_message
+from diaspora.validation import Errors, FieldError, ValidationError, clean_text
 
 
-class InvalidRegistration(InvalidFields):
+class InvalidRegistration(ValidationError):
     """A registration with fields that break the rules."""
 
 
@@ -39,22 +38,6 @@ class RegistrationData:
     language: str = "ky"
 
 
-def _text(errors: dict, name: str, value, limit: int, required: bool = False) -> str | None:
-    if value is not None and not isinstance(value, str):
-        errors[name] = _("Must be text.")
-        return None
-    multiline = name == "project_text"
-    if value and (ch := control_character(value, TEXT_WHITESPACE if multiline else SINGLE_LINE)):
-        errors[name] = control_character_message(ch)
-        return None
-    value = (value or "").strip() if multiline else " ".join((value or "").split())
-    if required and not value:
-        errors[name] = _("This field is required.")
-    elif len(value) > limit:
-        errors[name] = _("At most %(max)d characters.", max=limit)
-    return value or None
-
-
 def _as_id(value) -> int | None:
     """A whole number as an id or an index (JSON 3, or the form's "3"); None for anything else, such as
     true, 3.7, "3a", Infinity or a list."""
@@ -68,11 +51,11 @@ def _as_id(value) -> int | None:
     return None
 
 
-def _choice(errors: dict, name: str, value, allowed) -> str | None:
+def _choice(errors: Errors, name: str, value, allowed) -> str | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str) or value not in allowed:
-        errors[name] = _("Choose from the list.")
+        errors.add(name, _("Choose from the list."))
         return None
     return value
 
@@ -80,39 +63,40 @@ def _choice(errors: dict, name: str, value, allowed) -> str | None:
 def clean(event: "Event | EventRules", data: RegistrationData) -> RegistrationData:
     """Normalise and check everything a person (or a partner's bot) sent; InvalidRegistration lists
     every problem at once, each with its field."""
-    errors: dict[str, str] = {}
+    errors = Errors()
     language = _choice(errors, "language", data.language, ("ky", "ru", "en"))
     out = RegistrationData(language=language or "ky")
-    out.full_name = _text(errors, "full_name", data.full_name, 200, required=True) or ""
-    email = _text(errors, "email", data.email, 254, required=True)
+    out.full_name = errors.text("full_name", data.full_name, 200, required=True) or ""
+    email = errors.text("email", data.email, 254, required=True)
     if email and "email" not in errors:
         try:
             out.email = validate_email(email, check_deliverability=False).normalized.lower()
         except EmailNotValidError:
-            errors["email"] = _("Enter a valid email address.")
-    phone = _text(errors, "phone", data.phone, 40)
+            errors.add("email", _("Enter a valid email address."))
+    phone = errors.text("phone", data.phone, 40)
     if phone and "phone" not in errors:
         try:
             out.phone = contacts.normalize_phone(phone)
         except contacts.ContactError as error:
-            errors["phone"] = str(error.args[0])
-    country = (_text(errors, "country", data.country, 2, required=True) or "").upper()
+            errors.add("phone", str(error.args[0]))
+    country = (errors.text("country", data.country, 2, required=True) or "").upper()
     if country and country not in country_codes():
-        errors["country"] = _("Choose a country from the list.")
+        errors.add("country", _("Choose a country from the list."))
     out.country = country
-    out.city = _text(errors, "city", data.city, 120, required=True) or ""
+    out.city = errors.text("city", data.city, 120, required=True) or ""
     out.home_region = _choice(errors, "home_region", data.home_region, HOME_REGIONS)
     out.sector = _choice(errors, "sector", data.sector, SECTORS)
     if data.organization_id not in (None, ""):
         org_id = _as_id(data.organization_id)
         org = db.session.get(Organization, org_id) if org_id else None
         if org is None or not org.is_published:
-            errors["organization_id"] = _("We did not find this association in the directory. Type its name as "
-                                          "it is there; if several have that name, add the city: “Name (City)”.")
+            errors.add("organization_id", _("We did not find this association in the directory. Type its name "
+                                            "as it is there; if several have that name, add the city: “Name "
+                                            "(City)”."))
         else:
             out.organization_id = org.id
-    out.project_title = _text(errors, "project_title", data.project_title, 200)
-    out.project_text = _text(errors, "project_text", data.project_text, 3000)
+    out.project_title = errors.text("project_title", data.project_title, 200)
+    out.project_text = errors.text("project_text", data.project_text, 3000, multiline=True)
     if out.project_text and not out.project_title:
         errors.setdefault("project_title", _("Give your project a title."))
     known_sessions = {s.id for s in event.sessions}
@@ -120,35 +104,31 @@ def clean(event: "Event | EventRules", data: RegistrationData) -> RegistrationDa
     sessions = [_as_id(s) for s in chosen or []]
     known = [s for s in sessions if s is not None and s in known_sessions]
     if len(known) != len(sessions) or len(sessions) > 100:
-        errors["sessions"] = _("Choose from the list.")
+        errors.add("sessions", _("Choose from the list."))
         known = []
     out.sessions = sorted(set(known))
     out.answers = _clean_answers(event, data.answers if isinstance(data.answers, dict) else {}, errors)
     if data.consent is not True:
-        errors["consent"] = _("We can only register you with your consent to the processing of your data.")
+        errors.add("consent", _("We can only register you with your consent to the processing of your data."))
     out.consent = data.consent is True
     out.public_listing = data.public_listing is True
-    if errors:
-        raise InvalidRegistration(errors)
+    errors.raise_if_any(InvalidRegistration)
     return out
 
 
-def _clean_answers(event: "Event | EventRules", answers: dict, errors: dict) -> dict:
+def _clean_answers(event: "Event | EventRules", answers: dict, errors: Errors) -> dict:
     cleaned: dict[str, str | bool | int] = {}
     for question in event.questions:
         key = str(question.id)
         value = answers.get(key)
         field_name = f"answers.{key}"
         if question.kind == "text":
-            if value not in (None, "") and not isinstance(value, str):
-                errors[field_name] = _("Must be text.")
-            elif value and (ch := control_character(value, SINGLE_LINE)):  # a one-line answer
-                errors[field_name] = control_character_message(ch)
+            try:  # a one-line answer
+                text = clean_text(value if value != "" else None, 1000)
+            except FieldError as error:
+                errors.add(field_name, error.message)
             else:
-                text = " ".join((value or "").split())
-                if len(text) > 1000:
-                    errors[field_name] = _("At most %(max)d characters.", max=1000)
-                elif text:
+                if text:
                     cleaned[key] = text
         elif question.kind == "yesno":
             if isinstance(value, str):
@@ -157,13 +137,13 @@ def _clean_answers(event: "Event | EventRules", answers: dict, errors: dict) -> 
             if isinstance(value, bool):
                 cleaned[key] = value
             elif value not in (None, ""):
-                errors[field_name] = _("Answer yes or no.")
+                errors.add(field_name, _("Answer yes or no."))
         elif value not in (None, ""):  # choice: the option's index
             index = _as_id(value)
             if index is None or index >= len(question.options or []):
-                errors[field_name] = _("Choose from the list.")
+                errors.add(field_name, _("Choose from the list."))
             else:
                 cleaned[key] = index
         if question.required and key not in cleaned and field_name not in errors:
-            errors[field_name] = _("This field is required.")
+            errors.add(field_name, _("This field is required."))
     return cleaned

@@ -21,8 +21,8 @@ def _moment(value: str, zone: str, name: str) -> datetime:
 @click.option("--ends", required=True)
 @click.option("--capacity", type=click.IntRange(0), required=True)
 @click.option("--timezone", "zone", default="Asia/Bishkek", show_default=True)
-@click.option("--language", type=click.Choice(["ky", "ru", "en"]), default="ky", show_default=True,
-              help="The language of --title.")
+@click.option("--language", default="ky", show_default=True,
+              help="The language of --title: one of CONTENT_LANGUAGES.")
 @click.option("--city", default="")
 @click.option("--country", default=None, help="ISO 3166-1 alpha-2")
 @click.option("--approval", is_flag=True, help="Each registration needs the organizer's approval.")
@@ -38,6 +38,10 @@ def create_event(title, starts, ends, capacity, zone, language, city, country, a
         is_admin = True
         is_authenticated = True
 
+    from diaspora.content_i18n import content_languages
+
+    if language not in content_languages():
+        raise click.BadParameter(f"one of {', '.join(content_languages())}", param_hint="--language")
     if zone not in services.timezone_names() and zone != "UTC":
         raise click.BadParameter("an IANA time zone such as Asia/Bishkek", param_hint="--timezone")
     data = services.EventData(titles={language: title}, starts_at=_moment(starts, zone, "--starts"),

@@ -12,12 +12,15 @@ class _Site:
     is_authenticated = True
 
 
+HALL_1 = {"ky": "1-зал", "ru": "Зал 1", "en": "Hall 1"}
+HALL_2 = {"ky": "2-зал", "ru": "Зал 2", "en": "Hall 2"}
+HALL_3 = {"ky": "3-зал", "ru": "Зал 3", "en": "Hall 3"}
 FORUM_SESSIONS = [
-    ({"ky": "Инвестиция жана бизнес", "ru": "Инвестиции и бизнес", "en": "Investment and business"}, "Зал 1", 150),
-    ({"ky": "Билим берүү", "ru": "Образование", "en": "Education"}, "Зал 2", 100),
-    ({"ky": "Маданият", "ru": "Культура", "en": "Culture"}, "Зал 3", None),
+    ({"ky": "Инвестиция жана бизнес", "ru": "Инвестиции и бизнес", "en": "Investment and business"}, HALL_1, 150),
+    ({"ky": "Билим берүү", "ru": "Образование", "en": "Education"}, HALL_2, 100),
+    ({"ky": "Маданият", "ru": "Культура", "en": "Culture"}, HALL_3, None),
     ({"ky": "Эмгек миграциясы жана укуктар", "ru": "Трудовая миграция и права", "en": "Labour migration and rights"},
-     "Зал 1", 150),
+     HALL_1, 150),
 ]
 
 
@@ -36,7 +39,8 @@ def seed(organization_id: int | None = None) -> int:
             "en": "A demo event. Compatriots abroad and business people meet members of the government and discuss "
                   "projects and investment."},
         starts_at=start, ends_at=start + timedelta(days=1, hours=9), timezone="Asia/Bishkek",
-        venue_name="Демо: конференц-зал", city="Бишкек", country="KG", capacity=500))
+        venue_name={"ky": "Демо: конференц-зал", "ru": "Демо: конференц-зал", "en": "Demo: conference hall"},
+        city="Бишкек", country="KG", capacity=500))
     for i, (titles, room, capacity) in enumerate(FORUM_SESSIONS):
         begins = start + timedelta(hours=2 * (i % 2), days=i // 2)
         services.add_session(site, forum, services.SessionData(titles=titles, starts_at=begins,
@@ -50,7 +54,8 @@ def seed(organization_id: int | None = None) -> int:
         titles={"ky": "Нооруз кечеси (демо)", "ru": "Вечер Нооруз (демо)", "en": "Nooruz evening (demo)"},
         descriptions={"ru": "Демонстрационное мероприятие: праздник для всей семьи."},
         starts_at=nooruz_start.replace(hour=15), ends_at=nooruz_start.replace(hour=19), timezone="Europe/Moscow",
-        venue_name="Демо: дом культуры", city="Москва", country="RU", capacity=120,
+        venue_name={"ru": "Демо: дом культуры", "en": "Demo: house of culture"}, city="Москва", country="RU",
+        capacity=120,
         organization_id=organization_id))
     services.publish(site, nooruz)
     db.session.flush()

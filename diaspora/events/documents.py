@@ -62,9 +62,9 @@ def _uri(value: str | None) -> str:
     return "".join((value or "").split())
 
 
-def event_location(event) -> str:
+def event_location(event, locale: str | None = None) -> str:
     """Venue, address and city, or the online link when there is no place."""
-    parts = (event.venue_name, event.venue_address, event.city)
+    parts = (event.venue_name.get(locale), event.venue_address.get(locale), event.city)
     return ", ".join(part.strip() for part in parts if part and part.strip()) or (event.online_url or "")
 
 
@@ -93,7 +93,7 @@ def event_ics(event, locale: str, *, sessions=None, url: str | None = None, note
         item.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
         return item
 
-    main = vevent(f"event-{event.id}@diaspora", title, event.starts_at, event.ends_at, event_location(event))
+    main = vevent(f"event-{event.id}@diaspora", title, event.starts_at, event.ends_at, event_location(event, locale))
     parts = (_ics_text(event.description(locale)), _ics_text(note), _uri(url))
     description = "\n\n".join(part for part in parts if part)
     if description:
@@ -103,7 +103,7 @@ def event_ics(event, locale: str, *, sessions=None, url: str | None = None, note
     cal.add_component(main)
 
     for session in sessions or ():
-        location = ", ".join(part for part in (session.room.strip(), event_location(event)) if part)
+        location = ", ".join(part for part in (session.room.get(locale), event_location(event, locale)) if part)
         cal.add_component(vevent(f"session-{session.id}@diaspora", f"{title}: {_ics_text(session.title(locale))}",
                                  session.starts_at, session.ends_at, location))
     return cal.to_ical()
@@ -329,7 +329,7 @@ def _ticket(registration, event, locale, sessions, manage_url) -> bytes:
     c.setFillGray(0.4)
     y = _draw_lines(c, [printable(zone_label(event))], REGULAR, 8.5, margin, y)
     c.setFillGray(0)
-    place = printable(", ".join(p for p in (event.venue_name, event.venue_address, event.city,
+    place = printable(", ".join(p for p in (event.venue_name.get(locale), event.venue_address.get(locale), event.city,
                                             country_name(event.country, locale)) if p and p.strip()))
     if place:
         y = _draw_lines(c, fit(place, REGULAR, 10, 10, width, 3)[1], REGULAR, 10, margin, y - 2)
@@ -368,7 +368,8 @@ def _ticket(registration, event, locale, sessions, manage_url) -> bytes:
     if sessions:
         y = _draw_lines(c, [printable(_("Your sessions"), BOLD)], BOLD, 10, margin, y)
         for index, session in enumerate(sessions):
-            text = printable(" · ".join(p for p in (session.title(locale), session.room) if p and p.strip()))
+            parts = (session.title(locale), session.room.get(locale))
+            text = printable(" · ".join(p for p in parts if p and p.strip()))
             lines = fit(text, REGULAR, 9, 9, width - 4 * mm, 2)[1]
             needed = 9 * 1.2 * (1 + len(lines)) + 3
             if y - needed < margin + footer_h + 12:

@@ -1,10 +1,12 @@
 from datetime import datetime
+from typing import ClassVar
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, Field, StringField, TextAreaField
 from wtforms.validators import Optional
 from wtforms.widgets import DateTimeLocalInput
 
+from diaspora.content_forms import Translated
 from diaspora.forms import (
     ChoiceField,
     Form,
@@ -47,18 +49,15 @@ class LocalDateTimeField(Field):
 
 
 class EventForm(Form):
-    title_ky = StringField(_l("Title in Kyrgyz"), filters=[strip], validators=[MaxLength(200)])
-    title_ru = StringField(_l("Title in Russian"), filters=[strip], validators=[MaxLength(200)])
-    title_en = StringField(_l("Title in English"), filters=[strip], validators=[MaxLength(200)])
-    description_ky = TextAreaField(_l("Description in Kyrgyz"), validators=[MaxLength(10000)])
-    description_ru = TextAreaField(_l("Description in Russian"), validators=[MaxLength(10000)])
-    description_en = TextAreaField(_l("Description in English"), validators=[MaxLength(10000)])
+    """Built with content_forms.translated_form: title_kk, venue_name_kk ... for each content language."""
+
+    TRANSLATED: ClassVar[dict[str, Translated]] = {
+        "title": Translated(_l("Title"), 200), "description": Translated(_l("Description"), 10000, multiline=True),
+        "venue_name": Translated(_l("Venue"), 200), "venue_address": Translated(_l("Street address"), 300)}
     organization_id = ChoiceField(_l("Organized by"))
     timezone = ChoiceField(_l("Time zone"), default="Asia/Bishkek", validators=[Required()])
     starts_at = LocalDateTimeField(_l("Starts"), validators=[Required()])
     ends_at = LocalDateTimeField(_l("Ends"), validators=[Required()])
-    venue_name = StringField(_l("Venue"), filters=[strip], validators=[MaxLength(200)])
-    venue_address = StringField(_l("Street address"), filters=[strip], validators=[MaxLength(300)])
     city = StringField(_l("City"), filters=[strip], validators=[MaxLength(120)])
     country = ChoiceField(_l("Country"))
     online_url = StringField(_l("Online link"), filters=[strip], validators=[Optional(), MaxLength(300), web_url])
@@ -69,12 +68,10 @@ class EventForm(Form):
 
 
 class SessionForm(Form):
-    title_ky = StringField(_l("Title in Kyrgyz"), filters=[strip], validators=[MaxLength(200)])
-    title_ru = StringField(_l("Title in Russian"), filters=[strip], validators=[MaxLength(200)])
-    title_en = StringField(_l("Title in English"), filters=[strip], validators=[MaxLength(200)])
+    TRANSLATED: ClassVar[dict[str, Translated]] = {"title": Translated(_l("Title"), 200),
+                                                   "room": Translated(_l("Room"), 120)}
     starts_at = LocalDateTimeField(_l("Starts"), validators=[Required()])
     ends_at = LocalDateTimeField(_l("Ends"), validators=[Required()])
-    room = StringField(_l("Room"), filters=[strip], validators=[MaxLength(120)])
     capacity = LocalizedIntegerField(_l("Places (empty: as many as the event)"),
                                      validators=[Optional(), in_range(0, 1_000_000)])
 
@@ -82,12 +79,9 @@ class SessionForm(Form):
 class QuestionForm(Form):
     kind = ChoiceField(_l("Kind of answer"), choices=options([("text", _l("Text")), ("choice", _l("A choice")),
                                                                ("yesno", _l("Yes or no"))]), default="text")
-    label_ky = StringField(_l("Question in Kyrgyz"), filters=[strip], validators=[MaxLength(300)])
-    label_ru = StringField(_l("Question in Russian"), filters=[strip], validators=[MaxLength(300)])
-    label_en = StringField(_l("Question in English"), filters=[strip], validators=[MaxLength(300)])
-    options_ky = TextAreaField(_l("Options in Kyrgyz, one per line"), validators=[MaxLength(3000)])
-    options_ru = TextAreaField(_l("Options in Russian, one per line"), validators=[MaxLength(3000)])
-    options_en = TextAreaField(_l("Options in English, one per line"), validators=[MaxLength(3000)])
+    TRANSLATED: ClassVar[dict[str, Translated]] = {
+        "label": Translated(_l("Question"), 300),
+        "options": Translated(_l("Options, one per line"), 3000, multiline=True)}
     required = BooleanField(_l("An answer is required"))
 
 

@@ -9,6 +9,8 @@ from flask import abort, flash, jsonify, make_response, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from diaspora.content_forms import fill_form, form_text, translated_form
+from diaspora.content_i18n import content_languages, first_field
 from diaspora.errors import ServiceError
 from diaspora.events import dashboard, services
 from diaspora.events import registrations as regs
@@ -23,7 +25,6 @@ from diaspora.forms import options
 from diaspora.headers import CAMERA_PERMISSIONS, for_view
 from diaspora.i18n import COMMON_COUNTRIES, country_choices, current_locale
 from diaspora.models import Registration
-from diaspora.models.event import LANGS
 from diaspora.unit_of_work import attempt
 
 PAGE_SIZE = 50
@@ -59,12 +60,11 @@ def _event_form_choices(form: EventForm) -> None:
 def _event_data(form: EventForm) -> services.EventData:
     zone = form.timezone.data if form.timezone.data in services.timezone_names() else "UTC"
     return services.EventData(
-        titles={lang: getattr(form, f"title_{lang}").data for lang in LANGS},
-        descriptions={lang: getattr(form, f"description_{lang}").data for lang in LANGS},
+        titles=form_text(form, "title"), descriptions=form_text(form, "description"),
         timezone=form.timezone.data, starts_at=_aware(zone, form.starts_at.data),
         ends_at=_aware(zone, form.ends_at.data), organization_id=int(form.organization_id.data)
-        if form.organization_id.data else None, venue_name=form.venue_name.data or "",
-        venue_address=form.venue_address.data or "", city=form.city.data or "", country=form.country.data or None,
+        if form.organization_id.data else None, venue_name=form_text(form, "venue_name"),
+        venue_address=form_text(form, "venue_address"), city=form.city.data or "", country=form.country.data or None,
         online_url=form.online_url.data or None, capacity=form.capacity.data,
         registration_opens_at=_aware_or_none(zone, form.registration_opens_at.data),
         registration_closes_at=_aware_or_none(zone, form.registration_closes_at.data),
@@ -82,14 +82,14 @@ def _field_error(form, error: ServiceError, default: str) -> None:
 def new_event():
     if not services.can_create(current_user):
         abort(403)
-    form = EventForm()
+    form = translated_form(EventForm)
     _event_form_choices(form)
     if form.validate_on_submit():
         try:
             with attempt():
                 event = services.create_event(current_user, _event_data(form))
         except ServiceError as error:
-            _field_error(form, error, "title_ky")
+            _field_error(form, error, first_field("title"))
         else:
             flash(_("The event is saved as a draft. Add its programme, then publish it."), "success")
             return redirect(url_for("events.manage", slug=event.slug))
@@ -100,14 +100,13 @@ def new_event():
 @login_required
 def edit_event(slug: str):
     event = _managed(slug)
-    form = EventForm(obj=None)
+    form = translated_form(EventForm, obj=None)
     _event_form_choices(form)
     if request.method == "GET":
         zone = ZoneInfo(event.timezone)
-        for lang in LANGS:
-            getattr(form, f"title_{lang}").data = getattr(event, f"title_{lang}")
-            getattr(form, f"description_{lang}").data = getattr(event, f"description_{lang}")
-        for name in ("venue_name", "venue_address", "city", "online_url", "capacity", "requires_approval", "timezone"):
+        for name in EventForm.TRANSLATED:
+            fill_form(form, name, getattr(event, name))
+        for name in ("city", "online_url", "capacity", "requires_approval", "timezone"):
             getattr(form, name).data = getattr(event, name)
         form.country.data = event.country or ""
         form.organization_id.data = str(event.organization_id or "")
@@ -119,7 +118,7 @@ def edit_event(slug: str):
             with attempt():
                 promoted = services.update_event(current_user, event, _event_data(form))
         except ServiceError as error:
-            _field_error(form, error, "title_ky")
+            _field_error(form, error, first_field("title"))
         else:
             flash(_("Saved."), "success")
             if promoted:
@@ -157,17 +156,17 @@ def cancel_event(slug: str):
 @login_required
 def programme(slug: str):
     event = _managed(slug)
-    form = SessionForm()
+    form = translated_form(SessionForm)
     if form.validate_on_submit():
         zone = event.timezone
         try:
             with attempt():
                 services.add_session(current_user, event, services.SessionData(
-                    titles={lang: getattr(form, f"title_{lang}").data for lang in LANGS},
+                    titles=form_text(form, "title"),
                     starts_at=_aware(zone, form.starts_at.data), ends_at=_aware(zone, form.ends_at.data),
-                    room=form.room.data or "", capacity=form.capacity.data))
+                    room=form_text(form, "room"), capacity=form.capacity.data))
         except ServiceError as error:
-            _field_error(form, error, "title_ky")
+            _field_error(form, error, first_field("title"))
         else:
             flash(_("Session added."), "success")
             return redirect(url_for("events.programme", slug=slug))
@@ -189,19 +188,20 @@ def delete_session(slug: str, session_id: int):
 @login_required
 def questions(slug: str):
     event = _managed(slug)
-    form = QuestionForm()
+    form = translated_form(QuestionForm)
     if form.validate_on_submit():
-        lines = {lang: [line.strip() for line in (getattr(form, f"options_{lang}").data or "").splitlines()
-                        if line.strip()] for lang in LANGS}
+        languages = content_languages()
+        lines = {lang: [line.strip() for line in (form[f"options_{lang}"].data or "").splitlines()
+                        if line.strip()] for lang in languages}
         count = max(len(v) for v in lines.values())
-        opts = [{lang: (lines[lang][i] if i < len(lines[lang]) else "") for lang in LANGS} for i in range(count)]
+        opts = [{lang: (lines[lang][i] if i < len(lines[lang]) else "") for lang in languages} for i in range(count)]
         try:
             with attempt():
                 services.add_question(current_user, event, services.QuestionData(
-                    kind=form.kind.data, labels={lang: getattr(form, f"label_{lang}").data for lang in LANGS},
+                    kind=form.kind.data, labels=form_text(form, "label"),
                     options=opts, required=bool(form.required.data)))
         except ServiceError as error:
-            _field_error(form, error, "label_ky")
+            _field_error(form, error, first_field("label"))
         else:
             flash(_("Question added."), "success")
             return redirect(url_for("events.questions", slug=slug))

@@ -13,12 +13,12 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
+from diaspora.content_i18n import I18nText
 from diaspora.database import utcnow
 from diaspora.errors import ServiceError
 from diaspora.events.locking import EVENT_FIELDS
 from diaspora.extensions import db
 from diaspora.models import Event, EventQuestion, EventSession
-from diaspora.models.event import LANGS
 
 
 class RegistrationClosed(ServiceError):
@@ -31,9 +31,8 @@ class SessionRule:
     capacity: int | None
     titles: tuple  # ((lang, title), ...)
 
-    def title(self, locale: str) -> str:
-        titles = dict(self.titles)
-        return next((titles[lang] for lang in (locale, "ky", "ru", "en") if titles.get(lang)), "")
+    def title(self, locale: str | None = None) -> str:
+        return I18nText(dict(self.titles)).get(locale)
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ _RULES_ROW = select(*EVENT_FIELDS).where(Event.__table__.c.slug == bindparam("sl
 
 
 def _session_rule(session) -> SessionRule:
-    return SessionRule(session.id, session.capacity, tuple((lang, getattr(session, f"title_{lang}")) for lang in LANGS))
+    return SessionRule(session.id, session.capacity, tuple(session.title.as_dict().items()))
 
 
 def _question_rule(question) -> QuestionRule:

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from diaspora.content_i18n import I18nText
 from diaspora.errors import ServiceError
 from diaspora.events import registrations as regs
 from diaspora.events import services
@@ -65,10 +66,16 @@ def event_helpers():
             "HOME_REGIONS": HOME_REGIONS, "SECTORS": SECTORS, "REGISTRATION_STATUSES": STATUSES}
 
 
+def _pin(position: tuple[float, float], label: I18nText, url: str | None = None) -> maps.Pin:
+    """A marker labelled in the reader's language (or the fallback), saying which language that is."""
+    shown = label.shown()
+    return maps.Pin(*position, shown.text, url, shown.language)
+
+
 @bp.get("/events")
 def index():
     events = services.upcoming()
-    pins = [maps.Pin(*position, e.title(current_locale()), url_for("events.show", slug=e.slug))
+    pins = [_pin(position, e.title, url_for("events.show", slug=e.slug))
             for e in events if (position := e.position) is not None]
     fmap = None
     if pins:
@@ -85,7 +92,7 @@ def show(slug: str):
     locale = current_locale()
     fmap = None
     if (position := event.position) is not None:
-        fmap = maps.pins_map([maps.Pin(*position, event.venue_name or event.title(locale))],
+        fmap = maps.pins_map([_pin(position, event.venue_name if event.venue_name else event.title)],
                              tiles_url=current_app.config["TILES_URL"] or None,
                              attribution=current_app.config["TILES_ATTRIBUTION"])
     session_taken = regs.session_places_taken([s.id for s in event.sessions if s.capacity is not None])

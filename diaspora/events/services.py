@@ -1,7 +1,7 @@
 """Events: creating and changing events, their programme and questions (who may: events.permissions).
 Services flush; the caller commits."""
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from diaspora.content_i18n import I18nText, first_field, i18n
 from diaspora.database import utcnow
 from diaspora.errors import Forbidden, ServiceError
 from diaspora.events import locking, registrations
@@ -23,21 +24,25 @@ from diaspora.events.permissions import (  # noqa: F401 - re-exported: routes as
 from diaspora.extensions import db
 from diaspora.geo.geocoder import geocode_address, geocode_city
 from diaspora.models import Event, EventQuestion, EventSession, Registration
-from diaspora.models.event import LANGS
-from diaspora.text import refuse_control_characters, slugify, sort_key
+from diaspora.text import slugify, sort_key
+from diaspora.validation import refuse_control_characters
 from diaspora.weburl import InvalidURL, clean_web_url
+
+Texts = Mapping[str, str] | I18nText
 
 
 @dataclass
 class EventData:
-    titles: dict[str, str]
+    """Translatable fields are {language code: text} (or I18nText)."""
+
+    titles: Texts
     starts_at: datetime
     ends_at: datetime
     timezone: str = "Asia/Bishkek"
-    descriptions: dict[str, str] = field(default_factory=dict)
+    descriptions: Texts = field(default_factory=dict)
     organization_id: int | None = None
-    venue_name: str = ""
-    venue_address: str = ""
+    venue_name: Texts = field(default_factory=dict)
+    venue_address: Texts = field(default_factory=dict)
     city: str = ""
     country: str | None = None
     latitude: float | None = None
@@ -51,18 +56,18 @@ class EventData:
 
 @dataclass
 class SessionData:
-    titles: dict[str, str]
+    titles: Texts
     starts_at: datetime
     ends_at: datetime
-    room: str = ""
+    room: Texts = field(default_factory=dict)
     capacity: int | None = None
 
 
 @dataclass
 class QuestionData:
     kind: str
-    labels: dict[str, str]
-    options: list[dict[str, str]] = field(default_factory=list)
+    labels: Texts
+    options: list[dict[str, str]] = field(default_factory=list)  # one {language code: text} per option
     required: bool = False
 
 
@@ -73,11 +78,11 @@ def timezone_names() -> tuple[str, ...]:
 
 
 def _check(data: EventData, user) -> None:
-    refuse_control_characters({"title": data.titles, "description": data.descriptions, "venue_name": data.venue_name,
-                               "venue_address": data.venue_address, "city": data.city,
-                               "online_url": data.online_url}, multiline=("description",))
-    if not any((data.titles.get(lang) or "").strip() for lang in LANGS):
-        raise ServiceError(_("Give the title in at least one language."), "title_ky")
+    refuse_control_characters({"title": dict(data.titles), "description": dict(data.descriptions),
+                               "venue_name": dict(data.venue_name), "venue_address": dict(data.venue_address),
+                               "city": data.city, "online_url": data.online_url}, multiline=("description",))
+    if not i18n(data.titles):
+        raise ServiceError(_("Give the title in at least one language."), first_field("title"))
     try:
         ZoneInfo(data.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -101,7 +106,8 @@ def _check(data: EventData, user) -> None:
 
 
 def _unique_slug(data: EventData) -> str:
-    title = next((data.titles[lang] for lang in ("en", "ru", "ky") if data.titles.get(lang)), "")
+    titles = i18n(data.titles)
+    title = titles["en"] or titles["ru"] or titles.any()  # Latin letters read best in an address
     year = str(data.starts_at.year)
     base = slugify(title if year in title else f"{title} {year}") or f"event-{year}"
     slug, n = base, 1
@@ -116,8 +122,9 @@ def _place(event: Event, data: EventData) -> None:
         event.latitude, event.longitude = data.latitude, data.longitude
         return
     location = None
-    if data.venue_address and data.city:
-        location = geocode_address(data.venue_address, data.city, data.country)
+    address = i18n(data.venue_address)
+    if address and data.city:
+        location = geocode_address(address.any(), data.city, data.country)
     if location is None and data.city:
         location = geocode_city(data.city, data.country)
     event.latitude = round(location.latitude, 6) if location else None
@@ -125,18 +132,15 @@ def _place(event: Event, data: EventData) -> None:
 
 
 def _apply(event: Event, data: EventData) -> None:
-    for lang in LANGS:
-        setattr(event, f"title_{lang}", (data.titles.get(lang) or "").strip())
-        setattr(event, f"description_{lang}", (data.descriptions.get(lang) or "").strip())
-    for name in ("timezone", "starts_at", "ends_at", "organization_id", "venue_name", "venue_address", "city",
+    event.title, event.description = i18n(data.titles), i18n(data.descriptions)
+    event.venue_name, event.venue_address = i18n(data.venue_name), i18n(data.venue_address)
+    for name in ("timezone", "starts_at", "ends_at", "organization_id", "city",
                  "country", "online_url", "capacity", "registration_opens_at", "registration_closes_at",
                  "requires_approval"):
         value = getattr(data, name)
         if isinstance(value, str):
             value = value.strip()
         setattr(event, name, value)
-    event.venue_name = event.venue_name or ""
-    event.venue_address = event.venue_address or ""
     event.city = event.city or ""
     event.online_url = event.online_url or None
     event.country = event.country or None
@@ -158,7 +162,8 @@ def update_event(user, event: Event, data: EventData) -> list:
     """Save changes; more places fill them from the waitlist at once."""
     require_manager(user, event)
     _check(data, user)
-    place_changed = (data.venue_address, data.city, data.country) != (event.venue_address, event.city, event.country)
+    place_changed = (i18n(data.venue_address), data.city, data.country) != (event.venue_address, event.city,
+                                                                            event.country)
     _apply(event, data)
     if place_changed or data.latitude is not None:
         _place(event, data)
@@ -198,16 +203,16 @@ def _programme_changed(event: Event) -> None:
 
 def add_session(user, event: Event, data: SessionData) -> EventSession:
     require_manager(user, event)
-    refuse_control_characters({"title": data.titles, "room": data.room})
-    if not any((data.titles.get(lang) or "").strip() for lang in LANGS):
-        raise ServiceError(_("Give the title in at least one language."), "title_ky")
+    refuse_control_characters({"title": dict(data.titles), "room": dict(data.room)})
+    if not i18n(data.titles):
+        raise ServiceError(_("Give the title in at least one language."), first_field("title"))
     if data.ends_at < data.starts_at:
         raise ServiceError(_("The session cannot end before it starts."), "ends_at")
     position = (db.session.scalar(select(func.max(EventSession.position)).where(
         EventSession.event_id == event.id)) or 0) + 1
     session = EventSession(event_id=event.id, starts_at=data.starts_at, ends_at=data.ends_at,
-                           room=data.room.strip(), capacity=data.capacity, position=position,
-                           **{f"title_{lang}": (data.titles.get(lang) or "").strip() for lang in LANGS})
+                           room=i18n(data.room), capacity=data.capacity, position=position,
+                           title=i18n(data.titles))
     db.session.add(session)
     _programme_changed(event)
     return session
@@ -226,17 +231,17 @@ def add_question(user, event: Event, data: QuestionData) -> EventQuestion:
     require_manager(user, event)
     if data.kind not in ("text", "choice", "yesno"):
         raise ServiceError(_("Choose from the list."), "kind")
-    for texts in [{"label": data.labels}] + [{"options": option} for option in data.options]:
+    for texts in [{"label": dict(data.labels)}] + [{"options": option} for option in data.options]:
         refuse_control_characters(texts)
-    if not any((data.labels.get(lang) or "").strip() for lang in LANGS):
-        raise ServiceError(_("Give the question in at least one language."), "label_ky")
+    if not i18n(data.labels):
+        raise ServiceError(_("Give the question in at least one language."), first_field("label"))
     if data.kind == "choice" and len(data.options) < 2:
-        raise ServiceError(_("Give at least two options, one per line."), "options_ky")
+        raise ServiceError(_("Give at least two options, one per line."), first_field("options"))
     position = (db.session.scalar(select(func.max(EventQuestion.position)).where(
         EventQuestion.event_id == event.id)) or 0) + 1
     question = EventQuestion(event_id=event.id, kind=data.kind, required=data.required, position=position,
-                             options=data.options if data.kind == "choice" else [],
-                             **{f"label_{lang}": (data.labels.get(lang) or "").strip() for lang in LANGS})
+                             options=[i18n(option).as_dict() for option in data.options]
+                             if data.kind == "choice" else [], label=i18n(data.labels))
     db.session.add(question)
     _programme_changed(event)
     return question

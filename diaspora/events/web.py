@@ -77,7 +77,7 @@ def registration_form(event: Event, locale: str, organizations, registration: Re
 
 def session_label(event: Event, session, locale: str) -> str:
     when = local(event, session.starts_at, "short", locale)
-    room = f", {session.room}" if session.room else ""
+    room = f", {session.room.get(locale)}" if session.room else ""
     return f"{session.title(locale)} — {when}{room}"
 
 
@@ -131,11 +131,11 @@ def _organization_id(field):
     return matches[0].id if len(matches) == 1 else typed
 
 
-def show_errors(form, errors: dict[str, str]) -> None:
-    """Put the service's {field: message} next to the form's fields."""
-    for name, message in errors.items():
+def show_errors(form, errors: dict[str, list[str]]) -> None:
+    """Put the service's {field: [message, ...]} next to the form's fields."""
+    for name, messages in errors.items():
         field_name = f"q_{name.split('.', 1)[1]}" if name.startswith("answers.") else name
         field = getattr(form, field_name, None)
         if field is None:
             field = form.full_name
-        field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+        field.errors = [*(field.errors if isinstance(field.errors, list) else []), *messages]

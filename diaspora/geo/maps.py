@@ -49,6 +49,7 @@ class Pin:
     lng: float
     label: str
     url: str | None = None
+    lang: str | None = None  # the label's language, when it is content (an event's title in Kazakh)
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from diaspora.content_i18n import I18nJSON, I18nText
 from diaspora.crypto import EncryptedText
 from diaspora.database import UTCDateTime, utcnow
 from diaspora.extensions import Model
-from diaspora.models.event import _localized
 
 if TYPE_CHECKING:
     from diaspora.models.organization import Category, Organization
@@ -44,12 +44,8 @@ class HelpOffer(Model):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="RESTRICT"), index=True)
-    title_ky: Mapped[str] = mapped_column(String(200), default="")
-    title_ru: Mapped[str] = mapped_column(String(200), default="")
-    title_en: Mapped[str] = mapped_column(String(200), default="")
-    description_ky: Mapped[str] = mapped_column(Text, default="")
-    description_ru: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[I18nText] = mapped_column(I18nJSON, default=I18nText, server_default="{}")
+    description: Mapped[I18nText] = mapped_column(I18nJSON, default=I18nText, server_default="{}")
     scope: Mapped[str] = mapped_column(String(10), default="city")  # city (with a radius) | country | remote
     country: Mapped[str | None] = mapped_column(String(2), index=True)
     city: Mapped[str] = mapped_column(String(120), default="")
@@ -73,12 +69,6 @@ class HelpOffer(Model):
     category: Mapped["Category"] = relationship(lazy="joined")
     language_rows: Mapped[list["HelpOfferLanguage"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="HelpOfferLanguage.code")
-
-    def title(self, locale: str) -> str:
-        return _localized(self, "title", locale)
-
-    def description(self, locale: str) -> str:
-        return _localized(self, "description", locale)
 
     @property
     def languages(self) -> list[str]:

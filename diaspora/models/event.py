@@ -16,25 +16,17 @@ from sqlalchemy import (
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from diaspora.content_i18n import I18nJSON, I18nText
 from diaspora.database import UTCDateTime, utcnow
 from diaspora.extensions import Model
 
 if TYPE_CHECKING:
     from diaspora.models.organization import Organization
 
+# The interface languages (the mail catalogs): the language a registration's mail goes out in.
 LANGS = ("ky", "ru", "en")
 # Registrations that hold a place: counted against the event's and each session's capacity.
 HOLDING = ("confirmed", "pending")
-
-
-def _localized(obj, field: str, locale: str) -> str:
-    """The text in the reader's language, else in another one we have (ky, then ru, then en)."""
-    order = [locale] + [lang for lang in LANGS if lang != locale]
-    for lang in order:
-        value = getattr(obj, f"{field}_{lang}", None)
-        if value:
-            return value
-    return ""
 
 
 class Event(Model):
@@ -50,17 +42,14 @@ class Event(Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    title_ky: Mapped[str] = mapped_column(String(200), default="")
-    title_ru: Mapped[str] = mapped_column(String(200), default="")
-    title_en: Mapped[str] = mapped_column(String(200), default="")
-    description_ky: Mapped[str] = mapped_column(Text, default="")
-    description_ru: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
+    # translatable fields: {language code: text} (diaspora/content_i18n.py)
+    title: Mapped[I18nText] = mapped_column(I18nJSON, default=I18nText, server_default="{}")
+    description: Mapped[I18nText] = mapped_column(I18nJSON, default=I18nText, server_default="{}")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Bishkek")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    venue_name: Mapped[str] = mapped_column(String(200), default="")
-    venue_address: Mapped[str] = mapped_column(String(300), default="")
+    venue_name: Mapped[I18nText] = mapped_column(I18nJSON, default=I18nText, server_default="{}")
+    venue_address: Mapped[I18nText] = mapped_column(I18nJSON, default=I18nText, server_default="{}")
     city: Mapped[str] = mapped_column(String(120), default="")
     country: Mapped[str | None] = mapped_column(String(2))
     latitude: Mapped[float | None] = mapped_column(Float)
@@ -93,12 +82,6 @@ class Event(Model):
         back_populates="event", cascade="all, delete-orphan", order_by="(EventQuestion.position, EventQuestion.id)")
     organization: Mapped["Organization | None"] = relationship()
 
-    def title(self, locale: str) -> str:
-        return _localized(self, "title", locale)
-
-    def description(self, locale: str) -> str:
-        return _localized(self, "description", locale)
-
     @property
     def has_position(self) -> bool:
         return self.latitude is not None and self.longitude is not None
@@ -119,19 +102,14 @@ class EventSession(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    title_ky: Mapped[str] = mapped_column(String(200), default="")
-    title_ru: Mapped[str] = mapped_column(String(200), default="")
-    title_en: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[I18nText] = mapped_column(I18nJSON, default=I18nText, server_default="{}")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    room: Mapped[str] = mapped_column(String(120), default="")
+    room: Mapped[I18nText] = mapped_column(I18nJSON, default=I18nText, server_default="{}")
     capacity: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     event: Mapped[Event] = relationship(back_populates="sessions")
-
-    def title(self, locale: str) -> str:
-        return _localized(self, "title", locale)
 
 
 class EventQuestion(Model):
@@ -143,22 +121,19 @@ class EventQuestion(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(10), default="text")
-    label_ky: Mapped[str] = mapped_column(String(300), default="")
-    label_ru: Mapped[str] = mapped_column(String(300), default="")
-    label_en: Mapped[str] = mapped_column(String(300), default="")
-    # for "choice": [{"ky": ..., "ru": ..., "en": ...}, ...]; an answer is the option's index
+    label: Mapped[I18nText] = mapped_column(I18nJSON, default=I18nText, server_default="{}")
+    # for "choice": [{"ky": ..., "kk": ...}, ...], one text per option; an answer is the option's index
     options: Mapped[list] = mapped_column(JSON, default=list)
     required: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     event: Mapped[Event] = relationship(back_populates="questions")
 
-    def label(self, locale: str) -> str:
-        return _localized(self, "label", locale)
+    def option_texts(self) -> list[I18nText]:
+        return [I18nText(option) for option in self.options or []]
 
-    def option_labels(self, locale: str) -> list[str]:
-        order = [locale] + [lang for lang in LANGS if lang != locale]
-        return [next((opt.get(lang) for lang in order if opt.get(lang)), "") for opt in self.options or []]
+    def option_labels(self, locale: str | None = None) -> list[str]:
+        return [option.get(locale) for option in self.option_texts()]
 
 
 class Registration(Model):

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from diaspora.content_i18n import I18nJSON, I18nText
 from diaspora.database import UTCDateTime, utcnow
 from diaspora.extensions import Model, db
 
@@ -41,13 +42,11 @@ class Category(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
-    name_ky: Mapped[str] = mapped_column(String(80))
-    name_ru: Mapped[str] = mapped_column(String(80))
-    name_en: Mapped[str] = mapped_column(String(80))
+    name: Mapped[I18nText] = mapped_column(I18nJSON, default=I18nText, server_default="{}")  # {language code: name}
     position: Mapped[int] = mapped_column(Integer, default=100)
 
-    def label(self, locale: str) -> str:
-        return getattr(self, f"name_{locale}", None) or self.name_en
+    def label(self, locale: str | None = None) -> str:
+        return self.name.get(locale)
 
 
 class Organization(Model):

@@ -1,7 +1,10 @@
+from typing import ClassVar
+
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import Regexp
 
+from diaspora.content_forms import Translated
 from diaspora.forms import Form, MaxLength, Required
 
 
@@ -10,6 +13,5 @@ class CategoryForm(Form):
         Required(), MaxLength(40),
         Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$",
                message=_l("Lower-case Latin letters, digits and hyphens, e.g. legal-aid."))])
-    name_ky = StringField(_l("Name in Kyrgyz"), validators=[Required(), MaxLength(80)])
-    name_ru = StringField(_l("Name in Russian"), validators=[Required(), MaxLength(80)])
-    name_en = StringField(_l("Name in English"), validators=[Required(), MaxLength(80)])
+    # name_ky, name_kk ...: one per content language (content_forms.translated_form), at least one given
+    TRANSLATED: ClassVar[dict[str, Translated]] = {"name": Translated(_l("Name"), 80)}

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from diaspora.content_forms import form_text, translated_form
 from diaspora.directory import edits, services
 from diaspora.directory.forms import RejectForm, ResolveReportForm, field_labels
 from diaspora.errors import DomainError, ServiceError
@@ -124,14 +125,13 @@ def resolve_report(report_id: int, status: str):
 
 @bp.route("/categories", methods=["GET", "POST"])
 def categories():
-    form = CategoryForm()
+    form = translated_form(CategoryForm)
     if form.validate_on_submit():
         try:
             with attempt():
-                services.add_category(current_user, form.slug.data, form.name_ky.data, form.name_ru.data,
-                                      form.name_en.data)
+                services.add_category(current_user, form.slug.data, form_text(form, "name"))
         except ServiceError as error:
-            add_error(form.slug, error.message)
+            add_error(form[error.field] if error.field and error.field in form else form.slug, error.message)
         else:
             flash(_("Service added."), "success")
             return redirect(url_for("moderation.categories"))

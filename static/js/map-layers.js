@@ -19,6 +19,7 @@
     var box = document.createElement("div");
     box.className = "popup";
     var link = text("a", pin.label);
+    if (pin.lang) link.lang = pin.lang;  // a title in another language than the page's
     link.href = pin.url;
     box.appendChild(link);
     return box;
@@ -29,7 +30,11 @@
     if (!map || !window.L) return;
     (spec.pins || []).forEach(function (pin) {
       var marker = L.marker([pin.lat, pin.lng], {alt: pin.label, keyboard: true});
-      if (pin.label) marker.bindTooltip(text("span", pin.label));
+      if (pin.label) {
+        var tip = text("span", pin.label);
+        if (pin.lang) tip.lang = pin.lang;
+        marker.bindTooltip(tip);
+      }
       if (pin.url) marker.bindPopup(popup(pin));
       marker.addTo(map);
     });

@@ -17,7 +17,9 @@
 
   function fill(box, data) {
     box.textContent = "";
-    box.appendChild(el("h3", null, data.name));
+    var title = el("h3", null, data.name);
+    if (data.lang) title.lang = data.lang;  // content shown in another language than the page's
+    box.appendChild(title);
     if (data.demo) box.appendChild(el("p", "badge badge-demo", data.demo));
     box.appendChild(el("p", null, data.place));
     if (data.services && data.services.length) box.appendChild(el("p", "muted", data.services.join(", ")));

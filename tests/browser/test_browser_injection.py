@@ -26,7 +26,7 @@ def add_category(app, site_admin, name: str) -> None:
     from diaspora.extensions import db
 
     with app.app_context():
-        services.add_category(db.session.merge(site_admin), "payload", name, name, name)
+        services.add_category(db.session.merge(site_admin), "payload", {"ky": name, "ru": name, "en": name})
         db.session.commit()
 
 
