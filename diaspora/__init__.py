@@ -8,7 +8,9 @@ from diaspora.content_i18n import parse_content_languages
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(
+    from diaspora.unit_of_work import App
+
+    app = App(
         __name__,
         instance_relative_config=True,
         template_folder="../templates",
@@ -40,8 +42,9 @@ def register_proxy_fix(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from diaspora import content_forms, content_i18n, crypto, database, i18n
+    from diaspora.api import api
     from diaspora.auth.services import init_login
-    from diaspora.extensions import api, babel, csrf, db, limiter, migrate
+    from diaspora.extensions import babel, csrf, db, limiter, migrate
     from diaspora.geo import init_geo
 
     db.init_app(app)
@@ -57,13 +60,11 @@ def register_extensions(app: Flask) -> None:
     init_login(app)
     api.init_app(app)
     init_geo(app)
-    from diaspora.assistance import notify as assistance_notify
-    from diaspora.directory import invitations
-    from diaspora.events import notify
+    from diaspora import assistance, directory, events
 
-    notify.init_app(app)
-    assistance_notify.init_app(app)
-    invitations.init_app(app)
+    directory.init_app(app)
+    events.init_app(app)
+    assistance.init_app(app)
 
 
 def register_template_filters(app: Flask) -> None:

@@ -4,7 +4,8 @@
 def register(app) -> None:
     from diaspora.assistance.cli import help_retention
     from diaspora.auth.cli import create_admin
-    from diaspora.directory.cli import export_organizations, import_organizations, seed_demo
+    from diaspora.demo import seed_demo
+    from diaspora.directory.cli import export_organizations, import_organizations
     from diaspora.events.cli import create_event, send_reminders
     from diaspora.geo.cli import build_gazetteer
     from diaspora.mail.cli import send_mail

@@ -1,6 +1,5 @@
 """Database plumbing shared by every model: SQLite pragmas, UTC timestamps, dialect helpers."""
 import sqlite3
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -68,20 +67,6 @@ def rows_matched(statement: Executable) -> int:
     from diaspora.extensions import db
 
     return cast(CursorResult[Any], db.session.execute(statement)).rowcount
-
-
-@contextmanager
-def transaction():
-    """One short transaction of the worker's (a claim, a result): committed at the end, rolled back on any
-    error, so nothing stays open while the worker waits on the network."""
-    from diaspora.extensions import db
-
-    try:
-        yield db.session
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def init_app(app) -> None:

@@ -44,6 +44,28 @@ def json_error(message: str, status: int, field: str | None = None, **extra):
     return jsonify(body), status
 
 
+def _first_message(messages) -> tuple[str | None, str]:
+    """Dig the first field and message out of webargs' {"query": {"lat": ["Not a valid number."]}}."""
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if key in ("query", "json", "form", "path", "headers"):
+                return _first_message(value)
+            field, message = _first_message(value)
+            if isinstance(key, int):
+                return field, message
+            return key, message
+    if isinstance(messages, (list, tuple)) and messages:
+        return _first_message(messages[0])
+    return None, str(messages)
+
+
+def validation_error(messages, status: int = 400):
+    field, message = _first_message(messages)
+    # Validation of query parameters is a 400 (bad request), whatever webargs' default says.
+    body = {"error": {"message": message, "field": field, "details": messages}}
+    return jsonify(body), 400 if status == 422 else status
+
+
 def _messages() -> dict[int, str]:
     return {
         400: _("The request could not be understood."),
@@ -84,8 +106,6 @@ def init_app(app) -> None:
     def http_error(error: HTTPException):
         data = getattr(error, "data", None)
         if wants_json() and data and "messages" in data:  # webargs validation (flask-smorest)
-            from diaspora.api.errors import validation_error
-
             return validation_error(data["messages"], error.code or 400)
         # Headers the error carries, such as the Allow of a 405 (RFC 9110 requires it), stay on the page.
         headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
@@ -101,8 +121,5 @@ def init_app(app) -> None:
     def unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
-        app.logger.exception("Unhandled error on %s", request.path)
-        from diaspora.extensions import db
-
-        db.session.rollback()
+        app.logger.exception("Unhandled error on %s", request.path)  # rolled back already (unit_of_work)
         return render_error(InternalServerError.code)

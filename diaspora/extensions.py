@@ -6,7 +6,6 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, Table
@@ -29,20 +28,6 @@ class Base(DeclarativeBase):
     __table__: ClassVar[Table]
 
 
-class JsonErrorApi(Api):
-    """flask-smorest's Api, without its app-wide JSON error handler (HTML pages keep HTML errors)."""
-
-    def _register_error_handlers(self):
-        pass
-
-    def _register_responses(self):
-        # The document's error responses have the shape our handlers answer with, not flask-smorest's.
-        from diaspora.api.schemas import ApiErrorSchema
-
-        self.ERROR_SCHEMA = ApiErrorSchema
-        super()._register_responses()
-
-
 db = SQLAlchemy(model_class=Base)
 if TYPE_CHECKING:
     # db.Model is a class made at run time from Base's body and Flask-SQLAlchemy's mixins; mypy cannot use a class
@@ -55,4 +40,3 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
-api = JsonErrorApi()

@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from diaspora.database import dialect_insert, rows_matched, transaction, utcnow
+from diaspora.database import dialect_insert, rows_matched, utcnow
 from diaspora.extensions import db
 from diaspora.models import PeriodicJob
+from diaspora.unit_of_work import transaction
 
 log = logging.getLogger("diaspora.worker")
 CLAIM_FOR = timedelta(minutes=30)  # a job still claimed after this is taken for dead and run again

@@ -1,11 +1,14 @@
-"""Absolute links to this site, for mail and the API.
+"""Absolute links to this site, for mail and the API; safe_next for where a redirect may lead.
 
 Built from SITE_URL, never from the request's Host header: otherwise anybody could ask for a password
 reset with `Host: evil.example` and have us mail the victim a link to their own server."""
+from typing import TypeVar
+
 from flask import current_app, has_request_context, url_for
 from werkzeug.routing import BaseConverter, IntegerConverter, PathConverter, UnicodeConverter, ValidationError
 
 from diaspora.validation import control_character
+from diaspora.weburl import InvalidURL, split_url
 
 # Integer primary keys are 32-bit on PostgreSQL; a longer number in a URL is simply not found.
 MAX_ID = 2**31 - 1
@@ -50,3 +53,25 @@ def init_app(app) -> None:
     rule predates this; a control character there names no file, a 404 as well, as tests/test_input.py checks.)"""
     app.url_map.converters.update(id=IdConverter, default=TextConverter, string=TextConverter,
                                   path=SafePathConverter)
+
+
+_Default = TypeVar("_Default", str, None)
+
+
+def safe_next(target: str | None, default: _Default) -> str | _Default:
+    """Only same-site relative paths, so ?next= cannot send anyone elsewhere.
+
+    Anything else, or anything that does not parse (`//[x`), gives `default`. Control characters are refused
+    too: browsers drop tabs and line breaks from URLs (`/<TAB>/evil.example` is `//evil.example`), and a line
+    break cannot go into a Location header."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if control_character(target, allowed=""):
+        return default
+    try:
+        parts = split_url(target)
+    except InvalidURL:
+        return default
+    if parts.scheme or parts.netloc:
+        return default
+    return target

@@ -18,7 +18,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from diaspora import jobs
+from diaspora import jobs, unit_of_work
 from diaspora.extensions import db
 from diaspora.mail import outbox
 
@@ -91,7 +91,7 @@ class Worker:
                 jobs.run_due()
             except Exception:  # the database is away, say: try again next time
                 log.exception("Periodic jobs failed")
-                db.session.rollback()
+                unit_of_work.discard()
             for sender in self.senders:
                 if self.stopping.requested:
                     break
@@ -101,7 +101,7 @@ class Worker:
                     self.drain(sender)
                 except Exception:
                     log.exception("Sending through %s failed", sender.name)
-                    db.session.rollback()
+                    unit_of_work.discard()
             db.session.remove()
 
     def drain(self, sender) -> None:

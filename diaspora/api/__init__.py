@@ -2,9 +2,26 @@
 import copy
 
 from flask import current_app, jsonify
+from flask_smorest import Api
 
-from diaspora.extensions import api, csrf, limiter
+from diaspora.extensions import csrf, limiter
 
+
+class JsonErrorApi(Api):
+    """flask-smorest's Api, without its app-wide JSON error handler (HTML pages keep HTML errors)."""
+
+    def _register_error_handlers(self):
+        pass
+
+    def _register_responses(self):
+        # The document's error responses have the shape our handlers answer with, not flask-smorest's.
+        from diaspora.api.schemas import ApiErrorSchema
+
+        self.ERROR_SCHEMA = ApiErrorSchema
+        super()._register_responses()
+
+
+api = JsonErrorApi()
 LISTS_WITH_CATEGORIES = ("/api/v1/organizations", "/api/v1/offers")
 
 

@@ -35,7 +35,8 @@ from diaspora.api.schemas import (
 from diaspora.assistance import offers as offer_service
 from diaspora.assistance import requests as help_requests
 from diaspora.content_i18n import translations
-from diaspora.extensions import db, limiter
+from diaspora.extensions import limiter
+from diaspora.unit_of_work import attempt
 from diaspora.urls import external_url
 
 offers_blp = Blueprint("offers_api", __name__, url_prefix="/api/v1/offers",
@@ -162,11 +163,9 @@ def create_help_request():
         return rejected
     data = help_requests.RequestData(**body)
     try:
-        with force_locale("en"):
+        with attempt(), force_locale("en"):
             created = help_requests.create(data)
     except help_requests.InvalidRequest as error:
-        db.session.rollback()
         return invalid_fields(error)
-    db.session.commit()
     return jsonify({"reference": created.reference,
                     "tracking_url": external_url("assistance.private", token=created.token)}), 201

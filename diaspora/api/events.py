@@ -30,8 +30,9 @@ from diaspora.content_i18n import translations
 from diaspora.events import registrations as regs
 from diaspora.events import services
 from diaspora.events.choices import HOME_REGIONS, SECTORS
-from diaspora.extensions import db, limiter
+from diaspora.extensions import limiter
 from diaspora.models.event import LANGS
+from diaspora.unit_of_work import attempt
 from diaspora.urls import external_url
 
 blp = Blueprint("events_api", __name__, url_prefix="/api/v1/events",
@@ -158,15 +159,12 @@ def register(slug: str):
     if data.sessions is None or not isinstance(data.sessions, list):
         data.sessions = [] if data.sessions is None else ["x"]
     try:
-        with force_locale("en"):  # the API answers in English; the mail goes out in `language`
+        with attempt(), force_locale("en"):  # the API answers in English; the mail goes out in `language`
             outcome = regs.register(event, data)
     except regs.InvalidRegistration as error:
-        db.session.rollback()
         return invalid_fields(error)
     except regs.RegistrationClosed as error:  # its message was written in English, above
-        db.session.rollback()
         return jsonify({"error": {"message": error.message, "field": None}}), 409
-    db.session.commit()
     if not outcome.created:
         return jsonify({"error": {"message": "This email is already registered for the event; the private link "
                                              "was sent to it again.", "field": "email"}}), 409

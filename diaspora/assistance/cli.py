@@ -3,15 +3,17 @@ from datetime import datetime
 import click
 from flask.cli import with_appcontext
 
+from diaspora.unit_of_work import unit_of_work
+
 
 @click.command("help-retention")
 @click.option("--now", "now_text", default=None, help="Act as if it were this moment (ISO 8601); for tests.")
 @with_appcontext
+@unit_of_work()
 def help_retention(now_text: str | None):
     """Remind about stale requests for help, close them when nothing happens, and anonymise closed ones
     after HELP_RETENTION_DAYS (contacts, name, story and messages removed; counts kept). Run it daily."""
     from diaspora.assistance.requests import retention
-    from diaspora.extensions import db
 
     now = None
     if now_text:
@@ -22,5 +24,4 @@ def help_retention(now_text: str | None):
         if now.tzinfo is None:
             raise click.BadParameter("give the offset, e.g. +00:00", param_hint="--now")
     done = retention(now)
-    db.session.commit()
     click.echo(f"Reminded {done['reminded']}, closed {done['closed']}, anonymised {done['anonymised']}.")

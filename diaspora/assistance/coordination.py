@@ -31,6 +31,7 @@ from diaspora.i18n import (
 )
 from diaspora.models import HelpEvent, HelpMessage, HelpOffer, HelpRequest, HelpRoute, OfferFlag, Organization
 from diaspora.models.assistance import OPEN_STATUSES
+from diaspora.unit_of_work import attempt
 
 
 def _coordinator():
@@ -128,12 +129,11 @@ def _act(request_id: int, action, done: str):
     _coordinator()
     item = _request(request_id)
     try:
-        action(item)
+        with attempt():
+            action(item)
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(done, "success")
     return redirect(url_for("assistance.request_detail", request_id=request_id))
 
@@ -255,12 +255,11 @@ def new_offer():
     _offer_form_choices(form)
     if form.validate_on_submit():
         try:
-            item = offer_service.create(current_user, _offer_data(form))
+            with attempt():
+                item = offer_service.create(current_user, _offer_data(form))
         except ServiceError as error:
-            db.session.rollback()
             _show_error(form, error, first_field("title"))
         else:
-            db.session.commit()
             flash(_("Your offer is published."), "success")
             return redirect(url_for("assistance.offer", offer_id=item.id))
     return render_template("assistance/offer_form.html", form=form, offer=None)
@@ -288,12 +287,11 @@ def edit_offer(offer_id: int):
         form.written_contract.data = "" if contract is None else "yes" if contract else "no"
     if form.validate_on_submit():
         try:
-            offer_service.update(current_user, item, _offer_data(form))
+            with attempt():
+                offer_service.update(current_user, item, _offer_data(form))
         except ServiceError as error:
-            db.session.rollback()
             _show_error(form, error, first_field("title"))
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("assistance.offer", offer_id=item.id))
     return render_template("assistance/offer_form.html", form=form, offer=item)
@@ -308,12 +306,11 @@ def withdraw_offer(offer_id: int):
 
 def _offer_action(item: HelpOffer, action, done: str):
     try:
-        action(current_user, item)
+        with attempt():
+            action(current_user, item)
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(done, "success")
     return redirect(url_for("assistance.offer", offer_id=item.id))
 
@@ -334,7 +331,6 @@ def hide_offer(offer_id: int):
         flash(" ".join(map(str, form.reason.errors)), "error")
         return redirect(url_for("assistance.flags"))
     offer_service.hide(current_user, item, form.reason.data)
-    db.session.commit()
     flash(_("The offer is hidden."), "success")
     return redirect(url_for("assistance.flags"))
 
@@ -344,7 +340,6 @@ def hide_offer(offer_id: int):
 def unhide_offer(offer_id: int):
     item = db.session.get(HelpOffer, offer_id) or abort(404)
     offer_service.unhide(current_user, item)
-    db.session.commit()
     flash(_("The offer is shown again."), "success")
     return redirect(url_for("assistance.offer", offer_id=offer_id))
 
@@ -365,5 +360,4 @@ def flags():
 def dismiss_flag(flag_id: int):
     item = db.session.get(OfferFlag, flag_id) or abort(404)
     offer_service.dismiss_flag(current_user, item)
-    db.session.commit()
     return redirect(url_for("assistance.flags"))

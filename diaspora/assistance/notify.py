@@ -2,8 +2,6 @@
 when it is sent, from the encrypted request: their address and private link never sit in the outbox,
 and nothing goes out once they deleted the request. Mail to associations says only that something is
 waiting (kind of help, city, urgency) and links to the page behind the login."""
-from datetime import timedelta
-
 from sqlalchemy import select
 
 from diaspora import mail
@@ -42,15 +40,8 @@ def compose(template: str, params: dict, message) -> mail.Composed | str:
     return mail.Composed(context, to=request.email)
 
 
-def retention_job(now) -> str:
-    """The worker's daily job: see requests.retention."""
-    from diaspora.assistance.requests import retention
-
-    return ", ".join(f"{what} {count}" for what, count in retention(now).items())
-
-
 def init_app(app) -> None:
-    from diaspora import jobs
-
-    mail.COMPOSERS["assistance"] = compose
-    jobs.register("help-retention", timedelta(days=1), retention_job)
+    mail.register_composer("assistance", compose)
+    mail.register_kinds("request_received", "request_accepted", "request_resolved", "request_returned",
+                        "message_for_person", "request_reminder", "request_closed", redact=r"(/h/)[\w-]{20,}",
+                        personal=True)

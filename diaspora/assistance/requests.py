@@ -441,6 +441,16 @@ def retention(now: datetime | None = None) -> dict[str, int]:
     return done
 
 
+def retention_job(now) -> str:
+    """The worker's daily job: see retention."""
+    return ", ".join(f"{what} {count}" for what, count in retention(now).items())
+
+
+def release_on_unpublishing(organization_id: int, **details) -> None:
+    """signals.organization_unpublished: the association's requests go back to the others."""
+    release_organization(organization_id)
+
+
 def by_token(token: str) -> HelpRequest | None:
     if not token or len(token) > 64:
         return None

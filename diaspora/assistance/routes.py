@@ -26,6 +26,7 @@ from diaspora.i18n import (
     language_choices,
 )
 from diaspora.models import Category, HelpEvent, HelpMessage, HelpOffer
+from diaspora.unit_of_work import attempt
 
 bp = Blueprint("assistance", __name__)
 PAGE_SIZE = 20
@@ -138,7 +139,6 @@ def flag(offer_id: int):
     form = FlagForm()
     if form.validate_on_submit():
         offer_service.flag(item, form.reason.data, form.message.data)
-        db.session.commit()
         flash(_("Thank you. A moderator will look at this offer."), "success")
         return redirect(url_for("assistance.offer", offer_id=item.id))
     return render_template("assistance/flag.html", offer=item, form=form, locale=current_locale())
@@ -170,11 +170,11 @@ def ask():
             "whatsapp", "email")}, consent=bool(form.consent.data))
         try:
             # every rule at once, also when a list was tampered with, so the person fixes all in one go
-            help_requests.clean(data)
-            if form_ok:
-                created = help_requests.create(data)
+            with attempt():
+                help_requests.clean(data)
+                if form_ok:
+                    created = help_requests.create(data)
         except help_requests.InvalidRequest as error:
-            db.session.rollback()
             for name, message in error.first_messages().items():
                 if name == "contact":
                     contact_error = message
@@ -182,7 +182,6 @@ def ask():
                     getattr(form, name).errors = [*getattr(form, name).errors, message]
         else:
             if form_ok:
-                db.session.commit()
                 return redirect(url_for("assistance.private", token=created.token, new=1))
     response = make_response(render_template("assistance/ask.html", form=form, contact_error=contact_error))
     return _no_store(response)
@@ -197,12 +196,11 @@ def private(token: str):
     form = MessageForm()
     if form.validate_on_submit():
         try:
-            help_requests.post_message(item, form.body.data, by_requester=True)
+            with attempt():
+                help_requests.post_message(item, form.body.data, by_requester=True)
         except ServiceError as error:
-            db.session.rollback()
             form.body.errors = [*form.body.errors, error.message]
         else:
-            db.session.commit()
             flash(_("Your message is sent."), "success")
             return redirect(url_for("assistance.private", token=token))
     messages = db.session.scalars(select(HelpMessage).where(HelpMessage.request_id == item.id)
@@ -221,12 +219,11 @@ def _requester_action(token: str, action, done_message: str, deleted: bool = Fal
     if item is None:
         abort(404)
     try:
-        action(item)
+        with attempt():
+            action(item)
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("assistance.private", token=token))
-    db.session.commit()
     flash(done_message, "success")
     # after deleting, the link no longer works: back to the help page
     return redirect(url_for("assistance.index") if deleted else url_for("assistance.private", token=token))

@@ -1,16 +1,18 @@
 import click
 from flask.cli import with_appcontext
 
+from diaspora.unit_of_work import unit_of_work
+
 
 @click.command("create-admin")
 @click.argument("email")
 @click.option("--password", help="Asked for when missing (not echoed).")
 @with_appcontext
+@unit_of_work()
 def create_admin(email: str, password: str | None):
     """Create a site admin, or make an existing account one."""
     from diaspora.auth.forms import PASSWORD_MIN
     from diaspora.auth.services import create_user, find_user_by_email
-    from diaspora.extensions import db
 
     def checked(password: str) -> str:
         if len(password) < PASSWORD_MIN:
@@ -30,5 +32,4 @@ def create_admin(email: str, password: str | None):
         if password is not None:
             user.set_password(checked(password))
         action = "updated"
-    db.session.commit()
     click.echo(f"Site admin {action}: {user.email}")

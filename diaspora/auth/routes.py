@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -5,10 +8,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from diaspora.auth import devices, services
 from diaspora.auth.forms import ChoosePasswordForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from diaspora.errors import ServiceError, render_error
-from diaspora.extensions import db, limiter
+from diaspora.extensions import limiter
 from diaspora.forms import add_error
 from diaspora.i18n import current_locale
-from diaspora.main.routes import safe_next
+from diaspora.unit_of_work import attempt
+from diaspora.urls import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -38,7 +42,10 @@ def _account_mail_limit() -> str:
 
 
 def _account_key() -> str:
-    """The account a form is about: the normalised email, as an HMAC so the limiter's storage keeps no addresses."""
+    """
+from collections.abc import Callable
+from typing import Any
+The account a form is about: the normalised email, as an HMAC so the limiter's storage keeps no addresses."""
     return f"account:{devices.account_digest(request.form.get('email', ''))}"
 
 
@@ -89,12 +96,12 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            services.request_signup(form.email.data, form.name.data, current_locale(),
-                                    safe_next(request.args.get("next"), None))
+            with attempt():
+                services.request_signup(form.email.data, form.name.data, current_locale(),
+                                        safe_next(request.args.get("next"), None))
         except ServiceError as error:
             add_error(getattr(form, error.field or "email"), error.message)
         else:
-            db.session.commit()
             flash(_("We have sent a message to %(email)s. Open the link in it to go on.", email=form.email.data),
                   "success")
             return redirect(url_for("auth.signup_sent"))
@@ -120,11 +127,11 @@ def finish_signup(token: str):
     form = ChoosePasswordForm()
     if form.validate_on_submit():
         try:
-            user = services.finish_signup(signup, form.password.data)
+            with attempt():
+                user = services.finish_signup(signup, form.password.data)
         except ServiceError:  # the same link used twice at the same moment
             flash(_("This account is ready. Log in."), "success")
             return redirect(url_for("auth.login", next=signup.get("next") or None))
-        db.session.commit()
         login_user(user)
         flash(_("Welcome! Your account is ready."), "success")
         response = redirect(next_url)
@@ -148,7 +155,6 @@ def login():
         if user is None:
             add_error(form.password, _("Wrong email or password."))
         else:
-            db.session.commit()
             login_user(user, remember=form.remember.data)
             response = redirect(safe_next(request.args.get("next"), url_for("auth.account")))
             devices.remember(response, user.email)
@@ -173,7 +179,6 @@ def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data, current_locale())
-        db.session.commit()
         flash(_("If an account uses this address, we have sent it a link to choose a new password."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_request.html", form=form)
@@ -189,7 +194,6 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         services.reset_password(user, form.password.data)
-        db.session.commit()
         login_user(user)
         flash(_("Your password has been changed."), "success")
         response = redirect(url_for("auth.account"))
@@ -198,9 +202,17 @@ def reset_password(token: str):
     return render_template("auth/reset_password.html", form=form)
 
 
+# The account page's sections, from the features built on accounts (the directory: "My associations"):
+# template -> fn(user) -> the section's context, given to the template as `section`.
+ACCOUNT_SECTIONS: dict[str, Callable[[Any], dict]] = {}
+
+
+def add_account_section(template: str, context: Callable[[Any], dict]) -> None:
+    ACCOUNT_SECTIONS[template] = context
+
+
 @bp.get("/account")
 @login_required
 def account():
-    from diaspora.directory.services import organizations_of
-
-    return render_template("auth/account.html", organizations=organizations_of(current_user))
+    sections = [(template, context(current_user)) for template, context in ACCOUNT_SECTIONS.items()]
+    return render_template("auth/account.html", sections=sections)

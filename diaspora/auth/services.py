@@ -4,7 +4,6 @@ Sign-up never says whether an address has an account: the form answers the same 
 the rest happens by mail. A new address gets a link to choose a password, and the account exists only
 once that link is used (nothing is stored before: nobody can hold an address they cannot read); the owner
 of an existing account is told someone tried, with links to log in and to reset the password."""
-import re
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -145,10 +144,11 @@ def count_users() -> int:
 
 
 def init_login(app) -> None:
-    # Once sent, a sign-up link has no business in the outbox that site admins read; nor has where the login
-    # link of the mail to an existing account leads (?next= may be an invitation's secret link).
-    mail.REDACT_AFTER_SENDING["signup_confirm"] = re.compile(r"(/auth/signup/)\S+")
-    mail.REDACT_AFTER_SENDING["signup_existing"] = re.compile(r"(/auth/login\?next=)\S+")
+    # Once sent, a sign-up or reset link has no business in the outbox that site admins read; nor has where
+    # the login link of the mail to an existing account leads (?next= may be an invitation's secret link).
+    mail.register_kinds("password_reset", redact=r"(/auth/reset/)\S+")
+    mail.register_kinds("signup_confirm", redact=r"(/auth/signup/)\S+")
+    mail.register_kinds("signup_existing", redact=r"(/auth/login\?next=)\S+")
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     # "basic", not "strong": phones change IP address all the time, and "strong" would log people out.

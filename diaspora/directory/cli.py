@@ -3,6 +3,8 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from diaspora.unit_of_work import unit_of_work
+
 
 def _count_lines(path: str) -> int:
     with open(path, "rb") as fh:
@@ -50,6 +52,7 @@ def import_organizations(path: str, publish: bool):
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @click.option("--status", type=click.Choice(["published", "pending", "rejected"]), help="Only this status.")
 @with_appcontext
+@unit_of_work()
 def export_organizations(path: str, status: str | None):
     """Export associations to CSV, in the columns import-organizations reads."""
     from diaspora.csvsafe import write_csv
@@ -58,14 +61,3 @@ def export_organizations(path: str, status: str | None):
     with open(path, "w", newline="", encoding="utf-8") as handle:
         count = write_csv(handle, export_rows(status)) - 1  # the header
     click.echo(f"Exported {count} associations to {path}")
-
-
-@click.command("seed-demo")
-@click.option("--if-empty", is_flag=True, help="Do nothing when the directory already has associations.")
-@with_appcontext
-def seed_demo(if_empty: bool):
-    """Load demo associations (clearly marked as demo) in cities where Kyrgyz compatriots live."""
-    from diaspora.directory.demo import seed
-
-    created = seed(if_empty=if_empty)
-    click.echo(f"Demo associations added: {created}")

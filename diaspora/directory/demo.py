@@ -114,13 +114,4 @@ def seed(if_empty: bool = False) -> int:
             org.latitude = round(position[0] + rng.uniform(-0.04, 0.04), 6)
             org.longitude = round(position[1] + rng.uniform(-0.06, 0.06), 6)
         created += 1
-    from diaspora.events.demo import seed as seed_events
-
-    moscow = db.session.scalar(select(Organization.id).where(Organization.city == "Москва",
-                                                             Organization.status == "published"))
-    seed_events(moscow)
-    from diaspora.assistance.demo import seed as seed_offers
-
-    seed_offers()
-    db.session.commit()
     return created

@@ -12,7 +12,6 @@ Only a published association invites: the mail carries its name and city and the
 moderator has seen, from the site's own address. And an association sends at most MAX_PER_DAY invitations a
 day, withdrawn and replaced ones included, so withdrawing and sending again does not make us a mailer."""
 import hashlib
-import re
 import secrets
 from collections.abc import Sequence
 from datetime import timedelta
@@ -168,4 +167,4 @@ def revoke(user: User, org: Organization, invitation_id: int) -> None:
 
 def init_app(app) -> None:
     # the link is a secret: once the message is sent, the outbox site admins read keeps it without the link
-    mail.REDACT_AFTER_SENDING[MAIL_KIND] = re.compile(r"(/invitations/)[\w-]+")
+    mail.register_kinds(MAIL_KIND, redact=r"(/invitations/)[\w-]+")

@@ -25,6 +25,7 @@ from diaspora.geo import maps
 from diaspora.geo.geocoder import geocode_place
 from diaspora.i18n import COMMON_COUNTRIES, COMMON_LANGUAGES, country_choices, current_locale, language_choices
 from diaspora.models import Organization
+from diaspora.unit_of_work import attempt
 
 bp = Blueprint("directory", __name__)
 PAGE_SIZE = 20
@@ -173,11 +174,11 @@ def new():
     _fill_choices(form)
     if form.validate_on_submit():
         try:
-            org, notice = services.register_organization(current_user, _data_from(form))
+            with attempt():
+                org, notice = services.register_organization(current_user, _data_from(form))
         except ServiceError as error:
             add_error(getattr(form, error.field or "name"), error.message)
         else:
-            db.session.commit()
             flash(_("Thank you! The association will appear in the directory once a moderator has checked it."),
                   "success")
             if notice:
@@ -197,11 +198,11 @@ def edit(org_id: int):
     if form.validate_on_submit():
         was_rejected = org.status == "rejected"
         try:
-            saved = edits.save(current_user, org, _data_from(form))
+            with attempt():
+                saved = edits.save(current_user, org, _data_from(form))
         except ServiceError as error:
             add_error(getattr(form, error.field or "name"), error.message)
         else:
-            db.session.commit()
             if saved.waiting:
                 flash(_("Thank you. Your changes will appear once a moderator has checked them; "
                         "until then everyone sees the page as it was."), "success")
@@ -224,11 +225,11 @@ def admins(org_id: int):
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            invitations.invite(current_user, org, form.email.data, form.role.data or "admin", current_locale())
+            with attempt():
+                invitations.invite(current_user, org, form.email.data, form.role.data or "admin", current_locale())
         except ServiceError as error:
             add_error(getattr(form, error.field or "email"), error.message)
         else:
-            db.session.commit()
             # the same words whether or not the address has an account
             flash(_("We have sent an invitation to %(email)s. It works once, for %(days)d days.",
                     email=(form.email.data or "").strip().lower(), days=invitations.VALID_FOR.days), "success")
@@ -244,7 +245,6 @@ def admins(org_id: int):
 def revoke_invitation(org_id: int, invitation_id: int):
     org = _get_visible(org_id)
     invitations.revoke(current_user, org, invitation_id)
-    db.session.commit()
     flash(_("The invitation was withdrawn: its link no longer works."), "success")
     return redirect(url_for("directory.admins", org_id=org.id))
 
@@ -261,14 +261,14 @@ def invitation(token: str):
     status = 200
     if current_user.is_authenticated and form.validate_on_submit():
         try:
-            accepted = invitations.accept(current_user, token)
+            with attempt():
+                accepted = invitations.accept(current_user, token)
         except DomainError as error:
             if not isinstance(error, Forbidden):
                 flash(error.message, "error")
                 return render_template("directory/invitation.html", invitation=None, form=None), error.status
             status = error.status  # the page below says why
         else:
-            db.session.commit()
             flash(_("You are now an admin of %(name)s.", name=accepted.organization.name) if accepted.role == "admin"
                   else _("You are now a volunteer of %(name)s.", name=accepted.organization.name), "success")
             return redirect(url_for("directory.show", org_id=accepted.organization_id))
@@ -283,11 +283,11 @@ def invitation(token: str):
 def remove_admin(org_id: int, user_id: int):
     org = _get_visible(org_id)
     try:
-        services.remove_coadmin(current_user, org, user_id)
+        with attempt():
+            services.remove_coadmin(current_user, org, user_id)
     except ServiceError as error:
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(_("Removed."), "success")
     return redirect(url_for("directory.admins", org_id=org.id))
 
@@ -301,7 +301,6 @@ def report(org_id: int):
     form = ReportForm()
     if form.validate_on_submit():
         services.report_organization(org, form.reason.data, form.message.data, form.email.data, current_user)
-        db.session.commit()
         flash(_("Thank you. A moderator will check the entry."), "success")
         return redirect(url_for("directory.show", org_id=org.id))
     return render_template("directory/report.html", org=org, form=form)

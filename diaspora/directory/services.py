@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from diaspora import mail
+from diaspora import mail, signals
 from diaspora.content_i18n import I18nText, first_field, i18n
 from diaspora.database import utcnow
 from diaspora.errors import Forbidden, ServiceError
@@ -332,11 +332,9 @@ def _close_waiting_edits(org: Organization, admin: User) -> None:
 
 
 def _release_help_requests(org: Organization) -> None:
-    # requests for help it accepted go back to the other associations (imported here: assistance builds on us)
-    from diaspora.assistance.requests import release_organization
-
+    # features built on the directory let go of it (mutual help gives back the requests it accepted)
     db.session.flush()
-    release_organization(org.id)
+    signals.organization_unpublished.send(org.id)
 
 
 def notify_owners(org: Organization, template: str, **context) -> None:

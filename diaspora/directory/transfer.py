@@ -27,6 +27,7 @@ from diaspora.models import (
     organization_categories,
 )
 from diaspora.text import fold, search_text, sort_key
+from diaspora.unit_of_work import transaction
 from diaspora.validation import FieldError, clean_text, text_problem
 from diaspora.weburl import InvalidURL, clean_web_url
 
@@ -197,10 +198,10 @@ class Importer:
             key = dedupe_key(values["name"], values["country"], values["city"])
             batch[key] = (line, values)  # a repeated row in one file: the later one wins
             if len(batch) >= BATCH:
-                self._flush(batch)
+                self._save(batch)
                 batch = {}
         if batch:
-            self._flush(batch)
+            self._save(batch)
         return self.report
 
     def _derived(self, values: dict) -> dict:
@@ -210,7 +211,11 @@ class Importer:
             "dedupe_key": dedupe_key(values["name"], values["country"], values["city"]),
         }
 
-    def _flush(self, batch: dict[str, tuple[int, dict]]) -> None:
+    def _save(self, batch: dict[str, tuple[int, dict]]) -> None:
+        with transaction():  # per batch: a long import keeps what it has done if it is interrupted
+            self._write(batch)
+
+    def _write(self, batch: dict[str, tuple[int, dict]]) -> None:
         now = utcnow()
         existing = {
             row.dedupe_key: row for row in db.session.execute(
@@ -301,7 +306,6 @@ class Importer:
                 db.session.execute(insert(OrganizationLanguage), language_rows)
         if revisions:
             db.session.execute(insert(OrganizationRevision), revisions)
-        db.session.commit()  # per batch: a long import keeps what it has done if it is interrupted
 
 
 def import_csv(handle, publish: bool = False, source: str = "", progress=None) -> ImportReport:

@@ -1,0 +1,12 @@
+"""Forum events: organizing, registering under the event's lock, the mail and the organizer's dashboard."""
+
+
+def init_app(app) -> None:
+    """The feature's mail (and the registration changes it tells people about) and its periodic job."""
+    from datetime import timedelta
+
+    from diaspora import jobs
+    from diaspora.events import dashboard, notify
+
+    notify.init_app(app)
+    jobs.register("event-reminders", timedelta(hours=1), dashboard.remind_soon)

@@ -4,6 +4,8 @@ from zoneinfo import ZoneInfo
 import click
 from flask.cli import with_appcontext
 
+from diaspora.unit_of_work import unit_of_work
+
 
 def _moment(value: str, zone: str, name: str) -> datetime:
     try:
@@ -26,10 +28,10 @@ def _moment(value: str, zone: str, name: str) -> datetime:
 @click.option("--approval", is_flag=True, help="Each registration needs the organizer's approval.")
 @click.option("--publish", is_flag=True)
 @with_appcontext
+@unit_of_work()
 def create_event(title, starts, ends, capacity, zone, language, city, country, approval, publish):
     """Create an event (as the site). Prints its slug as the last word."""
     from diaspora.events import services
-    from diaspora.extensions import db
 
     class Site:  # the command line acts as a site admin
         id = None
@@ -53,7 +55,6 @@ def create_event(title, starts, ends, capacity, zone, language, city, country, a
             services.publish(Site(), event)
     except DomainError as error:
         raise click.ClickException(error.message) from None
-    db.session.commit()
     click.echo(f"Created event {'(published)' if publish else '(draft)'}: {event.slug}")
 
 
@@ -61,11 +62,10 @@ def create_event(title, starts, ends, capacity, zone, language, city, country, a
 @click.option("--hours", type=click.IntRange(1, 24 * 14), default=48, show_default=True,
               help="Remind about events starting within this many hours.")
 @with_appcontext
+@unit_of_work()
 def send_reminders(hours: int):
     """Queue reminders to everyone coming to events that start soon (each person once)."""
     from diaspora.events.dashboard import send_reminders as remind_all
-    from diaspora.extensions import db
 
     sent = remind_all(hours=hours)
-    db.session.commit()
     click.echo(f"Reminders queued: {sent}")

@@ -6,10 +6,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
+from diaspora import mail
 from diaspora.database import binary_order, rows_matched, utcnow
+from diaspora.events.notify import mail_participant
+from diaspora.events.permissions import require_manager
 from diaspora.extensions import db
 from diaspora.models import Event, Registration, RegistrationSession
 from diaspora.text import like_pattern
+from diaspora.urls import external_url
 
 
 @dataclass
@@ -103,17 +107,18 @@ def send_reminders(hours: int = 48, now=None) -> int:
     return sent
 
 
+def remind_soon(now) -> str:
+    """The worker's hourly job: reminders for events starting within 48 hours, each person once."""
+    return f"reminders queued: {send_reminders(hours=48, now=now)}"
+
+
 def remind(user, event: Event, now=None) -> int:
     """The organizer's "send reminders now"."""
-    from diaspora.events.services import require_manager
-
     require_manager(user, event)
     return _remind(event, now)
 
 
 def _remind(event: Event, now=None) -> int:
-    from diaspora.events.notify import mail_participant
-
     now = now or utcnow()
     ids = db.session.scalars(select(Registration.id).where(
         Registration.event_id == event.id, Registration.status.in_(("confirmed", "pending")),
@@ -132,10 +137,6 @@ def _remind(event: Event, now=None) -> int:
 def message_participants(user, event: Event, filters: Filters, subject: str, body: str) -> int:
     """The organizer writes to everyone (or the filtered people) still concerned; each in their language,
     with the link to their registration. Returns how many."""
-    from diaspora import mail
-    from diaspora.events.services import require_manager
-    from diaspora.urls import external_url
-
     require_manager(user, event)
     recipients = [r for r in all_matching(event, filters) if r.status in ("confirmed", "pending", "waitlisted")]
     for registration in recipients:

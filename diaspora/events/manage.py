@@ -25,6 +25,7 @@ from diaspora.forms import options
 from diaspora.headers import CAMERA_PERMISSIONS, for_view
 from diaspora.i18n import COMMON_COUNTRIES, country_choices, current_locale
 from diaspora.models import Registration
+from diaspora.unit_of_work import attempt
 
 PAGE_SIZE = 50
 
@@ -85,11 +86,11 @@ def new_event():
     _event_form_choices(form)
     if form.validate_on_submit():
         try:
-            event = services.create_event(current_user, _event_data(form))
+            with attempt():
+                event = services.create_event(current_user, _event_data(form))
         except ServiceError as error:
             _field_error(form, error, first_field("title"))
         else:
-            db.session.commit()
             flash(_("The event is saved as a draft. Add its programme, then publish it."), "success")
             return redirect(url_for("events.manage", slug=event.slug))
     return render_template("events/manage/event_form.html", form=form, event=None)
@@ -114,12 +115,11 @@ def edit_event(slug: str):
             getattr(form, name).data = moment.astimezone(zone).replace(tzinfo=None) if moment else None
     if form.validate_on_submit():
         try:
-            promoted = services.update_event(current_user, event, _event_data(form))
+            with attempt():
+                promoted = services.update_event(current_user, event, _event_data(form))
         except ServiceError as error:
-            db.session.rollback()
             _field_error(form, error, first_field("title"))
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             if promoted:
                 flash(_("%(num)d people moved up from the waitlist.", num=len(promoted)), "success")
@@ -132,11 +132,11 @@ def edit_event(slug: str):
 def publish(slug: str):
     event = _managed(slug)
     try:
-        services.publish(current_user, event)
+        with attempt():
+            services.publish(current_user, event)
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("events.manage", slug=slug))
-    db.session.commit()
     flash(_("The event is published."), "success")
     return redirect(url_for("events.manage", slug=slug))
 
@@ -147,7 +147,6 @@ def cancel_event(slug: str):
     event = _managed(slug)
     if request.method == "POST" and request.form.get("confirm") == "yes":
         told = services.cancel_event(current_user, event)
-        db.session.commit()
         flash(_("The event is cancelled. %(num)d people were told.", num=told), "success")
         return redirect(url_for("events.manage", slug=slug))
     return render_template("events/manage/cancel.html", event=event)
@@ -161,15 +160,14 @@ def programme(slug: str):
     if form.validate_on_submit():
         zone = event.timezone
         try:
-            services.add_session(current_user, event, services.SessionData(
-                titles=form_text(form, "title"),
-                starts_at=_aware(zone, form.starts_at.data), ends_at=_aware(zone, form.ends_at.data),
-                room=form_text(form, "room"), capacity=form.capacity.data))
+            with attempt():
+                services.add_session(current_user, event, services.SessionData(
+                    titles=form_text(form, "title"),
+                    starts_at=_aware(zone, form.starts_at.data), ends_at=_aware(zone, form.ends_at.data),
+                    room=form_text(form, "room"), capacity=form.capacity.data))
         except ServiceError as error:
-            db.session.rollback()
             _field_error(form, error, first_field("title"))
         else:
-            db.session.commit()
             flash(_("Session added."), "success")
             return redirect(url_for("events.programme", slug=slug))
     taken = regs.session_places_taken([s.id for s in event.sessions])
@@ -182,7 +180,6 @@ def programme(slug: str):
 def delete_session(slug: str, session_id: int):
     event = _managed(slug)
     services.delete_session(current_user, event, session_id)
-    db.session.commit()
     flash(_("Session removed."), "success")
     return redirect(url_for("events.programme", slug=slug))
 
@@ -199,14 +196,13 @@ def questions(slug: str):
         count = max(len(v) for v in lines.values())
         opts = [{lang: (lines[lang][i] if i < len(lines[lang]) else "") for lang in languages} for i in range(count)]
         try:
-            services.add_question(current_user, event, services.QuestionData(
-                kind=form.kind.data, labels=form_text(form, "label"),
-                options=opts, required=bool(form.required.data)))
+            with attempt():
+                services.add_question(current_user, event, services.QuestionData(
+                    kind=form.kind.data, labels=form_text(form, "label"),
+                    options=opts, required=bool(form.required.data)))
         except ServiceError as error:
-            db.session.rollback()
             _field_error(form, error, first_field("label"))
         else:
-            db.session.commit()
             flash(_("Question added."), "success")
             return redirect(url_for("events.questions", slug=slug))
     return render_template("events/manage/questions.html", event=event, form=form, locale=current_locale())
@@ -217,7 +213,6 @@ def questions(slug: str):
 def delete_question(slug: str, question_id: int):
     event = _managed(slug)
     services.delete_question(current_user, event, question_id)
-    db.session.commit()
     flash(_("Question removed."), "success")
     return redirect(url_for("events.questions", slug=slug))
 
@@ -292,12 +287,11 @@ def _registration_of(event, registration_id: int) -> Registration:
 def approve(slug: str, registration_id: int):
     event = _managed(slug)
     try:
-        regs.approve(current_user, _registration_of(event, registration_id))
+        with attempt():
+            regs.approve(current_user, _registration_of(event, registration_id))
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(_("Approved. The person gets their ticket by mail."), "success")
     return redirect(request.referrer if _same_site(request.referrer) else url_for("events.registrations", slug=slug))
 
@@ -312,12 +306,11 @@ def reject(slug: str, registration_id: int):
         flash(" ".join(map(str, form.reason.errors)) or _("Say why, so the person understands."), "error")
         return redirect(url_for("events.registration_detail", slug=slug, registration_id=registration_id))
     try:
-        promoted = regs.reject(current_user, registration, form.reason.data)
+        with attempt():
+            promoted = regs.reject(current_user, registration, form.reason.data)
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(_("Not accepted; the person was told why."), "success")
         if promoted:
             flash(_("%(num)d people moved up from the waitlist.", num=len(promoted)), "success")
@@ -376,7 +369,6 @@ def message(slug: str):
     if form.validate_on_submit():
         sent = dashboard.message_participants(current_user, event, filters, form.subject.data or "",
                                               form.body.data or "")
-        db.session.commit()
         flash(_("Your message is on its way to %(num)d people.", num=sent), "success")
         return redirect(url_for("events.registrations", slug=slug) + ("?" + _filter_query() if _filter_query() else ""))
     return render_template("events/manage/message.html", event=event, form=form,
@@ -389,7 +381,6 @@ def message(slug: str):
 def reminders(slug: str):
     event = _managed(slug)
     sent = dashboard.remind(current_user, event)
-    db.session.commit()
     flash(_("Reminders queued: %(num)d.", num=sent), "success")
     return redirect(url_for("events.manage", slug=slug))
 
@@ -403,7 +394,6 @@ def checkin(slug: str):
     result = None
     if form.validate_on_submit():
         result = _check_in(event, form.code.data)
-        db.session.commit()
         form.code.data = ""
     return render_template("events/manage/checkin.html", event=event, form=form, result=result,
                            counts=dashboard.counts(event))
@@ -417,7 +407,6 @@ def checkin_json(slug: str):
     payload = request.get_json(silent=True)
     code = payload.get("code") if isinstance(payload, dict) else None
     result = _check_in(event, code[:40] if isinstance(code, str) else "")
-    db.session.commit()
     return jsonify(result)
 
 

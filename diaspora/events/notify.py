@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from diaspora import mail
+from diaspora import mail, signals
 from diaspora.database import utcnow
 from diaspora.events.places import waitlist_position
 from diaspora.extensions import db
@@ -130,16 +130,23 @@ def chosen_sessions(registration: Registration) -> list:
     return [s for s in registration.event.sessions if s.id in chosen]
 
 
-def remind_soon(now) -> str:
-    """The worker's hourly job: reminders for events starting within 48 hours, each person once."""
-    from diaspora.events.dashboard import send_reminders
+# What a registration's change (signals.registration_changed) tells the person.
+MAIL_FOR_CHANGE = {"confirmed": "registration_confirmed", "rejected": "registration_rejected",
+                   "promoted": "registration_promoted"}
 
-    return f"reminders queued: {send_reminders(hours=48, now=now)}"
+
+def tell_participant(registration: Registration, change: str, **details) -> None:
+    """The receiver of signals.registration_changed."""
+    if change in MAIL_FOR_CHANGE:
+        mail_participant(registration, MAIL_FOR_CHANGE[change], **details)
 
 
 def init_app(app) -> None:
-    from diaspora import jobs
-
-    mail.RENDERERS.update({"ticket": render_ticket, "registration-ics": render_registration_ics})
-    mail.COMPOSERS["events"] = compose
-    jobs.register("event-reminders", timedelta(hours=1), remind_soon)
+    signals.registration_changed.connect(tell_participant)
+    mail.register_renderer("ticket", render_ticket)
+    mail.register_renderer("registration-ics", render_registration_ics)
+    mail.register_composer("events", compose)
+    # once delivered, the participant's private link has no business in the outbox that site admins read
+    mail.register_kinds("registration_confirmed", "registration_pending", "registration_waitlisted",
+                        "registration_promoted", "registration_rejected", "registration_link", "registration_new",
+                        "event_reminder", "event_cancelled", "organizer_message", redact=r"(/r/)[\w-]{20,}")

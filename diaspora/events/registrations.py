@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from diaspora import signals, unit_of_work
 from diaspora.codes import random_code
 from diaspora.database import dialect_insert, rows_matched, utcnow
 from diaspora.errors import NotFound, ServiceError
@@ -124,7 +125,7 @@ def register(event, data: RegistrationData, user=None) -> Outcome[RegistrationRe
         except IntegrityError:
             # Only a clash of the random check-in code gets here (duplicates are the INSERT's own
             # business): roll back, which releases the lock, and draw again.
-            db.session.rollback()
+            unit_of_work.discard()
             if attempt == 2:
                 raise
     raise AssertionError("not reached: the last attempt returns or raises")
@@ -280,7 +281,7 @@ def approve(user, registration: Registration) -> None:
     if registration.status != "pending":
         raise ServiceError(_("Only registrations waiting for approval can be approved."), None)
     registration.status = "confirmed"
-    _mail(registration, "registration_confirmed")
+    _changed(registration, "confirmed")
 
 
 def reject(user, registration: Registration, reason: str | None) -> list[Outcome[Registration]]:
@@ -296,7 +297,7 @@ def reject(user, registration: Registration, reason: str | None) -> list[Outcome
     registration.rejection_reason = reason
     registration.waitlist_seq = None
     db.session.flush()
-    _mail(registration, "registration_rejected")
+    _changed(registration, "rejected")
     return promote(registration.event)
 
 
@@ -323,7 +324,7 @@ def promote(event: Event) -> list[Outcome[Registration]]:
         first.waitlist_seq = None
         first.promoted_at = utcnow()
         db.session.flush()
-        _mail(first, "registration_promoted", dropped=[s.title(first.language) for s in full])
+        _changed(first, "promoted", dropped=[s.title(first.language) for s in full])
         promoted.append(Outcome(first, created=False, dropped_sessions=full))
         if free is not None:
             free -= 1
@@ -350,7 +351,6 @@ def check_in(user, event: Event, code: str | None) -> tuple[str, Registration | 
     return ("ok" if checked_in == 1 else "already"), registration
 
 
-def _mail(registration: Registration, template: str, **extra) -> None:
-    from diaspora.events.notify import mail_participant
-
-    mail_participant(registration, template, **extra)
+def _changed(registration: Registration, change: str, **details) -> None:
+    """Announced, for the mail (events.notify) and whoever else listens: see diaspora.signals."""
+    signals.registration_changed.send(registration, change=change, **details)

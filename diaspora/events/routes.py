@@ -17,6 +17,7 @@ from diaspora.extensions import db, limiter
 from diaspora.geo import maps
 from diaspora.i18n import current_locale
 from diaspora.models import Event, Organization, Registration
+from diaspora.unit_of_work import attempt
 from diaspora.urls import external_url
 
 bp = Blueprint("events", __name__)
@@ -126,15 +127,13 @@ def register(slug: str):
         form.full_name.data = form.full_name.data or current_user.name
     if state == "open" and form.validate_on_submit():
         try:
-            outcome = regs.register(event, data_from(form, event, locale), user=current_user)
+            with attempt():
+                outcome = regs.register(event, data_from(form, event, locale), user=current_user)
         except regs.InvalidRegistration as error:
-            db.session.rollback()
             show_errors(form, error.errors)
         except ServiceError as error:  # closed meanwhile
-            db.session.rollback()
             flash(error.message, "error")
         else:
-            db.session.commit()
             if not outcome.created:
                 # Said to whoever typed the address: the link itself goes only to the mailbox.
                 flash(_("This email is already registered for the event. We have sent the link to your "
@@ -156,15 +155,13 @@ def private(token: str):
     if request.method == "POST" and form.validate_on_submit():
         data = data_from(form, event, registration.language)
         try:
-            regs.update_registration(registration, data)
+            with attempt():
+                regs.update_registration(registration, data)
         except regs.InvalidRegistration as error:
-            db.session.rollback()
             show_errors(form, error.errors)
         except ServiceError as error:
-            db.session.rollback()
             flash(error.message, "error")
         else:
-            db.session.commit()
             flash(_("Your answers are saved."), "success")
             return redirect(url_for("events.private", token=token))
     response = make_response(render_template(
@@ -181,7 +178,6 @@ def private(token: str):
 def cancel(token: str):
     registration = _private(token)
     regs.cancel(registration)
-    db.session.commit()
     flash(_("Your registration is cancelled. Thank you for letting us know: your place goes to the next "
             "person on the waitlist."), "success")
     return redirect(url_for("events.private", token=token))

@@ -230,14 +230,14 @@ def _build(path: str | os.PathLike) -> None:
             conn.execute("PRAGMA journal_mode=OFF")
             conn.execute("PRAGMA synchronous=OFF")
             conn.executescript(_SCHEMA)
-            conn.executemany("INSERT INTO cities VALUES (?, ?, ?, ?, ?, ?)", city_rows)
-            conn.executemany("INSERT INTO names VALUES (?, ?, ?)", name_rows)
-            conn.executemany("INSERT INTO countries VALUES (?, ?)", _country_rows(countries))
-            conn.executemany(
-                "INSERT INTO meta VALUES (?, ?)",
-                [("version", _version()), ("cities", str(len(city_rows))), ("names", str(len(name_rows)))],
-            )
-            conn.commit()
+            with conn:  # one transaction, committed at the end (the index's own file, not the app's database)
+                conn.executemany("INSERT INTO cities VALUES (?, ?, ?, ?, ?, ?)", city_rows)
+                conn.executemany("INSERT INTO names VALUES (?, ?, ?)", name_rows)
+                conn.executemany("INSERT INTO countries VALUES (?, ?)", _country_rows(countries))
+                conn.executemany(
+                    "INSERT INTO meta VALUES (?, ?)",
+                    [("version", _version()), ("cities", str(len(city_rows))), ("names", str(len(name_rows)))],
+                )
         finally:
             conn.close()
         os.chmod(tmp, 0o644)

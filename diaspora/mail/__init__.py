@@ -19,23 +19,45 @@ from diaspora.database import utcnow
 from diaspora.extensions import db
 from diaspora.models import OutboxAttachment, OutboxMessage
 
-# "ticket" -> fn(ref: str, locale: str) -> bytes | None; registered by the features that make the files
+# What each feature registers from its init_app (the mail layer names no feature's messages):
+# "ticket" -> fn(ref: str, locale: str) -> bytes | None: attachments rendered when sent (register_renderer)
 RENDERERS: dict = {}
 # "events" -> fn(template: str, params: dict, message) -> Composed | str (the reason it is void)
 COMPOSERS: dict = {}
-# Once delivered, secrets in a message have no business in the outbox that site admins read.
-_PRIVATE_LINK = re.compile(r"(/r/)[\w-]{20,}")
-REDACT_AFTER_SENDING = {"password_reset": re.compile(r"(/auth/reset/)\S+"), **dict.fromkeys(
-    ("registration_confirmed", "registration_pending", "registration_waitlisted", "registration_promoted",
-     "registration_rejected", "registration_link", "registration_new", "event_reminder", "event_cancelled",
-     "organizer_message"), _PRIVATE_LINK)}
-# Mail to a person who asked for help: their address and private link are theirs alone. It is queued
-# without them (the composer reads the encrypted request when sending), site admins reading the outbox
+# kind -> pattern: once delivered, secrets in a message (group 1 is kept, the rest of the match replaced by
+# "…") have no business in the outbox that site admins read
+REDACT_AFTER_SENDING: dict[str, re.Pattern] = {}
+# Mail to a person who is not an account (a request for help): their address and private link are theirs
+# alone. It is queued without them (the composer reads them when sending), site admins reading the outbox
 # see neither, and what was sent keeps neither.
-PERSON_KINDS = frozenset(("request_received", "request_accepted", "request_resolved", "request_returned",
-                          "message_for_person", "request_reminder", "request_closed"))
-_HELP_LINK = re.compile(r"(/h/)[\w-]{20,}")
-REDACT_AFTER_SENDING.update(dict.fromkeys(PERSON_KINDS, _HELP_LINK))
+PERSON_KINDS: set[str] = set()
+
+
+def register_kinds(*kinds: str, redact: "re.Pattern | str | None" = None, personal: bool = False) -> None:
+    """Message kinds of a feature (a template's name): `redact`, what to blank once sent; `personal`, the
+    recipient's address and the redacted part are never shown (see PERSON_KINDS)."""
+    pattern = re.compile(redact) if isinstance(redact, str) else redact
+    for kind in kinds:
+        if pattern is not None:
+            REDACT_AFTER_SENDING[kind] = pattern
+        if personal:
+            PERSON_KINDS.add(kind)
+
+
+def register_composer(family: str, composer) -> None:
+    """Who writes the messages queued with queue_later("…", "<family>/<template>", …)."""
+    COMPOSERS[family] = composer
+
+
+def register_renderer(recipe: str, renderer) -> None:
+    """Who renders an attachment queued as "<recipe>:<ref>"."""
+    RENDERERS[recipe] = renderer
+
+
+def redacted(kind: str, text: str) -> str:
+    """The text as kept once sent (see register_kinds)."""
+    pattern = REDACT_AFTER_SENDING.get(kind)
+    return pattern.sub(r"\1…", text) if pattern is not None else text
 
 
 def smtp_configured() -> bool:
@@ -158,6 +180,6 @@ def preview(message: OutboxMessage) -> tuple[str, str]:
         composed = compose(message)
         subject, body = (message.template, composed) if isinstance(composed, str) else composed[:2]
     if message.kind in PERSON_KINDS:
-        body = _HELP_LINK.sub(r"\1…", body)
+        body = redacted(message.kind, body)
     return subject, body
 

@@ -13,20 +13,21 @@ before trying the server again. A message the server refuses backs off on its ow
 
 Senders: mail through SMTP today. Another channel (Telegram) is another Sender; the outbox then gains a
 `channel` column and each sender drains its own messages."""
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
 
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import and_, or_, select, update
 
-from diaspora.database import rows_matched, transaction, utcnow
+from diaspora.database import rows_matched, utcnow
 from diaspora.extensions import db
-from diaspora.mail import PERSON_KINDS, REDACT_AFTER_SENDING, RENDERERS, compose
+from diaspora.mail import PERSON_KINDS, RENDERERS, compose, redacted
+from diaspora.mail.letter import Interrupted, Letter, Refused, Sender, Unavailable
 from diaspora.models import OutboxMessage
+from diaspora.unit_of_work import transaction
 
 MIN_CLAIM_TIMEOUT = timedelta(minutes=10)
 # What one send may take at most, counted in MAIL_TIMEOUTs (each socket operation may take one: connect,
@@ -34,44 +35,6 @@ MIN_CLAIM_TIMEOUT = timedelta(minutes=10)
 SEND_TIMEOUTS = 20
 MAX_BACKOFF = timedelta(hours=6)
 BATCH = 100
-
-
-@dataclass(frozen=True)
-class Letter:
-    """A message ready to go, as plain data: sending it reads nothing from the database."""
-
-    message_id: int
-    kind: str
-    locale: str
-    to: str
-    subject: str
-    body: str
-    attachments: tuple[tuple[str, str, bytes], ...] = ()  # (filename, content type, bytes)
-
-
-class Unavailable(Exception):
-    """The server could not be reached or stopped answering: nothing is wrong with the message."""
-
-
-class Refused(Exception):
-    """The server refused this message (a recipient, its content): it backs off on its own."""
-
-
-class Interrupted(BaseException):
-    """The worker was told to stop while it waited on the network (see diaspora.worker.Stopping)."""
-
-
-class Sender(Protocol):
-    name: str
-
-    def configured(self) -> bool: ...
-
-    def session(self) -> AbstractContextManager[Callable[[Letter], None]]:
-        """A context whose value sends one letter (raising Unavailable or Refused); a connection may be
-        kept open for the whole batch."""
-
-    # Optional: `abort() -> bool`, called from a signal handler while a letter is being sent: shut the
-    # connection down so the wait fails (Unavailable), True if there was one (see diaspora.worker.Stopping).
 
 
 class _NeverInterrupted:
@@ -196,9 +159,7 @@ def _record_sent(letter: Letter) -> None:
         message = db.session.get_one(OutboxMessage, letter.message_id)
         message.status = "sent"
         message.subject = letter.subject
-        message.body_text = letter.body
-        if message.kind in REDACT_AFTER_SENDING:
-            message.body_text = REDACT_AFTER_SENDING[message.kind].sub(r"\1…", letter.body)
+        message.body_text = redacted(message.kind, letter.body)
         if message.kind in PERSON_KINDS:
             message.to_address = ""
         message.attempts += 1

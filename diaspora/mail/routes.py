@@ -51,7 +51,6 @@ def retry():
         flash(_("No mail server is configured, so messages stay here."), "warning")
     else:
         waiting = make_due()
-        db.session.commit()
         # the worker may be waiting out an outage of the mail server (up to MAIL_OUTAGE_RETRY_MAX): no promise
         flash(ngettext("%(num)d waiting message will be sent by the worker as soon as the mail server answers.",
                        "%(num)d waiting messages will be sent by the worker as soon as the mail server answers.",

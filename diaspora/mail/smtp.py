@@ -12,7 +12,7 @@ from email.utils import formatdate, make_msgid
 from flask import current_app
 
 from diaspora.mail import smtp_configured
-from diaspora.mail.outbox import Letter, Refused, Unavailable
+from diaspora.mail.letter import Letter, Refused, Unavailable
 
 # 421: the server is closing the connection (going down, too busy): nothing to do with the message.
 SERVICE_UNAVAILABLE = 421

@@ -1,36 +1,13 @@
 """Home page, language switch, API documentation page, health check."""
-from typing import TypeVar
-
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from diaspora.auth.services import set_locale
 from diaspora.extensions import db
 from diaspora.i18n import LANGUAGE_COOKIE
-from diaspora.validation import control_character
-from diaspora.weburl import InvalidURL, split_url
+from diaspora.urls import safe_next
 
 bp = Blueprint("main", __name__)
-_Default = TypeVar("_Default", str, None)
-
-
-def safe_next(target: str | None, default: _Default) -> str | _Default:
-    """Only same-site relative paths, so ?next= cannot send anyone elsewhere.
-
-    Anything else, or anything that does not parse (`//[x`), gives `default`. Control characters are refused
-    too: browsers drop tabs and line breaks from URLs (`/<TAB>/evil.example` is `//evil.example`), and a line
-    break cannot go into a Location header."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    if control_character(target, allowed=""):
-        return default
-    try:
-        parts = split_url(target)
-    except InvalidURL:
-        return default
-    if parts.scheme or parts.netloc:
-        return default
-    return target
 
 
 @bp.get("/")
@@ -46,7 +23,6 @@ def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         if current_user.is_authenticated:  # mail to this account goes out in this language too
             set_locale(current_user, code)
-            db.session.commit()
         response.set_cookie(
             LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
             secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True,
@@ -63,7 +39,6 @@ def api_docs():
 def healthz():
     from sqlalchemy import text
 
-    from diaspora.extensions import db
 
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}

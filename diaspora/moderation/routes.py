@@ -13,6 +13,7 @@ from diaspora.forms import add_error
 from diaspora.i18n import current_locale
 from diaspora.models import Organization, OrganizationEdit, OrganizationReport
 from diaspora.moderation.forms import CategoryForm
+from diaspora.unit_of_work import attempt
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -40,7 +41,6 @@ def index():
 def publish(org_id: int):
     org = db.get_or_404(Organization, org_id)
     services.publish(current_user, org)
-    db.session.commit()
     flash(_("Published: %(name)s", name=org.name), "success")
     return redirect((request.form.get("back") == "show" and url_for("directory.show", org_id=org.id))
                     or url_for("moderation.index"))
@@ -52,11 +52,11 @@ def reject(org_id: int):
     form = RejectForm()
     if form.validate_on_submit():
         try:
-            services.reject(current_user, org, form.reason.data)
+            with attempt():
+                services.reject(current_user, org, form.reason.data)
         except ServiceError as error:
             add_error(form.reason, error.message)
         else:
-            db.session.commit()
             flash(_("Not published: %(name)s. The owner sees your note.", name=org.name), "success")
             return redirect(url_for("moderation.index"))
     return render_template("moderation/reject.html", org=org, form=form)
@@ -66,11 +66,11 @@ def reject(org_id: int):
 def approve_edit(edit_id: int):
     """Publish the changes shown in the queue (that version: a newer one is refused, to be looked at)."""
     try:
-        edit = edits.approve(current_user, edit_id)
+        with attempt():
+            edit = edits.approve(current_user, edit_id)
     except DomainError as error:
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(_("Changes published: %(name)s", name=edit.organization.name), "success")
     return redirect(url_for("moderation.index"))
 
@@ -81,11 +81,11 @@ def reject_edit(edit_id: int):
     form = RejectForm()
     if form.validate_on_submit():
         try:
-            edits.reject(current_user, edit.id, form.reason.data)
+            with attempt():
+                edits.reject(current_user, edit.id, form.reason.data)
         except ServiceError as error:
             add_error(form.reason, error.message)
         else:
-            db.session.commit()
             flash(_("Changes not published: %(name)s. The owner sees your note.", name=edit.organization.name),
                   "success")
             return redirect(url_for("moderation.index"))
@@ -119,7 +119,6 @@ def resolve_report(report_id: int, status: str):
         flash(" ".join(map(str, form.note.errors)) or _("Please correct the marked fields."), "error")
         return redirect(url_for("moderation.reports"))
     services.resolve_report(current_user, report, status, form.note.data)
-    db.session.commit()
     flash(_("Report closed."), "success")
     return redirect(url_for("moderation.reports"))
 
@@ -129,11 +128,11 @@ def categories():
     form = translated_form(CategoryForm)
     if form.validate_on_submit():
         try:
-            services.add_category(current_user, form.slug.data, form_text(form, "name"))
+            with attempt():
+                services.add_category(current_user, form.slug.data, form_text(form, "name"))
         except ServiceError as error:
             add_error(form[error.field] if error.field and error.field in form else form.slug, error.message)
         else:
-            db.session.commit()
             flash(_("Service added."), "success")
             return redirect(url_for("moderation.categories"))
     return render_template("moderation/categories.html", form=form, categories=services.all_categories())
