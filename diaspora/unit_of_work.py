@@ -164,7 +164,8 @@ def _copy(proxy) -> dict:
 
 class App(Flask):
     """Flask, with each request one unit of work: committed once, after the view returned and before its
-    response is finished (so a failed commit becomes an error page, never a success sent after it)."""
+    response is finished (so a failed commit becomes an error page, never a success sent after it).
+    before_request and after_request handlers run outside it: they write nothing."""
 
     def dispatch_request(self):
         g._cookie_session_before = _copy(cookie_session)
