@@ -39,7 +39,7 @@ def _public_post_limit() -> str:
 
 def _fill_choices(form) -> None:
     locale = current_locale()
-    categories = options((c.slug, c.label(locale)) for c in services.all_categories())
+    categories = options((c.slug, c.label()) for c in services.all_categories())
     if isinstance(form, OrganizationForm):
         form.categories.choices = categories
         form.languages.choices = (
@@ -142,7 +142,7 @@ def popup(org_id: int):
     return {
         "name": org.name,
         "place": ", ".join(filter(None, [org.city, country_name(org.country, locale)])),
-        "services": [c.label(locale) for c in org.categories],
+        "services": [c.label() for c in org.categories],
         "url": url_for("directory.show", org_id=org.id),
         "link_label": _("Open the page"),
         "demo": _("Demo entry") if org.is_demo else None,
