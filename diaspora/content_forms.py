@@ -67,6 +67,15 @@ def form_text(form: Form, name: str) -> I18nText:
                      if f"{name}_{lang}" in form})
 
 
+def form_data(values: dict, cls: type[Form]) -> dict:
+    """`values` as form data: each translatable {language: text} spread over its `<name>_<lang>` fields."""
+    data = {name: value for name, value in values.items() if name not in cls.TRANSLATED}
+    for name in cls.TRANSLATED:
+        texts = I18nText(values.get(name))
+        data.update({f"{name}_{lang}": texts[lang] for lang in content_languages()})
+    return data
+
+
 def fill_form(form: Form, name: str, value: I18nText) -> None:
     for lang in content_languages():
         if f"{name}_{lang}" in form:

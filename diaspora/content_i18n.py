@@ -211,6 +211,27 @@ def translations(**texts: I18nText) -> dict[str, dict[str, str]]:
     return {name: text.as_dict() for name, text in texts.items()}
 
 
+_KYRGYZ_LETTERS = frozenset("ңөүҢӨҮ")
+_KAZAKH_LETTERS = frozenset("әғқұһіӘҒҚҰҺІ")
+
+
+def guess_language(text: str, offered: Iterable[str] | None = None) -> str:
+    """The language of a text that came without one (an old CSV's `description` column): Kazakh for its own
+    letters, Kyrgyz when it has ң, ө or ү, Russian for other Cyrillic, else English; the first offered
+    language when the guess is not offered."""
+    offered = tuple(offered or content_languages())
+    letters = set(text)
+    if letters & _KAZAKH_LETTERS:  # Kazakh also has ң, ө and ү
+        guess = "kk"
+    elif letters & _KYRGYZ_LETTERS:
+        guess = "ky"
+    elif any("\u0400" <= ch <= "\u04ff" for ch in text):
+        guess = "ru"
+    else:
+        guess = "en"
+    return guess if guess in offered else offered[0]
+
+
 def first_field(name: str) -> str:
     """The form field a message about a whole text goes to ("give it in at least one language"): the one of
     the first content language (forms name them `<name>_<lang>`, see content_forms)."""

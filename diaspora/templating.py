@@ -8,6 +8,8 @@ def change_value(value) -> str:
         return "—"
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):  # a text in several languages: {"ky": "…", "ru": "…"}
+        return " · ".join(f"{lang}: {text}" for lang, text in value.items()) or "—"
     return str(value)
 
 

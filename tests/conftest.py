@@ -180,6 +180,8 @@ def make_org(app):
     def make(name="Кыргыз биримдиги", country="RU", city="Москва", lat=55.7558, lng=37.6173, status="published",
              categories=("adaptation",), languages=("ky", "ru"), owner=None, admins=(), is_demo=False, **fields):
         with app.app_context():
+            if isinstance(fields.get("description"), str):  # a description given as one text is Kyrgyz
+                fields["description"] = {"ky": fields["description"]}
             data = OrganizationData(name=name, country=country, city=city, latitude=lat, longitude=lng,
                                     categories=list(categories), languages=list(languages), **fields)
             org, _ = create_organization(data, status=status, user=owner, is_demo=is_demo)

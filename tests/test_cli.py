@@ -72,12 +72,13 @@ def test_reimport_updates_instead_of_duplicating_and_keeps_history(runner, tmp_p
     assert "Created 0, updated 1, unchanged 0" in result.output
     assert count(db_query) == 1
     org = db_query(lambda db: db.session.scalar(select(Organization)))
-    assert org.description == "New text" and sorted(org.category_slugs) == ["employment", "legal-aid"]
+    assert org.description == {"en": "New text"} and sorted(org.category_slugs) == ["employment", "legal-aid"]
     assert org.status == "published"  # an update does not unpublish
     revisions = db_query(lambda db: db.session.scalars(
         select(OrganizationRevision).order_by(OrganizationRevision.id)).all())
     assert [r.action for r in revisions] == ["imported", "imported"]
-    assert revisions[1].changes["description"] == ["Old text", "New text"]
+    # an old file's one description: its language guessed from its letters
+    assert revisions[1].changes["description"] == [{"en": "Old text"}, {"en": "New text"}]
     result = runner.invoke(args=["import-organizations", path])
     assert "Created 0, updated 0, unchanged 1" in result.output
 
@@ -105,7 +106,8 @@ def test_export_reimports_to_the_same_data(runner, tmp_path, make_org, db_query,
     assert runner.invoke(args=["export-organizations", str(first)]).exit_code == 0
     with first.open(encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    assert rows[0] == HEADER.strip().split(",")
+    # the description in each content language, in columns of their own
+    assert rows[0] == [*HEADER.strip().split(",")[:-1], "description_ky", "description_ru", "description_en"]
     cells = [cell for row in rows[1:] for cell in row]
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)  # formula injection escaped
     assert any(cell.startswith("'=HYPERLINK") for cell in cells)

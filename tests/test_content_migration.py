@@ -15,7 +15,7 @@ from diaspora.config import database_url
 from tests.conftest import GAZETTEER_PATH
 
 BEFORE = "03eb04700d5b"
-CONTENT = "5c1f0e7a9d21"
+CONTENT = "8e2b4c6d0f13"  # 5c1f0e7a9d21 (events, offers, services), then associations' descriptions
 MOMENT = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
 
 
@@ -93,7 +93,14 @@ def test_translated_columns_move_to_one_object_and_back(scratch):
 
         upgrade(revision=BEFORE)
         with db.engine.begin() as conn:
-            org = _insert(conn, "organizations", name="Мекен", status="published", country="KG", city="Бишкек")
+            org = _insert(conn, "organizations", name="Мекен", status="published", country="KG", city="Бишкек",
+                          description="Мекендештерге жардам: укук, жумуш, көнүү.\nЭкинчи сап.")
+            english = _insert(conn, "organizations", name="Club", status="published", country="US", city="NYC",
+                              description="We help compatriots.")
+            edit = _insert(conn, "organization_edits", organization_id=org, status="pending",
+                           changes={"description": "Помогаем землякам.", "city": "Ош"})
+            revision = _insert(conn, "organization_revisions", organization_id=org, action="updated",
+                               changes={"description": ["", "Помогаем."], "name": ["A", "B"]})
             category = _insert(conn, "categories", slug="housing", position=500, **split("name", "Турак"))
             event = _insert(conn, "events", slug="forum", status="draft", organization_id=org,
                             **split("title", "Форум"), **split("description", "Сүрөттөмө\nэки сап"),
@@ -133,6 +140,13 @@ def test_translated_columns_move_to_one_object_and_back(scratch):
             assert _json(moved_offer["title"]) == texts("Жардам")
             assert _json(moved_offer["description"]) == texts("Кеңеш")
             assert _json(_row(conn, "categories", category)["name"]) == texts("Турак")
+            assert _json(_row(conn, "organizations", org)["description"]) == {
+                "ky": "Мекендештерге жардам: укук, жумуш, көнүү.\nЭкинчи сап."}
+            assert _json(_row(conn, "organizations", english)["description"]) == {"en": "We help compatriots."}
+            assert _json(_row(conn, "organization_edits", edit)["changes"]) == {
+                "description": {"ru": "Помогаем землякам."}, "city": "Ош"}
+            assert _json(_row(conn, "organization_revisions", revision)["changes"]) == {
+                "description": [{}, {"ru": "Помогаем."}], "name": ["A", "B"]}
             assert _json(_row(conn, "categories", seeded.id)["name"]) == {
                 "ky": seeded.name_ky, "ru": seeded.name_ru, "en": seeded.name_en}
             # content in a language the old columns never had: dropped by the downgrade, the rest kept
@@ -158,6 +172,13 @@ def test_translated_columns_move_to_one_object_and_back(scratch):
             back_offer = _row(conn, "help_offers", offer)
             assert {k: back_offer[k] for k in split("title", "") | split("description", "")} == {
                 **split("title", "Жардам"), **split("description", "Кеңеш")}
+            assert _row(conn, "organizations", org)["description"] == (
+                "Мекендештерге жардам: укук, жумуш, көнүү.\nЭкинчи сап.")
+            assert _row(conn, "organizations", english)["description"] == "We help compatriots."
+            assert _json(_row(conn, "organization_edits", edit)["changes"]) == {
+                "description": "Помогаем землякам.", "city": "Ош"}
+            assert _json(_row(conn, "organization_revisions", revision)["changes"]) == {
+                "description": ["", "Помогаем."], "name": ["A", "B"]}
             back_category = _row(conn, "categories", category)
             assert {k: back_category[k] for k in split("name", "")} == split("name", "Турак")
             assert conn.execute(sa.text("SELECT name_ky, name_ru, name_en FROM categories WHERE slug = 'legal-aid'")

@@ -16,7 +16,7 @@ from tests.invitation_helpers import invite_and_accept
 
 FORM = {
     "name": "Кыргыз биримдиги — Екатеринбург",
-    "description": "Мекендештерге жардам: укук, жумуш, көнүү.",
+    "description_ky": "Мекендештерге жардам: укук, жумуш, көнүү.",
     "country": "RU",
     "city": "Екатеринбург",
     "address": "",
@@ -107,9 +107,9 @@ def test_reject_with_reason_then_owner_fixes_and_resubmits(client, app, make_use
     assert "Please add a description &lt;b&gt;now&lt;/b&gt;" in account
     page = client.get(f"/organizations/{org_id}").get_data(as_text=True)
     assert "Please add a description" in page
-    client.post(f"/organizations/{org_id}/edit", data={**FORM, "name": "Spam & Co", "description": "Now described."})
+    client.post(f"/organizations/{org_id}/edit", data={**FORM, "name": "Spam & Co", "description_ky": "Now described."})
     org = db_query(lambda db: db.session.get(Organization, org_id))
-    assert org.status == "pending" and org.description == "Now described."
+    assert org.status == "pending" and org.description["ky"] == "Now described."
     actions = db_query(lambda db: db.session.scalars(
         select(OrganizationRevision.action).where(OrganizationRevision.organization_id == org_id)
         .order_by(OrganizationRevision.id)).all())
@@ -213,7 +213,7 @@ def test_history_records_each_change_with_who(client, make_user, make_org, login
 def test_a_rejected_form_keeps_what_was_typed(client, make_user, login):
     login(make_user())
     response = register(client, name="", year_founded="1700", latitude="95", longitude="10",
-                        website="javascript:alert(1)", telegram="t.me/", description="Менин текстим ө ү ң")
+                        website="javascript:alert(1)", telegram="t.me/", description_ky="Менин текстим ө ү ң")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert page.count('class="error"') >= 4

@@ -11,7 +11,7 @@ from tests.test_directory import FORM
 PUBLISHED = dict(name="Ала-Тоо", description="Биз мекендештерге жардам беребиз.", website="https://ala-too.example",
                  city="Москва", lat=55.7558, lng=37.6173, phone="+7 495 000 00 00", year_founded=2010,
                  categories=("adaptation",), languages=("ky", "ru"))
-PHISHING = {**FORM, "name": "Ала-Тоо — төлөм", "description": "Send your savings to this account.",
+PHISHING = {**FORM, "name": "Ала-Тоо — төлөм", "description_ky": "Send your savings to this account.",
             "website": "https://evil.example/pay", "city": "Казань", "country": "RU", "latitude": "55.7558",
             "longitude": "37.6173", "phone": "+7 999 111 22 33", "categories": ["legal-aid"], "languages": ["en"],
             "year_founded": "1999"}
@@ -110,7 +110,7 @@ def test_a_second_edit_replaces_the_waiting_one(client, login, people, org_id, d
     assert len([m for m in outbox(db_query) if m.kind == "moderation_edit_waiting"]) == 1  # not mailed again
 
     # Saving the published values again (the pin put back by hand) withdraws what waits.
-    published = {**FORM, "name": PUBLISHED["name"], "description": PUBLISHED["description"],
+    published = {**FORM, "name": PUBLISHED["name"], "description_ky": PUBLISHED["description"],
                  "website": PUBLISHED["website"], "city": "Москва", "latitude": "55.7558", "longitude": "37.6173",
                  "phone": PUBLISHED["phone"], "year_founded": "2010", "categories": ["adaptation"],
                  "languages": ["ky", "ru"], "email": "", "telegram": "", "whatsapp": "", "instagram": "", "vk": ""}
@@ -248,7 +248,7 @@ def test_no_edit_is_approved_onto_an_entry_not_published(client, login, people, 
 def test_hostile_text_in_a_waiting_edit_is_shown_as_text(client, login, people, org_id):
     hostile = '<script>alert(1)</script> A{{ 7*7 }}B C{% if 1 %}x{% endif %}D'
     login(people["owner"])
-    client.post(f"/organizations/{org_id}/edit", data={**PHISHING, "name": hostile, "description": hostile})
+    client.post(f"/organizations/{org_id}/edit", data={**PHISHING, "name": hostile, "description_ky": hostile})
     for c, path in [(client, f"/organizations/{org_id}"), (client, f"/organizations/{org_id}/edit")]:
         page = c.get(path).get_data(as_text=True)
         assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page

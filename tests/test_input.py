@@ -93,7 +93,7 @@ def test_single_line_fields_refuse_tabs_and_line_breaks(app):
 def test_a_line_break_in_a_name_is_refused_through_the_form(client, make_user, login, db_query):
     login(make_user())
     page = client.post("/organizations/new", data={**FORM, "name": "Кыргыз\nбиримдиги",
-                                                   "description": "Биринчи сап.\r\nЭкинчи сап."},
+                                                   "description_ky": "Биринчи сап.\r\nЭкинчи сап."},
                        headers={"Accept-Language": "en"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "U+000A" in html and "takes one line" in html
@@ -112,7 +112,7 @@ def test_single_line_fields_refuse_line_breaks_in_the_services(app, make_user):
     site_admin = make_user(email="admin@example.org", is_admin=True)
     with app.test_request_context():
         owner, site_admin = db.session.merge(owner), db.session.merge(site_admin)
-        data = OrganizationData(name="Ала-Тоо", country="KG", city="Ош", description="Биринчи.\nЭкинчи.")
+        data = OrganizationData(name="Ала-Тоо", country="KG", city="Ош", description={"ky": "Биринчи.\nЭкинчи."})
         org, _ = services.create_organization(data, status="published", user=owner)
         for field, value in (("name", "Ала-Тоо\nBcc: x@example.org"), ("city", "Ош\tБишкек"),
                              ("address", "Ленина 1\r")):
@@ -163,7 +163,7 @@ def test_multi_line_text_keeps_its_line_breaks(app):
 def test_association_form_says_which_field_and_keeps_the_text(client, make_user, login, db_query):
     login(make_user())
     page = client.post("/organizations/new", data={**FORM, "name": "Кыргыз\x1b биримдиги",
-                                                   "description": "Жардам\x07 беребиз"})
+                                                   "description_ky": "Жардам\x07 беребиз"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert html.count("U+001B") == 1 and html.count("U+0007") == 1

@@ -46,7 +46,7 @@ def world(payload, client, make_user, make_org, make_event, make_offer, event_id
     org = make_org(owner=owner, lat=56.8389, lng=60.6057, **fields)
     login(owner)  # a new association, registered through the form: its owner sees it while it waits
     response = client.post("/organizations/new", data={
-        "name": typed(payload, "org-name") + " (new)", "description": typed(payload, "org-description"),
+        "name": typed(payload, "org-name") + " (new)", "description_ky": typed(payload, "org-description"),
         "country": "RU", "city": typed(payload, "org-city"), "latitude": "56.84", "longitude": "60.61",
         "categories": ["payload"], "languages": ["ky"]})
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -120,7 +120,7 @@ def test_people_who_run_things_see_what_was_typed(client, world, payload, login)
     check(client, f"/organizations/{world['pending']}", payload, "org-name", "org-description", "org-city")
     # a change to the published entry waits for moderation: shown to its people and the moderators
     response = client.post(f"/organizations/{world['org']}/edit", data={
-        "name": typed(payload, "org-name") + " 2", "description": typed(payload, "org-description") + " 2",
+        "name": typed(payload, "org-name") + " 2", "description_ky": typed(payload, "org-description") + " 2",
         "country": "RU", "city": typed(payload, "org-city"), "latitude": "56.8389", "longitude": "60.6057",
         "categories": ["payload", "legal-aid"], "languages": ["ky", "ru"]})
     assert response.status_code == 302, response.get_data(as_text=True)

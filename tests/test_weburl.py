@@ -35,7 +35,7 @@ def test_the_association_form_names_the_field_in_the_readers_language(client, ma
     assert response.status_code == 200
     assert f'id="{field}-error"' in page
     assert "Укажите" in page.split(f'id="{field}-error"', 1)[1].split("</p>", 1)[0]  # the Russian message
-    assert 'value="Екатеринбург"' in page and FORM["description"] in page  # nothing typed is lost
+    assert 'value="Екатеринбург"' in page and FORM["description_ky"] in page  # nothing typed is lost
     assert count(db_query) == 0
 
 

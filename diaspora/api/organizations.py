@@ -4,11 +4,13 @@ from flask_smorest import Blueprint
 
 from diaspora.api.schemas import (
     RATE_LIMITED,
+    ContentLanguageQuerySchema,
     FeatureCollectionSchema,
     FeatureSchema,
     OrganizationQuerySchema,
     error_responses,
 )
+from diaspora.content_i18n import translations
 from diaspora.directory import search as finder
 from diaspora.directory.services import all_categories
 from diaspora.errors import NotFound, ServiceError
@@ -51,7 +53,7 @@ def feature(org: Organization, distance_km: float | None = None) -> dict:
         "properties": {
             "id": org.id,
             "name": org.name,
-            "description": org.description,
+            "description": org.description.get(),  # in the language asked (lang, Accept-Language) or the fallback
             "city": org.city,
             "country": org.country,
             "address": org.address,
@@ -62,6 +64,7 @@ def feature(org: Organization, distance_km: float | None = None) -> dict:
             "url": external_url("directory.show", org_id=org.id),
             "distance_km": None if distance_km is None else round(distance_km, 3),
             "demo": org.is_demo,
+            "translations": translations(description=org.description),
         },
     }
 
@@ -85,9 +88,10 @@ def list_organizations(args):
 
 
 @blp.route("/<id:org_id>")
+@blp.arguments(ContentLanguageQuerySchema, location="query")
 @blp.response(200, FeatureSchema)
 @error_responses(blp, {404: "Unknown or not published.", 429: RATE_LIMITED})
-def get_organization(org_id: int):
+def get_organization(args, org_id: int):
     """One published association."""
     org = db.session.get(Organization, org_id)
     if org is None or not org.is_published:

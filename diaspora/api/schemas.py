@@ -178,6 +178,9 @@ class OrganizationQuerySchema(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE
 
+    lang = ma.fields.String(validate=validate.Length(max=20), metadata={
+        "description": "The language of translated texts (a description), e.g. kk; else Accept-Language, then the "
+                       "site's fallback order. `translations` has every language."})
     q = ma.fields.String(validate=validate.Length(max=200), metadata={
         "description": "Text in the name, city or description; Unicode case-insensitive (кыргыз finds КЫРГЫЗ)."})
     country = ma.fields.String(validate=validate.OneOf(
@@ -261,7 +264,8 @@ class ContactsSchema(ma.Schema):
 class OrganizationPropertiesSchema(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
-    description = ma.fields.String()
+    description = ma.fields.String(metadata={
+        "description": "In the language asked (`lang`, Accept-Language), else the site's fallback order"})
     city = ma.fields.String()
     country = ma.fields.String(metadata={"description": "ISO 3166-1 alpha-2"})
     address = ma.fields.String(allow_none=True)
@@ -272,6 +276,7 @@ class OrganizationPropertiesSchema(ma.Schema):
     url = ma.fields.String(metadata={"description": "The association's public page"})
     distance_km = ma.fields.Float(allow_none=True, metadata={"description": "Set when a centre is given"})
     demo = ma.fields.Boolean(metadata={"description": "A made-up entry from the demo data"})
+    translations = translations_field()
 
 
 class FeatureSchema(ma.Schema):

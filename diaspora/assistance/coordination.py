@@ -100,7 +100,7 @@ def coordination():
     orgs = {org.id: org for org in db.session.scalars(select(Organization).where(Organization.id.in_(mine or {-1})))}
     return render_template("assistance/coordination.html", items=items, figures=figures, fmap=fmap, status=status,
                            unanswered=stats.unanswered_ids(items), mine=mine, orgs=orgs, locale=locale,
-                           category_labels={c.slug: c.label(locale) for c in categories()})
+                           category_labels={c.slug: c.label() for c in categories()})
 
 
 @bp.get("/help/requests/<id:request_id>")
@@ -222,7 +222,7 @@ def export():
 def _offer_form_choices(form: OfferForm) -> None:
     locale = current_locale()
     form.organization_id.choices = options((org.id, org.name) for org in offer_service.organizations_for(current_user))
-    form.category.choices = options([("", _("Choose"))] + [(c.slug, c.label(locale)) for c in categories()])
+    form.category.choices = options([("", _("Choose"))] + [(c.slug, c.label()) for c in categories()])
     form.country.choices = (options([("", "—")])
                             + options(country_choices(locale)[:len(COMMON_COUNTRIES)], _("Frequent"))
                             + options(country_choices(locale)[len(COMMON_COUNTRIES):], _("All countries")))

@@ -147,7 +147,7 @@ def flag(offer_id: int):
 def request_form(formdata=None):
     locale = current_locale()
     form = RequestForm(formdata=formdata) if formdata is not None else RequestForm()
-    form.category.choices = options([("", _("Choose"))] + [(c.slug, c.label(locale)) for c in categories()])
+    form.category.choices = options([("", _("Choose"))] + [(c.slug, c.label()) for c in categories()])
     form.country.choices = (options([("", _("Choose a country"))])
                             + options(country_choices(locale)[:len(COMMON_COUNTRIES)], _("Frequent"))
                             + options(country_choices(locale)[len(COMMON_COUNTRIES):], _("All countries")))

@@ -17,7 +17,8 @@ def _count_lines(path: str) -> int:
 @with_appcontext
 def import_organizations(path: str, publish: bool):
     """Import associations from a CSV file (columns: name,country,city,address,latitude,longitude,
-    categories,languages,email,phone,website,description; lists separated by ';').
+    categories,languages,email,phone,website, then description_<lang> for each content language, or an older
+    file's description; lists separated by ';').
 
     Valid rows are imported; bad rows are listed with their line number. Importing the same file
     again updates the entries instead of duplicating them. Exit status 1 if any row was rejected."""

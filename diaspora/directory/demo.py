@@ -5,6 +5,7 @@ import random
 
 from sqlalchemy import func, select
 
+from diaspora.content_i18n import guess_language
 from diaspora.directory.services import OrganizationData, create_organization
 from diaspora.extensions import db
 from diaspora.models import Organization
@@ -107,7 +108,8 @@ def seed(if_empty: bool = False) -> int:
         status = entry[6] if len(entry) > 6 else "published"
         org, placement = create_organization(OrganizationData(
             name=name, city=city, country=country, categories=categories, languages=languages,
-            description=description, website="https://example.org/", year_founded=rng.randint(2000, 2024),
+            description={guess_language(description, ("ky", "ru")): description}, website="https://example.org/",
+            year_founded=rng.randint(2000, 2024),
         ), status=status, is_demo=True)
         if placement.source == "city" and (position := org.position) is not None:
             # spread entries of one city around its centre instead of stacking them on one point

@@ -1,9 +1,11 @@
 from datetime import date
+from typing import ClassVar
 
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import Email, Optional, ValidationError
 
+from diaspora.content_forms import Translated
 from diaspora.directory import contacts
 from diaspora.forms import (
     ChoiceField,
@@ -40,7 +42,9 @@ def _contact_validator(normalize):
 
 class OrganizationForm(Form):
     name = StringField(_l("Name of the association"), validators=[Required(), MaxLength(200)])
-    description = TextAreaField(_l("Short description"), validators=[Optional(), MaxLength(2000)])
+    # description_ky, description_kk ...: one per content language (content_forms.translated_form)
+    TRANSLATED: ClassVar[dict[str, Translated]] = {
+        "description": Translated(_l("Short description"), 2000, multiline=True)}
     country = ChoiceField(_l("Country"), validators=[Required()])
     city = StringField(_l("City"), validators=[Required(), MaxLength(120)])
     address = StringField(_l("Street address"), validators=[Optional(), MaxLength(300)])

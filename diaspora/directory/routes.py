@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from diaspora.content_forms import form_data, form_text, translated_form
 from diaspora.directory import edits, invitations, services
 from diaspora.directory import search as finder
 from diaspora.directory.contacts import contact_links
@@ -39,7 +40,7 @@ def _public_post_limit() -> str:
 
 def _fill_choices(form) -> None:
     locale = current_locale()
-    categories = options((c.slug, c.label(locale)) for c in services.all_categories())
+    categories = options((c.slug, c.label()) for c in services.all_categories())
     if isinstance(form, OrganizationForm):
         form.categories.choices = categories
         form.languages.choices = (
@@ -64,7 +65,7 @@ def _fill_choices(form) -> None:
 
 def _data_from(form: OrganizationForm) -> services.OrganizationData:
     return services.OrganizationData(
-        name=(form.name.data or "").strip(), description=(form.description.data or "").strip(),
+        name=(form.name.data or "").strip(), description=form_text(form, "description"),
         country=form.country.data, city=(form.city.data or "").strip(), address=form.address.data,
         latitude=float(form.latitude.data) if form.latitude.data is not None else None,
         longitude=float(form.longitude.data) if form.longitude.data is not None else None,
@@ -142,7 +143,7 @@ def popup(org_id: int):
     return {
         "name": org.name,
         "place": ", ".join(filter(None, [org.city, country_name(org.country, locale)])),
-        "services": [c.label(locale) for c in org.categories],
+        "services": [c.label() for c in org.categories],
         "url": url_for("directory.show", org_id=org.id),
         "link_label": _("Open the page"),
         "demo": _("Demo entry") if org.is_demo else None,
@@ -170,7 +171,7 @@ def show(org_id: int):
 @bp.route("/organizations/new", methods=["GET", "POST"])
 @login_required
 def new():
-    form = OrganizationForm()
+    form = translated_form(OrganizationForm)
     _fill_choices(form)
     if form.validate_on_submit():
         try:
@@ -193,7 +194,8 @@ def edit(org_id: int):
     org = _get_visible(org_id)
     services.require_editor(current_user, org)
     # GET: the entry as published, or with the changes that wait for moderation when they are the reader's
-    form = OrganizationForm(data=edits.form_values(current_user, org) if request.method == "GET" else None)
+    form = translated_form(OrganizationForm, data=form_data(edits.form_values(current_user, org), OrganizationForm)
+                           if request.method == "GET" else None)
     _fill_choices(form)
     if form.validate_on_submit():
         was_rejected = org.status == "rejected"

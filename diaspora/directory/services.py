@@ -35,7 +35,7 @@ class OrganizationData:
     name: str
     country: str
     city: str
-    description: str = ""
+    description: Mapping[str, str] | I18nText = field(default_factory=dict)  # {language code: text}
     address: str | None = None
     latitude: float | None = None
     longitude: float | None = None
@@ -64,7 +64,8 @@ def check_text(data: OrganizationData) -> None:
         if isinstance(value := getattr(data, name), str):
             setattr(data, name, normalize(value))
     refuse_control_characters({name: getattr(data, name) for name in SCALAR_FIELDS
-                               if isinstance(getattr(data, name), str)}, multiline=MULTILINE_FIELDS)
+                               if isinstance(getattr(data, name), str)} | {"description": dict(data.description)},
+                              multiline=MULTILINE_FIELDS)
 
 
 @dataclass
@@ -182,6 +183,7 @@ _NOT_SHOWN_IN_HISTORY = ("location_source",)
 
 def snapshot(org: Organization) -> dict:
     snap = {name: getattr(org, name) for name in SCALAR_FIELDS}
+    snap["description"] = org.description.as_dict()  # kept as JSON in revisions and waiting edits
     snap["location_source"] = org.location_source
     snap["categories"] = sorted(org.category_slugs)
     snap["languages"] = sorted(org.languages)
@@ -216,8 +218,9 @@ def values_from(data: OrganizationData, placement: Placement | None, base: dict 
             continue
         value = getattr(data, name)
         if isinstance(value, str):
-            value = value.strip() or (None if name not in ("name", "city", "country", "description") else "")
+            value = value.strip() or (None if name not in ("name", "city", "country") else "")
         values[name] = value
+    values["description"] = i18n(data.description).as_dict()
     if placement is not None:
         values["latitude"] = None if placement.latitude is None else round(placement.latitude, 6)
         values["longitude"] = None if placement.longitude is None else round(placement.longitude, 6)
@@ -238,7 +241,7 @@ def write_values(org: Organization, values: dict) -> None:
     org.categories = _categories(values["categories"])
     if sorted(org.languages) != values["languages"]:
         org.language_rows = [OrganizationLanguage(code=code) for code in values["languages"]]
-    org.search_text = search_text(org.name, org.city, org.description)
+    org.search_text = search_text(org.name, org.city, *org.description.values())  # every language
     org.sort_key = sort_key(org.name)
     org.dedupe_key = dedupe_key(org.name, org.country, org.city)
 

@@ -12,6 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import force_locale
 from sqlalchemy import delete, insert, select, update
 
+from diaspora.content_i18n import I18nText, content_languages, guess_language
 from diaspora.csvsafe import unescape_cell
 from diaspora.database import binary_order, utcnow
 from diaspora.directory import contacts
@@ -31,11 +32,23 @@ from diaspora.unit_of_work import transaction
 from diaspora.validation import FieldError, clean_text, text_problem
 from diaspora.weburl import InvalidURL, clean_web_url
 
+# and description_<lang> for each content language; an older file's `description` is read too (its language
+# guessed from its letters)
 COLUMNS = ["name", "country", "city", "address", "latitude", "longitude", "categories", "languages",
-           "email", "phone", "website", "description"]
+           "email", "phone", "website"]
 REQUIRED_COLUMNS = {"name", "country", "city"}
 SCALARS = ["name", "country", "city", "address", "latitude", "longitude", "email", "phone", "website", "description"]
 BATCH = 1000
+
+
+def columns() -> list[str]:
+    """The export's header: COLUMNS, then the description in each content language."""
+    return COLUMNS + [f"description_{lang}" for lang in content_languages()]
+
+
+def _plain(value):
+    """A column's value as JSON keeps it in the history ({language: text} for a translated one)."""
+    return value.as_dict() if isinstance(value, I18nText) else value
 
 
 class RowError(ValueError):
@@ -99,8 +112,13 @@ def parse_row(row: dict, known_categories: set[str]) -> dict:
         "name": _text(row, "name", 200, required=True),
         "city": _text(row, "city", 120, required=True),
         "address": _text(row, "address", 300),
-        "description": _text(row, "description", 2000, multiline=True) or "",
     }
+    description = {lang: _text(row, f"description_{lang}", 2000, multiline=True) or ""
+                   for lang in content_languages()}
+    legacy = _text(row, "description", 2000, multiline=True)
+    if legacy and not description.get(lang := guess_language(legacy)):
+        description[lang] = legacy
+    values["description"] = I18nText(description).as_dict()
     country = (_text(row, "country", 10, required=True) or "").upper()
     if country not in country_codes():
         raise RowError("country", f"unknown code {country!r} (use ISO 3166-1 alpha-2, e.g. RU)")
@@ -145,7 +163,7 @@ def _rows_with_lines(handle):
     fieldnames = reader.fieldnames or []
     missing = REQUIRED_COLUMNS - set(fieldnames)
     if missing:
-        raise RowError(None, f"missing columns: {', '.join(sorted(missing))} (expected {','.join(COLUMNS)})")
+        raise RowError(None, f"missing columns: {', '.join(sorted(missing))} (expected {','.join(columns())})")
     start = reader.line_num + 1
     while True:
         try:
@@ -206,7 +224,7 @@ class Importer:
 
     def _derived(self, values: dict) -> dict:
         return {
-            "search_text": search_text(values["name"], values["city"], values["description"]),
+            "search_text": search_text(values["name"], values["city"], *values["description"].values()),
             "sort_key": sort_key(values["name"]),
             "dedupe_key": dedupe_key(values["name"], values["country"], values["city"]),
         }
@@ -251,7 +269,7 @@ class Importer:
                                 "created_at": now, "updated_at": now, "published_at": now if self.publish else None})
                 new_links.append((key, values))
                 continue
-            changes = {name: [getattr(old, name), columns[name]] for name in SCALARS
+            changes = {name: [_plain(getattr(old, name)), columns[name]] for name in SCALARS
                        if getattr(old, name) != columns[name]}
             if sorted(old_categories[old.id]) != values["categories"]:
                 changes["categories"] = [sorted(old_categories[old.id]), values["categories"]]
@@ -284,7 +302,7 @@ class Importer:
                 values = by_key[key]
                 link_ids.append((org_id, values))
                 line = batch[key][0]
-                snapshot = {name: [None, values[name]] for name in SCALARS if values[name] not in (None, "")}
+                snapshot = {name: [None, values[name]] for name in SCALARS if values[name] not in (None, "", {})}
                 snapshot.update({k: [None, values[k]] for k in ("categories", "languages") if values[k]})
                 revisions.append({"organization_id": org_id, "action": "imported", "changes": snapshot,
                                   "note": f"{self.source} line {line}".strip(), "created_at": now})
@@ -321,12 +339,14 @@ def export_rows(status: str | None = None):
     query = select(Organization).order_by(binary_order(Organization.sort_key), Organization.id)
     if status:
         query = query.where(Organization.status == status)
-    yield COLUMNS
+    header = columns()
+    yield header
     for org in db.session.scalars(query.execution_options(yield_per=1000)):
         values = {name: getattr(org, name) for name in SCALARS}
+        values.update({f"description_{lang}": org.description[lang] for lang in content_languages()})
         values["categories"] = ";".join(org.category_slugs)
         values["languages"] = ";".join(org.languages)
         if org.location_source == "city":
             # a city-centre pin was derived, not given: leave it out so the import derives it again
             values["latitude"] = values["longitude"] = None
-        yield [values[name] for name in COLUMNS]
+        yield [values[name] for name in header]

@@ -49,14 +49,14 @@ def registration_form(event: Event, locale: str, organizations, registration: Re
     if event.sessions:
         Form.sessions = MultiCheckboxField(_l("Sessions you will attend"), coerce=int)
     for question in event.questions:
-        label = question.label(locale)
+        label = question.label()  # the reader's content language (locale is the interface's)
         field: Field
         if question.kind == "text":
             field = StringField(label)
         elif question.kind == "yesno":
             field = ChoiceField(label, choices=options([("", "—"), ("yes", _("Yes")), ("no", _("No"))]))
         else:
-            field = ChoiceField(label, choices=options([("", "—"), *enumerate(question.option_labels(locale))]))
+            field = ChoiceField(label, choices=options([("", "—"), *enumerate(question.option_labels())]))
         setattr(Form, f"q_{question.id}", field)
     kwargs = {} if formdata is None else {"formdata": formdata}
     form = Form(**kwargs)
@@ -77,8 +77,8 @@ def registration_form(event: Event, locale: str, organizations, registration: Re
 
 def session_label(event: Event, session, locale: str) -> str:
     when = local(event, session.starts_at, "short", locale)
-    room = f", {session.room.get(locale)}" if session.room else ""
-    return f"{session.title(locale)} — {when}{room}"
+    room = f", {session.room.get()}" if session.room else ""
+    return f"{session.title()} — {when}{room}"
 
 
 def _fill(form, event: Event, registration: Registration) -> None:

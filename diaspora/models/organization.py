@@ -62,7 +62,7 @@ class Organization(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[I18nText] = mapped_column(I18nJSON, default=I18nText, server_default="{}")
     country: Mapped[str] = mapped_column(String(2), index=True)
     city: Mapped[str] = mapped_column(String(120))
     address: Mapped[str | None] = mapped_column(String(300))

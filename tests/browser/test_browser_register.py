@@ -37,7 +37,7 @@ def test_sign_up_then_register_an_association(page, db_query):
 
     page.goto("/organizations/new")
     page.fill("#name", NAME)
-    page.fill("#description", "Жаңы келгендерге жардам: иш, документтер, тил курстары.")
+    page.fill("#description_ky", "Жаңы келгендерге жардам: иш, документтер, тил курстары.")
     page.select_option("#country", "KG")
     page.fill("#city", "Бишкек")
     page.locator("input[name=categories]").first.check()
