@@ -61,7 +61,7 @@ def add_organizations(app, count: int, start: int = 0, seed: int = 1) -> None:
                 lat, lng = random_point(rng)
                 name = f"Кыргыз коому №{i}"
                 rows.append({"name": name, "country": "RU", "city": "Город", "status": "published",
-                             "latitude": lat, "longitude": lng, "description": "", "location_source": "manual",
+                             "latitude": lat, "longitude": lng, "description": {}, "location_source": "manual",
                              "is_demo": False, "search_text": search_text(name, "Город"), "sort_key": sort_key(name),
                              "dedupe_key": str(i), "created_at": now, "updated_at": now})
             ids = db.session.scalars(insert(Organization).returning(Organization.id), rows).all()

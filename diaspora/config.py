@@ -3,11 +3,15 @@
 DIASPORA_ENV picks the profile: ``production`` (the default, e.g. under gunicorn) requires SECRET_KEY;
 ``development`` (set by .flaskenv for local ``flask`` commands) generates one into instance/.
 """
+import functools
+import json
 import os
 import secrets
 from pathlib import Path
 
 from diaspora.content_i18n import parse_content_languages
+
+json_dumps = functools.partial(json.dumps, ensure_ascii=False)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -87,7 +91,9 @@ def load_config(instance_path: str, testing: bool = False) -> dict:
         "ENV_NAME": env,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # JSON columns (texts in any language among them) keep Cyrillic as it is, not as \u escapes: a third
+        # of the size, and readable in the database
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": json_dumps},
         "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", production),
         "SESSION_COOKIE_HTTPONLY": True,
         # Werkzeug's scrypt (~0.4 s a hash, on purpose). Tests only: one round of PBKDF2, since the suite

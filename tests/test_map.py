@@ -171,7 +171,7 @@ def test_map_stays_small_with_many_associations(app, client):
     with app.app_context():
         db.session.execute(insert(Organization), [
             {"name": f"Кыргыз коому {i}", "country": "RU", "city": "Москва", "status": "published",
-             "latitude": 40 + (i % 300) / 7.0, "longitude": -170 + (i % 977) / 3.0, "description": "",
+             "latitude": 40 + (i % 300) / 7.0, "longitude": -170 + (i % 977) / 3.0, "description": {},
              "location_source": "manual", "is_demo": False, "search_text": "", "sort_key": f"{i}",
              "dedupe_key": f"{i}", "created_at": now, "updated_at": now} for i in range(2000)])
         db.session.commit()

@@ -123,7 +123,7 @@ def test_the_near_query_uses_the_geo_index(app):
     with app.app_context():
         db.session.execute(insert(Organization), [
             {"name": f"Org {i}", "country": "RU", "city": "X", "status": "published", "sort_key": f"org {i}",
-             "latitude": rng.uniform(-60, 70), "longitude": rng.uniform(-180, 180), "description": "",
+             "latitude": rng.uniform(-60, 70), "longitude": rng.uniform(-180, 180), "description": {},
              "location_source": "manual", "is_demo": False, "search_text": "", "dedupe_key": f"{i}",
              "created_at": now, "updated_at": now} for i in range(3000)])
         db.session.commit()
