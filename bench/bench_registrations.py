@@ -129,7 +129,7 @@ class Server:
         self.log.flush()
         return self.log_path.read_text("utf-8", "replace")
 
-    def wait_healthy(self, timeout: float = 30) -> None:
+    def wait_healthy(self, timeout: float = 180) -> None:  # generous: a busy machine starts workers slowly
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -61,7 +61,7 @@ class Event(Model):
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(10), default="draft")
     # Bumped by every change to registrations: the UPDATE is the lock that serialises them (see
-    # diaspora/events/registrations.py), and waitlist_seq hands out waitlist places under it.
+    # diaspora/events/locking.py), and waitlist_seq hands out waitlist places under it.
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
     waitlist_seq: Mapped[int] = mapped_column(Integer, default=0)
     # Registrations holding a place (confirmed, pending) and waiting, kept by every change under the lock
