@@ -6,7 +6,7 @@ languages) a subclass with a `<name>_<lang>` field for each, which templates lay
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from flask_babel.speaklater import LazyString
 from wtforms import Field, StringField, TextAreaField
 
@@ -49,7 +49,7 @@ def language_title(lang: str) -> str:
     name = language_name(lang)
     try:
         own = Locale.parse(lang).get_display_name(lang) or ""
-    except (ValueError, LookupError):
+    except (ValueError, LookupError, UnknownLocaleError):  # a code CLDR names but has no locale data for (crh)
         own = ""
     return f"{name} ({own})" if own and own.casefold() != name.casefold() else name
 

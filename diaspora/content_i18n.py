@@ -180,6 +180,13 @@ def i18n(value: "Mapping[str, Any] | I18nText | None") -> I18nText:
     return value if isinstance(value, I18nText) else I18nText(value)
 
 
+def replaced(old: "Mapping[str, Any] | I18nText | None", new: "Mapping[str, Any] | I18nText | None") -> I18nText:
+    """`new` as a form or a file gives it (the configured languages), keeping `old`'s texts in languages that
+    are no longer configured: a setting narrowed later must not make the next save delete them."""
+    kept = {lang: text for lang, text in i18n(old).as_dict().items() if lang not in content_languages()}
+    return I18nText({**kept, **i18n(new).as_dict()})
+
+
 @sa_event.listens_for(Mapper, "mapper_configured")
 def _coerce_on_set(mapper, class_) -> None:
     """`event.title = {"ky": "…"}` holds an I18nText at once, not only once loaded from the database."""

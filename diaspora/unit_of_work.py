@@ -168,6 +168,7 @@ class App(Flask):
     before_request and after_request handlers run outside it: they write nothing."""
 
     def dispatch_request(self):
+        _session().info.pop(_DOOMED, None)  # a refusal met outside any unit (a shell, a test) dooms no request
         g._cookie_session_before = _copy(cookie_session)
         response = self.make_response(super().dispatch_request())
         _finish(_session())

@@ -108,3 +108,54 @@ def test_csv_has_a_description_column_per_language_and_reads_old_files(runner, t
     with out.open(encoding="utf-8-sig") as fh:
         header = next(csv.reader(fh))
     assert header[-4:] == ["description_ky", "description_ru", "description_en", "description_kk"]
+
+
+@pytest.fixture
+def crimean_tatar_content(app_config):
+    app_config.update(CONTENT_LANGUAGES="ky,ru,en,crh")  # a code CLDR names but has no locale data for
+
+
+def test_a_language_without_locale_data_still_gets_its_form_fields(crimean_tatar_content, client, make_user, login):
+    login(make_user(is_admin=True))
+    for path in ("/events/new", "/moderation/categories"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert '_crh"' in response.get_data(as_text=True), path
+
+
+def test_a_save_keeps_the_texts_of_languages_no_longer_offered(app, make_event, make_user):
+    """Turkish was offered once (the event has a Turkish title); a form of today's languages saves over it."""
+    from sqlalchemy import select
+
+    from diaspora.events import services
+    from diaspora.extensions import db
+    from diaspora.models import Event
+
+    slug = make_event(title="Форум", title_tr="Forum", venue_name={"ky": "Зал", "tr": "Salon"})
+    admin = make_user(is_admin=True)
+    with app.test_request_context("/"):
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        services.update_event(db.session.merge(admin), event, services.EventData(
+            titles={"ky": "Форум 2027", "ru": "", "en": "", "kk": "Форумы"}, starts_at=event.starts_at,
+            ends_at=event.ends_at, city=event.city, country=event.country, latitude=event.latitude,
+            longitude=event.longitude, venue_name={"ky": "", "ru": "", "en": "", "kk": ""}, capacity=event.capacity))
+        db.session.flush()
+        assert event.title.as_dict() == {"tr": "Forum", "ky": "Форум 2027", "kk": "Форумы"}
+        assert event.venue_name.as_dict() == {"tr": "Salon"}  # the configured ones emptied, Turkish kept
+        db.session.rollback()
+
+
+def test_moderators_see_a_new_association_in_every_language(client, make_org, make_user, login):
+    make_org(name="Жаңы уюм", status="pending",
+             description={"ky": "Мекендештерге жардам", "en": "Send your passport number to win a prize"})
+    admin = make_user(is_admin=True)
+    login(admin)
+    client.get("/lang/ky")
+    queue = client.get("/moderation/").get_data(as_text=True)
+    assert "Мекендештерге жардам" in queue and "Send your passport number to win a prize" in queue
+
+
+def test_api_answers_vary_on_the_language_asked(client, make_event):
+    make_event(title="Форум", title_kk="Форумы")
+    response = client.get("/api/v1/events", headers={"Accept-Language": "kk"})
+    assert "Accept-Language" in response.headers.get("Vary", "")

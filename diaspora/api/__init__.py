@@ -47,6 +47,8 @@ def register_api(app) -> None:
 
         if request.path.startswith("/api/v1/") and request.method in ("GET", "HEAD", "OPTIONS"):
             response.headers["Access-Control-Allow-Origin"] = "*"
+            # single-language fields follow ?lang= or Accept-Language: a shared cache must keep them apart
+            response.vary.add("Accept-Language")
         return response
 
 

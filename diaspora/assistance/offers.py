@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select
 
 from diaspora.assistance.requests import helper_org_ids
-from diaspora.content_i18n import I18nText, first_field, i18n
+from diaspora.content_i18n import I18nText, first_field, i18n, replaced
 from diaspora.database import utcnow
 from diaspora.errors import Forbidden, ServiceError
 from diaspora.extensions import db
@@ -88,7 +88,7 @@ def _check(user, data: OfferData) -> Category:
 def _apply(offer: HelpOffer, data: OfferData, category: Category) -> None:
     offer.organization_id = data.organization_id
     offer.category_id = category.id
-    offer.title, offer.description = i18n(data.titles), i18n(data.descriptions)
+    offer.title, offer.description = replaced(offer.title, data.titles), replaced(offer.description, data.descriptions)
     offer.scope = data.scope
     offer.country = data.country if data.scope != "remote" else None
     offer.city = (data.city or "").strip() if data.scope == "city" else ""

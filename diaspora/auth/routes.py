@@ -42,10 +42,7 @@ def _account_mail_limit() -> str:
 
 
 def _account_key() -> str:
-    """
-from collections.abc import Callable
-from typing import Any
-The account a form is about: the normalised email, as an HMAC so the limiter's storage keeps no addresses."""
+    """The account a form is about: the normalised email, as an HMAC so the limiter's storage keeps no addresses."""
     return f"account:{devices.account_digest(request.form.get('email', ''))}"
 
 

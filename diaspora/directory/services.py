@@ -8,7 +8,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from diaspora import mail, signals
-from diaspora.content_i18n import I18nText, first_field, i18n
+from diaspora.content_i18n import I18nText, first_field, i18n, replaced
 from diaspora.database import utcnow
 from diaspora.errors import Forbidden, ServiceError
 from diaspora.extensions import db
@@ -220,7 +220,7 @@ def values_from(data: OrganizationData, placement: Placement | None, base: dict 
         if isinstance(value, str):
             value = value.strip() or (None if name not in ("name", "city", "country") else "")
         values[name] = value
-    values["description"] = i18n(data.description).as_dict()
+    values["description"] = replaced(base and base.get("description"), data.description).as_dict()
     if placement is not None:
         values["latitude"] = None if placement.latitude is None else round(placement.latitude, 6)
         values["longitude"] = None if placement.longitude is None else round(placement.longitude, 6)

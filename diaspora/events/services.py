@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from diaspora.content_i18n import I18nText, first_field, i18n
+from diaspora.content_i18n import I18nText, first_field, i18n, replaced
 from diaspora.database import utcnow
 from diaspora.errors import Forbidden, ServiceError
 from diaspora.events import locking, registrations
@@ -132,8 +132,9 @@ def _place(event: Event, data: EventData) -> None:
 
 
 def _apply(event: Event, data: EventData) -> None:
-    event.title, event.description = i18n(data.titles), i18n(data.descriptions)
-    event.venue_name, event.venue_address = i18n(data.venue_name), i18n(data.venue_address)
+    event.title, event.description = replaced(event.title, data.titles), replaced(event.description, data.descriptions)
+    event.venue_name = replaced(event.venue_name, data.venue_name)
+    event.venue_address = replaced(event.venue_address, data.venue_address)
     for name in ("timezone", "starts_at", "ends_at", "organization_id", "city",
                  "country", "online_url", "capacity", "registration_opens_at", "registration_closes_at",
                  "requires_approval"):

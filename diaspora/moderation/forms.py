@@ -14,4 +14,4 @@ class CategoryForm(Form):
         Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$",
                message=_l("Lower-case Latin letters, digits and hyphens, e.g. legal-aid."))])
     # name_ky, name_kk ...: one per content language (content_forms.translated_form), at least one given
-    TRANSLATED: ClassVar[dict[str, Translated]] = {"name": Translated(_l("Name"), 80)}
+    TRANSLATED: ClassVar[dict[str, Translated]] = {"name": Translated(_l("Name of the service"), 80)}
