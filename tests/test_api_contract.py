@@ -26,11 +26,11 @@ def some_data(make_user, make_org, make_event, make_offer):
 
 
 def test_the_api_answers_as_its_openapi_document_says(some_data, live_server, tmp_path):
-    """Each operation: the examples, the coverage cases and 25 generated requests, then the stateful phase,
+    """Each operation: the examples, the coverage cases and 15 generated requests, then the stateful phase,
     with a fixed seed so a run repeats. Rate limits are off in tests."""
     result = subprocess.run(
         [str(SCHEMATHESIS), "--config-file", str(CONFIG), "--no-color", "run",
-         f"{live_server}/api/v1/openapi.json", "--checks", "all", "--max-examples", "25", "--seed", "20270615",
+         f"{live_server}/api/v1/openapi.json", "--checks", "all", "--max-examples", "15", "--seed", "20270615",
          "--generation-deterministic", "--workers", "1",
          "--request-timeout", "60"],
         cwd=tmp_path, capture_output=True, text=True, timeout=900)
