@@ -240,3 +240,14 @@ class Tarpit:
         """Hang up on everyone and free the port (if it was not handed over)."""
         if self._open:
             self.hand_over().close()
+
+
+def post_json(url: str, body: dict) -> tuple[int, dict]:
+    """POST a JSON body to a running server: (status, the JSON answer), errors included."""
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")

@@ -4,7 +4,6 @@ N people register at the same moment for K places: exactly K are confirmed and N
 positions 1..N-K, with no gap and no duplicate; cancellations then promote exactly one person each,
 in waitlist order, also when they arrive at the same moment. Runs on SQLite and PostgreSQL."""
 import http.cookiejar
-import json
 import re
 import threading
 import urllib.request
@@ -15,20 +14,12 @@ from sqlalchemy import select
 
 from diaspora.models import Event, Registration
 from tests.conftest import REGISTRANT
-from tests.servers import gunicorn  # noqa: F401  (the fixture)
+from tests.servers import gunicorn, post_json  # noqa: F401  (gunicorn: the fixture)
 
 pytestmark = pytest.mark.slow
 N, K = 40, 10
 
 
-def post_json(url: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
 
 
 def at_once(fn, items):

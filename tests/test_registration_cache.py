@@ -2,16 +2,13 @@
 database is reset and seeded again while the process runs, the ids it remembers may belong to other events
 by now: a registration posted to a slug must still land in that slug's event, and a valid one must not be
 refused. In the test process (the test client) and in gunicorn, both kept running across the reset."""
-import json
-import urllib.error
-import urllib.request
 
 import pytest
 from sqlalchemy import delete, select
 
 from diaspora.models import Event, Registration
 from tests.conftest import REGISTRANT, _reset
-from tests.servers import gunicorn  # noqa: F401  (the fixture)
+from tests.servers import gunicorn, post_json  # noqa: F401  (gunicorn: the fixture)
 
 FIRST, OTHER = "Мекендештер 2026", "Жаңы жыл"
 
@@ -48,14 +45,6 @@ def reset_and_seed(app, database, make_event, db_query, first_id_gone: bool) -> 
     return first, other
 
 
-def post(url: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
 
 
 @pytest.mark.parametrize("first_id_gone", [False, True], ids=["id-taken-by-another-event", "id-gone"])
@@ -133,11 +122,11 @@ def test_gunicorn_kept_running_across_a_reset_registers_in_the_event_of_the_slug
     server = gunicorn(workers=1)
     server.wait_healthy()
     url = f"{server.url}/api/v1/events/{slug}/registrations"
-    status, body = post(url, REGISTRANT)
+    status, body = post_json(url, REGISTRANT)
     assert status == 201, body
 
     first, other = reset_and_seed(app, database, make_event, db_query, first_id_gone)
-    status, body = post(url, {**REGISTRANT, "email": "later@example.org"})
+    status, body = post_json(url, {**REGISTRANT, "email": "later@example.org"})
     assert status == 201, body
     assert body["status"] == "confirmed"
     now = registered(db_query)
