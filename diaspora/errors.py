@@ -92,7 +92,10 @@ def init_app(app) -> None:
     @app.before_request
     def refuse_nul_characters():
         # No person types U+0000; PostgreSQL cannot store it and would fail with a 500.
-        fields = list(request.args.lists()) + (list(request.form.lists()) if request.method == "POST" else [])
+        # (request.form only for a form's body: a JSON body is the API's to check, field by field)
+        form = request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded",
+                                                                  "multipart/form-data")
+        fields = list(request.args.lists()) + (list(request.form.lists()) if form else [])
         if any("\x00" in key or any("\x00" in v for v in values) for key, values in fields):
             return render_error(400, _l("The request contains a character that is not allowed."))
 

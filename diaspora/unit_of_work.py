@@ -159,7 +159,8 @@ def _run_after_commit(session: Session) -> None:
 def _copy(proxy) -> dict:
     # dict's own copy, deep (flash() appends to the list it holds): reading through the session's methods
     # would mark it accessed, and every response would vary on the cookie.
-    return deepcopy(dict.copy(proxy._get_current_object()))
+    current = proxy._get_current_object()
+    return deepcopy(dict.copy(current)) if current else {}  # most API calls and first visits carry none
 
 
 class App(Flask):

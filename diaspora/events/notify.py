@@ -5,7 +5,7 @@ registering stays a few INSERTs, and what goes out is true when it goes out. A m
 (a confirmation for a registration cancelled meanwhile) is kept as void instead of being sent."""
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from diaspora import mail, signals
 from diaspora.database import utcnow
@@ -36,10 +36,10 @@ def queue(registration_id: int, email: str, language: str, template: str, **extr
     mail.queue_later(email, f"events/{template}", language, registration_id=registration_id, **extra)
 
 
-def queue_new_registration(event_id: int, email: str, language: str) -> int:
-    """The message for a registration not yet made (see registrations._register): found by event and email
-    when it is sent, and worded for its status then. Returns the message's id."""
-    return mail.queue_later(email, "events/registration_new", language, event_id=event_id, email=email)
+def new_registration_params(event_id: int, email: str, language: str) -> dict:
+    """The message for a registration being made, queued by the registration's own INSERT (see
+    registrations._register): found by event and email when it is sent, and worded for its status then."""
+    return mail.later_params(email, "events/registration_new", language, event_id=event_id, email=email)
 
 
 LINK_AGAIN_AFTER = timedelta(minutes=10)
@@ -50,15 +50,6 @@ def link_sent_recently(email: str) -> bool:
     return bool(db.session.scalar(select(OutboxMessage.id).where(
         OutboxMessage.to_address == email, OutboxMessage.kind == "registration_link",
         OutboxMessage.created_at > utcnow() - LINK_AGAIN_AFTER).limit(1)))
-
-
-def discard(message_id: int) -> None:
-    db.session.execute(delete(OutboxMessage).where(OutboxMessage.id == message_id))
-
-
-def retarget(message_id: int, registration_id: int, template: str) -> None:
-    """It was a duplicate after all: the message becomes the one that sends the link again."""
-    mail.retarget(message_id, f"events/{template}", registration_id=registration_id)
 
 
 NEW_REGISTRATION = {"confirmed": "registration_confirmed", "pending": "registration_pending",

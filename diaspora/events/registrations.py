@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from diaspora import signals, unit_of_work
+from diaspora import mail, signals, unit_of_work
 from diaspora.codes import random_code
 from diaspora.database import dialect_insert, rows_matched, utcnow
 from diaspora.errors import NotFound, ServiceError
@@ -77,7 +77,7 @@ _EXISTING = select(_registrations.c.id, _registrations.c.status, _registrations.
                    _registrations.c.language).where(_registrations.c.event_id == bindparam("event_id"),
                                                     _registrations.c.email == bindparam("email"))
 _UPDATE_BY_ID = update(_registrations).where(_registrations.c.id == bindparam("registration_id"))
-_INSERTS: dict[str, object] = {}
+_INSERTS: dict[object, object] = {}
 
 
 def _insert_unless_registered(dialect: str):
@@ -88,6 +88,18 @@ def _insert_unless_registered(dialect: str):
                              .on_conflict_do_nothing(index_elements=["event_id", "email"])
                              .returning(_registrations.c.id))
     return _INSERTS[dialect]
+
+
+def _insert_and_mail(columns: tuple[str, ...]):
+    """PostgreSQL: the same INSERT of these columns, and the mail reporting the new registration queued by the
+    same statement (nothing is queued for a duplicate): one round trip less on the path a burst takes."""
+    if columns not in _INSERTS:
+        new = (dialect_insert("postgresql", _registrations)  # inside WITH, values are bound by name
+               .values({name: bindparam(name, type_=_registrations.c[name].type) for name in columns})
+               .on_conflict_do_nothing(index_elements=["event_id", "email"])
+               .returning(_registrations.c.id).cte("new_registration"))
+        _INSERTS[columns] = select(new.c.id).add_cte(mail.queue_later_for_each(new).cte("new_registration_mail"))
+    return _INSERTS[columns]
 
 
 # --- changes -------------------------------------------------------------------------------------
@@ -160,24 +172,16 @@ def _register(rules: EventRules, raw: RegistrationData, data: RegistrationData,
     code = random_code(8)
     token = secrets.token_urlsafe(32)
     values = _row(data, code, now, user_id)
-    # PostgreSQL: the mail is queued before the lock too, in the same transaction, its text chosen when it
-    # is sent (confirmed, pending or waitlisted: see notify). Not on SQLite, where a write before
-    # BEGIN IMMEDIATE would take the database's lock early, and without the writer lock.
-    message_id = notify.queue_new_registration(rules.id, data.email, data.language) \
-        if conn.dialect.name != "sqlite" else None
     checked = rules
     row = lock_for_registration(rules.id, rules.slug)
     for _attempt in range(3):
         if row is not None:
             break
         # The id we know is no longer this slug's (the database was reset or restored while this process
-        # ran): find the event by its slug and lock that one. The mail queued for the other id is void.
+        # ran): find the event by its slug and lock that one.
         fresh = event_rules(rules.slug, fresh=True)
         if fresh is None:
             raise NotFound(_("This page does not exist, or it is not public."))
-        if message_id is not None and fresh.id != rules.id:
-            notify.discard(message_id)
-            message_id = notify.queue_new_registration(fresh.id, data.email, data.language)
         rules = fresh
         row = lock_for_registration(rules.id, rules.slug)
     else:
@@ -199,25 +203,28 @@ def _register(rules: EventRules, raw: RegistrationData, data: RegistrationData,
     else:
         values.update(status="waitlisted", waitlist_seq=row.waitlist_seq)
         position = row.waiting
-    registration_id = conn.execute(_insert_unless_registered(conn.dialect.name), {
-        "event_id": rules.id, "email": data.email, "token": token, "code": code, "created_at": now,
-        **values}).scalar_one_or_none()
+    params = {"event_id": rules.id, "email": data.email, "token": token, "code": code, "created_at": now, **values}
+    # PostgreSQL queues the mail in the INSERT's own statement, worded for the registration's status when it
+    # is sent (see notify); elsewhere it is queued below, one more statement.
+    mailed = conn.dialect.name == "postgresql"
+    if mailed:
+        insert_statement = _insert_and_mail(tuple(params))
+        params.update(notify.new_registration_params(rules.id, data.email, data.language))
+    else:
+        insert_statement = _insert_unless_registered(conn.dialect.name)
+    registration_id = conn.execute(insert_statement, params).scalar_one_or_none()
     if registration_id is None:  # this email is registered already
         existing = conn.execute(_EXISTING, {"event_id": rules.id, "email": data.email}).one()
         if existing.status != "cancelled":
             recount(rules.id)  # nobody new: undo the counting above
-            if notify.link_sent_recently(data.email):  # not a way to flood someone's mailbox
-                if message_id is not None:
-                    notify.discard(message_id)
-            elif message_id is not None:
-                notify.retarget(message_id, existing.id, "registration_link")
-            else:
+            if not notify.link_sent_recently(data.email):  # not a way to flood someone's mailbox
                 notify.queue(existing.id, data.email, existing.language, "registration_link")
             return Outcome(RegistrationRef(existing.id, existing.status, existing.token), created=False)
         # Cancelled before: the row comes back as a new registration, with what was typed now, a new
         # link and a new code. The old link stops working: whoever typed this address gets only what
         # they typed, never what the cancelled registration held.
         registration_id = existing.id
+        mailed = False
         conn.execute(_UPDATE_BY_ID, {"registration_id": registration_id, "token": token, "code": code,
                                      "checked_in_at": None, "checked_in_by_id": None, "reminded_at": None,
                                      "promoted_at": None,
@@ -226,10 +233,8 @@ def _register(rules: EventRules, raw: RegistrationData, data: RegistrationData,
     if data.sessions:
         conn.execute(insert(RegistrationSession),
                      [{"registration_id": registration_id, "session_id": s} for s in data.sessions])
-    if message_id is None:
-        notify.queue(registration_id, data.email, data.language, {
-            "confirmed": "registration_confirmed", "pending": "registration_pending",
-            "waitlisted": "registration_waitlisted"}[values["status"]])
+    if not mailed:
+        notify.queue(registration_id, data.email, data.language, notify.NEW_REGISTRATION[values["status"]])
     return Outcome(RegistrationRef(registration_id, values["status"], token, position), created=True)
 
 

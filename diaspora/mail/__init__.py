@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import CTE, Insert, bindparam, insert, select
 
 from diaspora.database import utcnow
 from diaspora.extensions import db
@@ -131,26 +131,37 @@ class Composed:
         self.to = to  # an address kept encrypted elsewhere, given only at sending time
 
 
-_QUEUE_LATER = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
-_RETARGET = update(OutboxMessage.__table__).where(OutboxMessage.__table__.c.id == bindparam("message_id"))
+_outbox = OutboxMessage.__table__
+_QUEUE_LATER = insert(_outbox).returning(_outbox.c.id)
+_LATER_COLUMNS = ("kind", "locale", "to_address", "subject", "body_text", "template", "params", "status",
+                  "attempts", "created_at", "next_attempt_at")
+
+
+def _later_row(to: str, template: str, locale: str, params: dict) -> dict:
+    now = utcnow()
+    return {"kind": template.rsplit("/", 1)[-1], "locale": locale, "to_address": to, "subject": "",
+            "body_text": "", "template": template, "params": params, "status": "pending", "attempts": 0,
+            "created_at": now, "next_attempt_at": now}
 
 
 def queue_later(to: str, template: str, locale: str, **params) -> int:
     """Queue a message whose text is written when it is sent (see the module's docstring). One INSERT;
     returns the message's id."""
-    now = utcnow()
-    message_id = db.session.connection().execute(_QUEUE_LATER, {
-        "kind": template.rsplit("/", 1)[-1], "locale": locale, "to_address": to, "subject": "", "body_text": "",
-        "template": template, "params": params, "status": "pending", "attempts": 0,
-        "created_at": now, "next_attempt_at": now,
-    }).scalar_one()
-    return message_id
+    return db.session.connection().execute(_QUEUE_LATER, _later_row(to, template, locale, params)).scalar_one()
 
 
-def retarget(message_id: int, template: str, **params) -> None:
-    """Point a message queued with queue_later at another template (before it is sent)."""
-    db.session.connection().execute(_RETARGET, {"message_id": message_id, "template": template,
-                                                "kind": template.rsplit("/", 1)[-1], "params": params})
+def queue_later_for_each(source: CTE) -> Insert:
+    """An INSERT that queues one message (as queue_later does) for each row of `source`, a CTE of the same
+    statement, so that a hot path writes its row and the mail reporting it in one round trip (PostgreSQL's
+    data-modifying WITH). Execute it with later_params(); the message's parameters do not depend on the row."""
+    values = select(*(bindparam(f"mail_{name}", type_=_outbox.c[name].type).label(name)
+                      for name in _LATER_COLUMNS)).select_from(source)
+    return insert(_outbox).from_select(list(_LATER_COLUMNS), values)
+
+
+def later_params(to: str, template: str, locale: str, **params) -> dict:
+    """The bound values of queue_later_for_each's INSERT."""
+    return {f"mail_{name}": value for name, value in _later_row(to, template, locale, params).items()}
 
 
 def compose(message: OutboxMessage) -> tuple[str, str, list, str | None] | str:
