@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from diaspora.mail.routes import bp as mail_bp
     from diaspora.main.routes import bp as main_bp
     from diaspora.moderation.routes import bp as moderation_bp
+    from diaspora.offline.routes import bp as offline_bp
 
     urls.init_app(app)  # the <id:...> converter, before any route uses it
     app.register_blueprint(main_bp)
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assistance_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(mail_bp)
+    app.register_blueprint(offline_bp)
     register_api(app)
 
 

@@ -1,0 +1,61 @@
+"""The service worker, the app manifest, the offline page and each country's pack (what "Save for offline"
+stores)."""
+import re
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
+from flask_babel import gettext as _
+
+from diaspora.i18n import country_name
+from diaspora.offline import pack_pages
+
+bp = Blueprint("offline", __name__)
+_COUNTRY = re.compile(r"[A-Z]{2}")
+# What a saved page needs besides itself (the worker caches these with the pages).
+ASSETS = ("css/site.css", "js/offline.js", "js/sw-register.js", "img/icon-192.png")
+
+
+@bp.get("/sw.js")
+def service_worker():
+    # Served from the root so that its scope is the whole site; always revalidated, so a fix reaches phones.
+    path = Path(current_app.static_folder or "static") / "js" / "sw.js"
+    return Response(path.read_bytes(), mimetype="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    response = jsonify({
+        "name": _("Compatriots abroad") + " · " + _("Diaspora"),
+        "short_name": _("Diaspora"),
+        "description": _("Associations, events and help for compatriots abroad."),
+        "start_url": url_for("main.index"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#b01c1c",
+        "icons": [{"src": url_for("static", filename=f"img/icon-{size}.png"), "sizes": f"{size}x{size}",
+                   "type": "image/png", "purpose": "any maskable"} for size in (192, 512)],
+    })
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+@bp.get("/offline")
+def offline_page():
+    """What the worker shows for a page that was not saved, and the list of saved pages when online."""
+    return render_template("offline/offline.html")
+
+
+@bp.get("/offline/pack/<country>.json")
+def pack(country: str):
+    code = country.upper()
+    if not _COUNTRY.fullmatch(code):
+        return jsonify({"error": {"message": "A country is two letters (ISO 3166-1), e.g. RU.",
+                                  "field": "country"}}), 400
+    pages = [{"url": page.url, "title": page.title} for page in pack_pages(code)]
+    return jsonify({
+        "country": code,
+        "country_name": country_name(code),
+        "pages": pages,
+        "assets": [url_for("static", filename=name) for name in ASSETS] + [url_for("offline.offline_page")],
+    })

@@ -1,0 +1,46 @@
+/* The service worker: pages a person saved for offline reading ("Save for offline") are shown when the
+   network fails. It caches nothing on its own: private pages (a help request's secret link) never are. */
+"use strict";
+
+var SHELL = "diaspora-shell-v1";
+var SAVED = "diaspora-saved";
+var OFFLINE_PAGE = "/offline";
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(caches.open(SHELL).then(function (cache) {
+    return cache.addAll([OFFLINE_PAGE]);
+  }).then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(caches.keys().then(function (keys) {
+    return Promise.all(keys.filter(function (key) {
+      return key.indexOf("diaspora-shell-") === 0 && key !== SHELL;
+    }).map(function (key) { return caches.delete(key); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+function savedCopy(request) {
+  // Pages vary on the language cookie: the copy is the one saved, in the language it was saved in.
+  return caches.open(SAVED).then(function (cache) { return cache.match(request, {ignoreVary: true}); });
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  if (request.method !== "GET") { return; }
+  var url = new URL(request.url);
+  if (url.origin !== self.location.origin) { return; }
+  var page = request.mode === "navigate";
+  if (!page && url.pathname.indexOf("/static/") !== 0) { return; }  // the API and the rest: untouched
+  // The network first (a saved page may be out of date); the saved copy only when it fails.
+  event.respondWith(fetch(request).catch(function (error) {
+    return savedCopy(request).then(function (saved) {
+      if (saved) { return saved; }
+      if (!page) { throw error; }
+      return caches.open(SHELL).then(function (cache) { return cache.match(OFFLINE_PAGE); }).then(function (shell) {
+        if (shell) { return shell; }
+        throw error;
+      });
+    });
+  }));
+});
