@@ -53,7 +53,8 @@ def register_composer(family: str, composer) -> None:
 
 def register_sender(factory) -> None:
     """Another channel's sender (diaspora.mail.letter.Sender with a `channel`), drained by the worker too."""
-    SENDERS.append(factory)
+    if factory not in SENDERS:  # every app the process creates registers it
+        SENDERS.append(factory)
 
 
 def register_renderer(recipe: str, renderer) -> None:

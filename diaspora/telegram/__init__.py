@@ -5,7 +5,7 @@ request. Off unless TELEGRAM_BOT_TOKEN (and TELEGRAM_BOT_USERNAME) are set."""
 
 def init_app(app) -> None:
     """The webhook's blueprint, the private pages' panel, the outbox's sender and composer, the signals
-    it listens to, a daily clean-up of codes and `flask telegram-webhook`."""
+    it listens to and `flask telegram-webhook`."""
     from diaspora import mail, signals
     from diaspora.telegram import bot, cli, news, routes
 
