@@ -200,7 +200,7 @@ def test_unlink_button_expired_code_and_a_blocked_bot(telegram_on, bot_api, clie
     from diaspora.database import utcnow
     from diaspora.models import TelegramLinkCode
 
-    reference, token = send_request()
+    _reference, token = send_request()
     code = deep_link_code(client.get(f"/h/{token}").get_data(as_text=True))
     db_query(lambda db: (db.session.execute(TelegramLinkCode.__table__.update().values(
         expires_at=utcnow() - timedelta(minutes=1))), db.session.commit()))
@@ -251,7 +251,7 @@ def test_a_registration_hears_of_its_promotion(telegram_on, bot_api, client, run
 
 
 def test_off_without_a_token_and_the_webhook_command(app_config, bot_api, client, runner, send_request):
-    reference, token = send_request()
+    _reference, token = send_request()
     assert "t.me/" not in client.get(f"/h/{token}").get_data(as_text=True)
     assert update(client, "/start abc").status_code == 403  # no secret set: nothing is accepted
     result = runner.invoke(args=["telegram-webhook"])
