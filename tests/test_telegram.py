@@ -137,6 +137,7 @@ def test_a_request_in_telegram_news_and_messages_both_ways(telegram_on, bot_api,
     (linked,) = bot_api.sent()
     assert linked["chat_id"] == str(CHAT) and "parse_mode" not in linked
     assert reference in linked["text"] and f"{SITE}/h/{token}" in linked["text"]
+    assert "кайрылууңуз" in linked["text"]  # in the request's language, Kyrgyz
 
     # the chat's id is encrypted at rest (the raw column), and nothing of the text stays in the outbox once sent
     raw = db_query(lambda db: db.session.execute(text("SELECT chat_id, chat_hash FROM telegram_links")).all())
@@ -146,7 +147,7 @@ def test_a_request_in_telegram_news_and_messages_both_ways(telegram_on, bot_api,
     # the code works once: another chat gets a polite answer, and is linked to nothing
     again = update(client, f"/start {code}", chat=CHAT + 1).get_json()
     assert again["method"] == "sendMessage" and again["chat_id"] == CHAT + 1 and again["text"]
-    assert "Unlink Telegram" in client.get(f"/h/{token}").get_data(as_text=True)
+    assert 'id="telegram-unlink"' in client.get(f"/h/{token}").get_data(as_text=True)
 
     # the association accepts and writes: both arrive in the chat
     login(admin)
@@ -180,7 +181,7 @@ def test_a_request_in_telegram_news_and_messages_both_ways(telegram_on, bot_api,
     work(runner)
     assert len(bot_api.sent()) == 4
     assert db_query(lambda db: db.session.execute(text("SELECT chat_id FROM telegram_links")).scalar()) is None
-    assert "Unlink Telegram" not in client.get(f"/h/{token}").get_data(as_text=True)
+    assert 'id="telegram-unlink"' not in client.get(f"/h/{token}").get_data(as_text=True)
 
     # a message from a chat linked to nothing: told how to link, nothing added
     assert update(client, "Салам").get_json()["text"]
@@ -241,7 +242,7 @@ def test_a_registration_hears_of_its_promotion(telegram_on, bot_api, client, run
     update(client, "Можно прийти с другом?", language="ru")
     work(runner)
     linked, not_read = bot_api.texts()
-    assert "Форум 2026" in linked and f"{SITE}/r/{token}" in linked
+    assert "Форум 2026" in linked and f"{SITE}/r/{token}" in linked and "регистрации" in linked  # in Russian
     assert f"{SITE}/r/{token}" in not_read
 
     client.post(f"/r/{first.get_json()['manage_url'].rsplit('/', 1)[1]}/cancel")

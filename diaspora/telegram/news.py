@@ -87,7 +87,8 @@ def _request_text(request: HelpRequest, news: str, params: dict) -> str | None:
         text = _("Only text messages are passed on to the association.")
     else:
         return None
-    return f"{text}\n\n{_('Your request’s page:')}\n{external_url('assistance.private', token=request.token)}"
+    page = external_url("assistance.private", token=request.token)
+    return "\n\n".join([text, _("Your request's page:") + "\n" + page])
 
 
 def _registration_text(registration: Registration, news: str) -> str | None:
@@ -115,7 +116,7 @@ def _registration_text(registration: Registration, news: str) -> str | None:
         return None
     if registration.status == "confirmed":
         text += "\n\n" + _("Your ticket:") + "\n" + external_url("events.ticket", token=registration.token)
-    return f"{text}\n\n{_('Your registration’s page:')}\n{page}"
+    return "\n\n".join([text, _("Your registration's page (ticket, changes, cancelling):") + "\n" + page])
 
 
 def compose(template: str, params: dict, message=None) -> mail.Composed | str:
