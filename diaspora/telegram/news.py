@@ -29,6 +29,8 @@ def tell(link: TelegramLink, target: HelpRequest | Registration, news: str, **pa
 
 
 def tell_all(target: HelpRequest | Registration, news: str, **params) -> None:
+    if not links.configured():  # off: not even a query
+        return
     for link in links.active_links(target):
         tell(link, target, news, **params)
 
