@@ -97,6 +97,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mail_bp)
     app.register_blueprint(offline_bp)
     register_api(app)
+    from diaspora import telegram
+
+    telegram.init_app(app)  # its blueprint, the outbox's Telegram sender, what it hears from the others
 
 
 def register_errorhandlers(app: Flask) -> None:

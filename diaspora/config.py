@@ -171,6 +171,13 @@ def load_config(instance_path: str, testing: bool = False) -> dict:
         "HELP_STALE_DAYS": env_int("HELP_STALE_DAYS", 14),
         "HELP_CLOSE_AFTER_REMINDER_DAYS": env_int("HELP_CLOSE_AFTER_REMINDER_DAYS", 7),
         "HELP_RETENTION_DAYS": env_int("HELP_RETENTION_DAYS", 180),
+        # Telegram (diaspora/telegram): news of a request or a registration in the person's chat. Off (no
+        # link shown, nothing sent) without a token from @BotFather; the webhook checks the secret.
+        "TELEGRAM_BOT_TOKEN": os.environ.get("TELEGRAM_BOT_TOKEN", ""),
+        "TELEGRAM_BOT_USERNAME": os.environ.get("TELEGRAM_BOT_USERNAME", "").lstrip("@"),
+        "TELEGRAM_WEBHOOK_SECRET": os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""),
+        "TELEGRAM_API_URL": os.environ.get("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/"),
+        "TELEGRAM_TIMEOUT": float(os.environ.get("TELEGRAM_TIMEOUT", "10")),
         # API / OpenAPI (flask-smorest)
         "API_TITLE": "Diaspora directory API",
         "API_VERSION": "v1",

@@ -4,6 +4,8 @@ name and story in a request for help, and the messages about it.
 Fernet (AES-128 in CBC mode with an HMAC) with a key from DATA_KEY (generated into instance/ in
 development, required in production). Values are decrypted when read through the app; searching
 inside them is neither needed nor possible."""
+import hashlib
+import hmac
 import logging
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -12,11 +14,12 @@ from sqlalchemy import types
 from diaspora.config import instance_secret
 
 _fernet: MultiFernet | None = None
+_hash_keys: list[bytes] = []
 
 
 def init_app(app) -> None:
     """DATA_KEY may list several keys separated by spaces: the first encrypts, all decrypt (rotation)."""
-    global _fernet
+    global _fernet, _hash_keys
     keys = (app.config.get("DATA_KEY") or "").split()
     if not keys:
         if app.config.get("ENV_NAME") == "production":
@@ -25,6 +28,7 @@ def init_app(app) -> None:
         keys = [_testing_key() if app.config.get("TESTING") else
                 instance_secret(app.instance_path, "data_key", lambda: Fernet.generate_key().decode())]
     _fernet = MultiFernet([Fernet(key.encode()) for key in keys])
+    _hash_keys = [hashlib.sha256(b"lookup:" + key.encode()).digest() for key in keys]
 
 
 def _cipher() -> MultiFernet:
@@ -42,6 +46,14 @@ def _testing_key() -> str:
     if _TESTING_KEY is None:
         _TESTING_KEY = Fernet.generate_key().decode()
     return _TESTING_KEY
+
+
+def keyed_hashes(value: str) -> list[str]:
+    """HMAC-SHA256 of `value` under each DATA_KEY (the first one's to store): an encrypted value that must
+    be found again (a Telegram chat's id) is looked up by these. Keyed, since a short number is guessed
+    from a plain hash in seconds; one per key, so rows written before a rotation are still found."""
+    _cipher()
+    return [hmac.new(key, value.encode(), hashlib.sha256).hexdigest() for key in _hash_keys]
 
 
 class EncryptedText(types.TypeDecorator):

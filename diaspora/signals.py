@@ -16,3 +16,13 @@ registration_changed = _signals.signal("registration-changed", doc="""
 A registration's status changed after it was made. Sender: the Registration; `change` says how:
 "confirmed" (approved), "rejected", "promoted" (from the waitlist; `dropped`: titles of full sessions
 it lost). The events mail tells the person.""")
+
+help_request_news = _signals.signal("help-request-news", doc="""
+The person who asked for help has news of their request: the same moments they get mail for. Sender: the
+HelpRequest; `news` says what: "request_accepted", "request_resolved", "request_returned",
+"request_reminder", "request_closed", "message_for_person" (with `message_id`, the association's message)
+... and details such as `organization_id`. Telegram passes it on to a linked chat.""")
+
+help_request_forgotten = _signals.signal("help-request-forgotten", doc="""
+A request's personal data were removed (the person deleted it, or the retention period ended). Sender: the
+request's id. Whoever keeps more about the person (a linked Telegram chat) removes it too.""")

@@ -4,14 +4,16 @@ and nothing goes out once they deleted the request. Mail to associations says on
 waiting (kind of help, city, urgency) and links to the page behind the login."""
 from sqlalchemy import select
 
-from diaspora import mail
+from diaspora import mail, signals
 from diaspora.extensions import db
 from diaspora.models import HelpRequest, HelpRoute, Membership, Organization, User
 from diaspora.urls import external_url
 
 
 def tell_person(request: HelpRequest, template: str, **params) -> None:
-    """Mail to the person, when they gave an address, in the language they asked in."""
+    """Mail to the person, when they gave an address, in the language they asked in; announced, for a
+    linked Telegram chat (signals.help_request_news)."""
+    signals.help_request_news.send(request, news=template, **params)
     if request.email:
         locale = request.language if request.language in ("ky", "ru", "en") else "ru"
         mail.queue_later("", f"assistance/{template}", locale, request_id=request.id, **params)

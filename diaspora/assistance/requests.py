@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
+from diaspora import signals
 from diaspora.assistance import routing
 from diaspora.assistance.notify import tell_association, tell_person
 from diaspora.codes import random_code
@@ -357,11 +358,12 @@ def post_message(request: HelpRequest, body: str | None, *, user=None, by_reques
                           organization_id=None if by_requester else request.accepted_org_id,
                           user_id=None if by_requester else user.id)
     db.session.add(message)
+    db.session.flush()  # its id, for the news in a linked Telegram chat
     log(request, "message", user=user, organization_id=message.organization_id, by_requester=by_requester)
     if by_requester and request.accepted_org_id:
         tell_association(request.accepted_org_id, request, "message_for_association")
     elif not by_requester:
-        tell_person(request, "message_for_person")
+        tell_person(request, "message_for_person", message_id=message.id)
     return message
 
 
@@ -401,6 +403,7 @@ def anonymise(request: HelpRequest) -> None:
     db.session.execute(delete(HelpMessage).where(HelpMessage.request_id == request.id))
     db.session.execute(update(HelpEvent).where(HelpEvent.request_id == request.id).values(note=None))
     db.session.execute(update(HelpRoute).where(HelpRoute.request_id == request.id).values(decline_reason=None))
+    signals.help_request_forgotten.send(request.id)
 
 
 def retention(now: datetime | None = None) -> dict[str, int]:

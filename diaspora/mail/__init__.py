@@ -31,6 +31,8 @@ REDACT_AFTER_SENDING: dict[str, re.Pattern] = {}
 # alone. It is queued without them (the composer reads them when sending), site admins reading the outbox
 # see neither, and what was sent keeps neither.
 PERSON_KINDS: set[str] = set()
+# Senders of other channels than mail (Telegram), registered by their feature: factories the worker calls.
+SENDERS: list = []
 
 
 def register_kinds(*kinds: str, redact: "re.Pattern | str | None" = None, personal: bool = False) -> None:
@@ -47,6 +49,12 @@ def register_kinds(*kinds: str, redact: "re.Pattern | str | None" = None, person
 def register_composer(family: str, composer) -> None:
     """Who writes the messages queued with queue_later("…", "<family>/<template>", …)."""
     COMPOSERS[family] = composer
+
+
+def register_sender(factory) -> None:
+    """Another channel's sender (diaspora.mail.letter.Sender with a `channel`), drained by the worker too."""
+    if factory not in SENDERS:  # every app the process creates registers it
+        SENDERS.append(factory)
 
 
 def register_renderer(recipe: str, renderer) -> None:
@@ -133,13 +141,13 @@ class Composed:
 
 _outbox = OutboxMessage.__table__
 _QUEUE_LATER = insert(_outbox).returning(_outbox.c.id)
-_LATER_COLUMNS = ("kind", "locale", "to_address", "subject", "body_text", "template", "params", "status",
+_LATER_COLUMNS = ("channel", "kind", "locale", "to_address", "subject", "body_text", "template", "params", "status",
                   "attempts", "created_at", "next_attempt_at")
 
 
-def _later_row(to: str, template: str, locale: str, params: dict) -> dict:
+def _later_row(to: str, template: str, locale: str, params: dict, channel: str = "mail") -> dict:
     now = utcnow()
-    return {"kind": template.rsplit("/", 1)[-1], "locale": locale, "to_address": to, "subject": "",
+    return {"channel": channel, "kind": template.rsplit("/", 1)[-1], "locale": locale, "to_address": to, "subject": "",
             "body_text": "", "template": template, "params": params, "status": "pending", "attempts": 0,
             "created_at": now, "next_attempt_at": now}
 
@@ -148,6 +156,13 @@ def queue_later(to: str, template: str, locale: str, **params) -> int:
     """Queue a message whose text is written when it is sent (see the module's docstring). One INSERT;
     returns the message's id."""
     return db.session.connection().execute(_QUEUE_LATER, _later_row(to, template, locale, params)).scalar_one()
+
+
+def queue_later_on(channel: str, to: str, template: str, locale: str, **params) -> int:
+    """queue_later for another channel than mail (its sender drains it): `to` may be "" when the composer
+    gives the recipient at sending time."""
+    row = _later_row(to, template, locale, params, channel)
+    return db.session.connection().execute(_QUEUE_LATER, row).scalar_one()
 
 
 def queue_later_for_each(source: CTE) -> Insert:

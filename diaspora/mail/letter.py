@@ -27,12 +27,18 @@ class Refused(Exception):
     """The server refused this message (a recipient, its content): it backs off on its own."""
 
 
+class Gone(Refused):
+    """The recipient is gone for good (a Telegram user blocked the bot): the message is void, not retried."""
+
+
 class Interrupted(BaseException):
     """The worker was told to stop while it waited on the network (see diaspora.worker.Stopping)."""
 
 
 class Sender(Protocol):
     name: str
+    # which outbox messages it sends (OutboxMessage.channel); "mail" when a sender does not say
+    channel: str
 
     def configured(self) -> bool: ...
 
@@ -40,5 +46,6 @@ class Sender(Protocol):
         """A context whose value sends one letter (raising Unavailable or Refused); a connection may be
         kept open for the whole batch."""
 
+    # Optional: `gone(letter)`, flushing only: the recipient is gone for good (it raised Gone).
     # Optional: `abort() -> bool`, called from a signal handler while a letter is being sent: shut the
     # connection down so the wait fails (Unavailable), True if there was one (see diaspora.worker.Stopping).

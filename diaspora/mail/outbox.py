@@ -11,8 +11,8 @@ A server that cannot be reached (refused connection, timeout, hung, disconnected
 costs the messages nothing: they stay due, with the error shown in the outbox, and the caller waits
 before trying the server again. A message the server refuses backs off on its own, up to MAX_BACKOFF.
 
-Senders: mail through SMTP today. Another channel (Telegram) is another Sender; the outbox then gains a
-`channel` column and each sender drains its own messages."""
+Senders: mail through SMTP, and those other features register (Telegram, mail.register_sender); each
+drains the messages of its own `channel`."""
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,8 +24,8 @@ from sqlalchemy import and_, or_, select, update
 
 from diaspora.database import rows_matched, utcnow
 from diaspora.extensions import db
-from diaspora.mail import PERSON_KINDS, RENDERERS, compose, redacted
-from diaspora.mail.letter import Interrupted, Letter, Refused, Sender, Unavailable
+from diaspora.mail import PERSON_KINDS, RENDERERS, SENDERS, compose, redacted
+from diaspora.mail.letter import Gone, Interrupted, Letter, Refused, Sender, Unavailable
 from diaspora.models import OutboxMessage
 from diaspora.unit_of_work import transaction
 
@@ -63,7 +63,11 @@ class Outcome:
 def default_senders() -> list[Sender]:
     from diaspora.mail.smtp import SmtpSender
 
-    return [SmtpSender()]
+    return [SmtpSender(), *(factory() for factory in SENDERS)]
+
+
+def _channel(sender) -> str:
+    return getattr(sender, "channel", "mail")
 
 
 def make_due() -> int:
@@ -83,12 +87,12 @@ def claim_timeout() -> timedelta:
     return max(MIN_CLAIM_TIMEOUT, SEND_TIMEOUTS * timedelta(seconds=float(current_app.config["MAIL_TIMEOUT"])))
 
 
-def _due_ids(limit: int) -> Sequence[int]:
+def _due_ids(limit: int, channel: str = "mail") -> Sequence[int]:
     now = utcnow()
     with transaction():
         return db.session.scalars(
             select(OutboxMessage.id)
-            .where(or_(
+            .where(OutboxMessage.channel == channel, or_(
                 and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
                 and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - claim_timeout()),
             ))
@@ -179,6 +183,20 @@ def _record_failed(message_id: int, error: BaseException) -> None:
         current_app.logger.warning("Mail %s to outbox retry: %s", message_id, message.last_error)
 
 
+def _record_void(message_id: int, error: BaseException, gone=None, letter: Letter | None = None) -> None:
+    """The recipient is gone for good: kept, with the reason, and never tried again; the sender's
+    `gone(letter)` (flushing only) records it in the same transaction (a Telegram chat unlinked)."""
+    with transaction():
+        if gone is not None:
+            gone(letter)
+        message = db.session.get_one(OutboxMessage, message_id)
+        message.status = "void"
+        message.attempts += 1
+        message.last_error = _error_text(message.kind, error)
+        if message.kind in PERSON_KINDS:
+            message.to_address = ""
+
+
 def _release(message_id: int, error: BaseException | None = None, kind: str = "") -> None:
     """Back to waiting, still due and with no attempt counted (the server was unreachable, or the worker
     stopped)."""
@@ -203,7 +221,7 @@ def deliver_due(sender: Sender | None = None, limit: int = BATCH, force: bool = 
     if force:
         with transaction():
             make_due()
-    due = _due_ids(limit)
+    due = _due_ids(limit, _channel(sender))
     outcome.more = len(due) == limit
     abort = getattr(sender, "abort", None)
     with sender.session() as send:
@@ -241,6 +259,9 @@ def deliver_due(sender: Sender | None = None, limit: int = BATCH, force: bool = 
                 outcome.unavailable = _error_text(letter.kind, cause)
                 outcome.more = False
                 break
+            except Gone as error:
+                _record_void(letter.message_id, error, getattr(sender, "gone", None), letter)
+                outcome.void += 1
             except Refused as error:
                 _record_failed(letter.message_id, error.__cause__ or error)
                 outcome.failed += 1

@@ -121,6 +121,7 @@ class SmtpSender:
     """Mail through MAIL_SERVER (MAIL_PORT, MAIL_USE_TLS or MAIL_USE_SSL, MAIL_USERNAME, MAIL_TIMEOUT)."""
 
     name = "mail"
+    channel = "mail"
 
     def __init__(self):
         self._connection: _Connection | None = None

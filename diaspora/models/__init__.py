@@ -23,6 +23,7 @@ from diaspora.models.organization import (
     OrganizationRevision,
     organization_categories,
 )
+from diaspora.models.telegram import TelegramLink, TelegramLinkCode
 from diaspora.models.user import User
 
 __all__ = [
@@ -50,6 +51,8 @@ __all__ = [
     "PeriodicJob",
     "Registration",
     "RegistrationSession",
+    "TelegramLink",
+    "TelegramLinkCode",
     "User",
     "organization_categories",
 ]

@@ -18,6 +18,8 @@ class OutboxMessage(Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # who carries it: "mail" (SMTP) or "telegram"; each sender drains its own
+    channel: Mapped[str] = mapped_column(String(10), default="mail", server_default="mail")
     kind: Mapped[str] = mapped_column(String(40), default="")
     locale: Mapped[str] = mapped_column(String(5), default="ky")
     to_address: Mapped[str] = mapped_column(String(254))

@@ -1,0 +1,110 @@
+"""Linking a chat to a request for help or a registration: one-time codes for the deep link, the links,
+unlinking. Services: they flush, the caller commits."""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, or_, select, update
+
+from diaspora.crypto import keyed_hashes
+from diaspora.database import rows_matched, utcnow
+from diaspora.extensions import db
+from diaspora.models import HelpRequest, Registration, TelegramLink, TelegramLinkCode
+
+CODE_LIFETIME = timedelta(hours=24)
+Target = HelpRequest | Registration
+
+
+def configured() -> bool:
+    return bool(current_app.config.get("TELEGRAM_BOT_TOKEN") and current_app.config.get("TELEGRAM_BOT_USERNAME"))
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _target_columns(target: Target) -> dict:
+    if isinstance(target, HelpRequest):
+        return {"help_request_id": target.id, "registration_id": None}
+    return {"help_request_id": None, "registration_id": target.id}
+
+
+def _of(model, target: Target):
+    column = model.help_request_id if isinstance(target, HelpRequest) else model.registration_id
+    return column == target.id
+
+
+def new_code(target: Target) -> str:
+    """A fresh deep-link code for `target` (32 characters of A-Za-z0-9_-, Telegram's `start` alphabet);
+    only its hash is kept. Expired codes (anybody's) and the target's used ones go at the same time."""
+    now = utcnow()
+    db.session.execute(delete(TelegramLinkCode).where(or_(
+        TelegramLinkCode.expires_at < now, _of(TelegramLinkCode, target) & TelegramLinkCode.used_at.isnot(None))))
+    code = secrets.token_urlsafe(24)
+    db.session.add(TelegramLinkCode(code_hash=_hash(code), created_at=now, expires_at=now + CODE_LIFETIME,
+                                    **_target_columns(target)))
+    db.session.flush()
+    return code
+
+
+def deep_link(code: str) -> str:
+    return f"https://t.me/{current_app.config['TELEGRAM_BOT_USERNAME']}?start={code}"
+
+
+def active_links(target: Target) -> list[TelegramLink]:
+    return list(db.session.scalars(select(TelegramLink).where(
+        _of(TelegramLink, target), TelegramLink.stopped_at.is_(None)).order_by(TelegramLink.id)))
+
+
+def chat_links(chat_id: str) -> list[TelegramLink]:
+    """The chat's links that are on, newest first."""
+    return list(db.session.scalars(select(TelegramLink).where(
+        TelegramLink.chat_hash.in_(keyed_hashes(chat_id)), TelegramLink.stopped_at.is_(None))
+        .order_by(TelegramLink.id.desc())))
+
+
+def redeem(code: str, chat_id: str) -> TelegramLink | None:
+    """Link the chat to what the code names; None when the code is unknown, used or expired. The UPDATE
+    marks it used only once, so a code sent twice at the same moment links once."""
+    if not code or len(code) > 64:
+        return None
+    now = utcnow()
+    row = db.session.scalar(select(TelegramLinkCode).where(TelegramLinkCode.code_hash == _hash(code)))
+    if row is None or not rows_matched(update(TelegramLinkCode).where(
+            TelegramLinkCode.id == row.id, TelegramLinkCode.used_at.is_(None), TelegramLinkCode.expires_at >= now)
+            .values(used_at=now)):
+        return None
+    columns = {"help_request_id": row.help_request_id, "registration_id": row.registration_id}
+    for link in chat_links(chat_id):  # linked already: once is enough
+        if (link.help_request_id, link.registration_id) == tuple(columns.values()):
+            return link
+    link = TelegramLink(chat_id=chat_id, chat_hash=keyed_hashes(chat_id)[0], created_at=now, **columns)
+    db.session.add(link)
+    db.session.flush()
+    return link
+
+
+def _stop(links) -> int:
+    now = utcnow()
+    for link in links:
+        link.stopped_at, link.chat_id, link.chat_hash = now, None, None  # the chat's id is forgotten
+    db.session.flush()
+    return len(links)
+
+
+def stop_chat(chat_id: str) -> int:
+    """/stop, or the person blocked the bot: every link of the chat. Returns how many."""
+    return _stop(chat_links(chat_id))
+
+
+def stop_target(target: Target) -> int:
+    """The private page's "Unlink Telegram": every chat linked to it."""
+    return _stop(active_links(target))
+
+
+def forget_request(request_id: int) -> None:
+    """signals.help_request_forgotten: the request's links and codes go."""
+    db.session.execute(delete(TelegramLink).where(TelegramLink.help_request_id == request_id))
+    db.session.execute(delete(TelegramLinkCode).where(TelegramLinkCode.help_request_id == request_id))
+

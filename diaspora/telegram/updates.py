@@ -1,0 +1,97 @@
+"""What the bot does with a message sent to it (an update from the webhook): `/start <code>` links the chat,
+`/stop` unlinks it, any other text from a chat linked to a request is the person's message on it.
+
+Replies about a link go through the outbox (queued, sent by the worker, retried). A chat that has no link
+gets its answer in the webhook's response (Telegram's "reply to the webhook"): nothing about it is kept."""
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from diaspora.assistance import requests as help_requests
+from diaspora.errors import ServiceError
+from diaspora.extensions import db
+from diaspora.models import HelpRequest, Registration
+from diaspora.telegram import links, news
+
+
+def _reply(chat_id: int, language: str, text) -> dict:
+    """An answer given in the webhook's response; `text` is a function, called in the person's language."""
+    with force_locale(language if language in news.LOCALES else "ru"):
+        return {"method": "sendMessage", "chat_id": chat_id, "text": text()}
+
+
+def _command(text: str) -> tuple[str, str]:
+    """("/start", "payload") from "/start payload" or "/start@our_bot payload"; ("", "") for plain text."""
+    if not text.startswith("/"):
+        return "", ""
+    head, _, rest = text.partition(" ")
+    command, _, bot = head.partition("@")
+    if bot and bot.lower() != current_app.config["TELEGRAM_BOT_USERNAME"].lower():
+        return "", ""
+    return command.lower(), rest.strip()
+
+
+def handle(update: object) -> dict | None:
+    """Act on one update; an answer for the webhook's response, or None."""
+    message = update.get("message") if isinstance(update, dict) else None
+    chat = message.get("chat") if isinstance(message, dict) else None
+    if not isinstance(chat, dict) or chat.get("type") != "private":
+        return None  # groups and channels: the bot is for one person's news
+    chat_number = chat.get("id")
+    if not isinstance(chat_number, int) or isinstance(chat_number, bool):
+        return None
+    assert isinstance(message, dict)
+    sender = message.get("from")
+    language = str(sender.get("language_code") or "")[:2] if isinstance(sender, dict) else ""
+    chat_id = str(chat_number)
+    text = message.get("text") if isinstance(message.get("text"), str) else None
+    command, payload = _command(text or "")
+    if command == "/start":
+        link = links.redeem(payload, chat_id) if payload else None
+        if link is None:
+            return _reply(chat_number, language, lambda: _(
+                "This link has expired or was already used. Open your request's or registration's page on the "
+                "site and press “Get news in Telegram” again.") if payload else _(
+                "Hello! Open your request's or registration's page on the site and press “Get news in Telegram” "
+                "to get its news here."))
+        target = _target(link)
+        news.tell(link, target, "linked")
+        return None
+    if command == "/stop":
+        stopped = links.stop_chat(chat_id)
+        return _reply(chat_number, language, lambda: _(
+            "Done: this chat no longer gets news. You can link it again from your page on the site.")
+            if stopped else _("This chat gets no news; there is nothing to stop."))
+    return _from_person(chat_number, chat_id, language, text)
+
+
+def _target(link) -> HelpRequest | Registration:
+    if link.help_request_id is not None:
+        return db.session.get_one(HelpRequest, link.help_request_id)
+    return db.session.get_one(Registration, link.registration_id)
+
+
+def _from_person(chat_number: int, chat_id: str, language: str, text: str | None) -> dict | None:
+    """A message from the person: on the request the chat is linked to (the newest, if several)."""
+    linked = links.chat_links(chat_id)
+    for link in linked:
+        if link.help_request_id is None:
+            continue
+        request = db.session.get_one(HelpRequest, link.help_request_id)
+        if not text:
+            news.tell(link, request, "not_text")
+        elif request.anonymised_at is not None or request.status in ("withdrawn", "closed"):
+            news.tell(link, request, "not_passed_on")
+        else:
+            with force_locale(news.locale_of(request)):
+                try:  # post_message checks the text before it writes anything
+                    help_requests.post_message(request, text, by_requester=True)
+                except ServiceError as error:
+                    return {"method": "sendMessage", "chat_id": chat_number, "text": error.message}
+        return None
+    if linked:
+        news.tell(linked[0], _target(linked[0]), "not_read")
+        return None
+    return _reply(chat_number, language, lambda: _(
+        "This chat is not linked to anything. Open your request's or registration's page on the site and press "
+        "“Get news in Telegram”."))
