@@ -25,4 +25,7 @@ def seed_demo(if_empty: bool):
                                                                  Organization.status == "published"))
         seed_events(moscow)
         seed_offers()
+        from diaspora.guides.demo import seed as seed_guides
+
+        seed_guides()
     click.echo(f"Demo associations added: {created}")
