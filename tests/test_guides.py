@@ -71,6 +71,8 @@ def test_writing_reviewing_and_publishing_per_role(app, client, make_user, make_
 
     # the owner edits the published guide: a version waits, readers keep the published text
     login(owner)
+    response = client.post(f"/guides/{slug}/edit", data={**GUIDE, "country": "KZ"})
+    assert response.status_code == 200 and 'class="error"' in _page_text(response)  # through a moderator only
     response = client.post(f"/guides/{slug}/edit", data={**GUIDE, "body_ky": "## Жаңы\n\nЖаңы текст.",
                                                          "note": "Жаңы бөлүм"})
     assert response.status_code == 302, _page_text(response)
@@ -147,6 +149,8 @@ def test_search_in_cyrillic_and_kyrgyz(client, make_guide):
         titles = [g["title"] for g in client.get("/api/v1/guides", query_string={"q": q}).get_json()["guides"]]
         assert len(titles) == 1 and expected in titles[0], q
     assert client.get("/api/v1/guides", query_string={"q": "жок сөз"}).get_json()["guides"] == []
+    for url in ("/guides?q=a%00b", "/api/v1/guides?q=a%00b", "/guides/a%00b", "/api/v1/guides/a%00b"):
+        assert client.get(url).status_code in (200, 400, 404), url  # never a 500 (PostgreSQL refuses NUL)
 
 
 def test_api_filters_languages_and_errors(client, make_guide):

@@ -244,11 +244,15 @@ def update(user, guide: Guide, data: GuideData) -> GuideVersion:
     titles = replaced(guide.title, clean.titles)
     summaries = replaced(guide.summary, clean.summaries)
     bodies = replaced(guide.body, clean.bodies)
+    waits = guide.is_published and not is_moderator(user)
+    if waits and (clean.country, clean.topic) != (guide.country, guide.topic):
+        # a version keeps the text only: where and what a published guide is about changes through a moderator
+        raise ServiceError(_("Ask a moderator to change the country or topic of a published guide."), "country")
     guide.country, guide.topic = clean.country, clean.topic
     if clean.slug and is_moderator(user):
         guide.slug = clean.slug
     version = _add_version(user, guide, titles, summaries, bodies, clean.note)
-    if guide.is_published and not is_moderator(user):
+    if waits:
         guide.pending_version = version.number
         guide.review_note = None
     else:
