@@ -109,6 +109,19 @@ def test_writing_reviewing_and_publishing_per_role(app, client, make_user, make_
     assert "Булакты көрсөтүңүз" in page and "Жаңы текст." in page and "Туура эмес" not in page
     versions = _page_text(client.get(f"/guides/{slug}/versions"))
     assert versions.count('href="/guides/' + slug + '/versions/') == 3
+    assert client.post(f"/guides/{slug}/archive").status_code == 403
+    client.post("/auth/logout")
+
+    # archived by a moderator: gone for readers and the API, back once published again
+    login(moderator)
+    assert client.post(f"/guides/{slug}/archive").status_code == 302
+    client.post("/auth/logout")
+    assert client.get(f"/guides/{slug}").status_code == 404
+    assert client.get(f"/api/v1/guides/{slug}").status_code == 404
+    login(moderator)
+    client.post(f"/guides/{slug}/publish")
+    client.post("/auth/logout")
+    assert client.get(f"/api/v1/guides/{slug}").status_code == 200
 
 
 def test_a_rejected_form_keeps_what_was_typed(client, make_user, make_org, login):
@@ -154,6 +167,8 @@ def test_search_in_cyrillic_and_kyrgyz(client, make_guide):
 
 
 def test_api_filters_languages_and_errors(client, make_guide):
+    from diaspora.models.guide import TOPICS
+
     ru = make_guide(titles={"ky": "Россия ky", "ru": "Россия ru"}, bodies={"ky": "ky текст", "ru": "ru текст"},
                     summaries={"ru": "кратко"})
     make_guide(country="KZ", topic="housing", titles={"ru": "Казахстан"}, bodies={"ru": "Жильё"})
@@ -175,6 +190,10 @@ def test_api_filters_languages_and_errors(client, make_guide):
     assert client.get(f"/api/v1/guides/{draft}").status_code == 404
     assert client.get("/api/v1/guides/no-such-guide").status_code == 404
     assert draft not in str(client.get("/api/v1/guides").get_json())
+    document = client.get("/api/v1/openapi.json").get_json()
+    query = {p["name"]: p for p in document["paths"]["/api/v1/guides"]["get"]["parameters"]}
+    assert query["topic"]["schema"]["enum"] == list(TOPICS) and "RU" in query["country"]["schema"]["enum"]
+    assert {"400", "404"} <= set(document["paths"]["/api/v1/guides/{slug}"]["get"]["responses"])
     page = _page_text(client.get("/guides?country=KZ"))
     assert "Казахстан" in page and "Россия" not in page.split('id="results"')[1]
 
