@@ -60,11 +60,12 @@ def register_extensions(app: Flask) -> None:
     init_login(app)
     api.init_app(app)
     init_geo(app)
-    from diaspora import assistance, directory, events
+    from diaspora import assistance, directory, events, guides
 
     directory.init_app(app)
     events.init_app(app)
     assistance.init_app(app)
+    guides.init_app(app)
 
 
 def register_template_filters(app: Flask) -> None:
@@ -82,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from diaspora.directory.routes import bp as directory_bp
     from diaspora.events import manage  # noqa: F401  (organizer routes on the events blueprint)
     from diaspora.events.routes import bp as events_bp
+    from diaspora.guides.routes import bp as guides_bp
     from diaspora.mail.routes import bp as mail_bp
     from diaspora.main.routes import bp as main_bp
     from diaspora.moderation.routes import bp as moderation_bp
@@ -93,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(directory_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(assistance_bp)
+    app.register_blueprint(guides_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(mail_bp)
     app.register_blueprint(offline_bp)

@@ -1,4 +1,4 @@
-"""`flask seed-demo`: demo data of every feature (associations, an event, offers of help), marked as demo."""
+"""`flask seed-demo`: demo data of every feature (associations, an event, offers of help, guides), marked as demo."""
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
@@ -11,8 +11,8 @@ from diaspora.unit_of_work import unit_of_work
 @with_appcontext
 @unit_of_work()
 def seed_demo(if_empty: bool):
-    """Load demo associations (clearly marked as demo) in cities where Kyrgyz compatriots live, with an event
-    and offers of help."""
+    """Load demo associations (clearly marked as demo) in cities where Kyrgyz compatriots live, with an event,
+    offers of help and guides on rights and risks."""
     from diaspora.assistance.demo import seed as seed_offers
     from diaspora.directory.demo import seed as seed_organizations
     from diaspora.events.demo import seed as seed_events
@@ -25,4 +25,7 @@ def seed_demo(if_empty: bool):
                                                                  Organization.status == "published"))
         seed_events(moscow)
         seed_offers()
+        from diaspora.guides.demo import seed as seed_guides
+
+        seed_guides()
     click.echo(f"Demo associations added: {created}")

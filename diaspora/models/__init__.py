@@ -10,6 +10,7 @@ from diaspora.models.assistance import (
 )
 from diaspora.models.event import Event, EventQuestion, EventSession, Registration, RegistrationSession
 from diaspora.models.geocache import GeocodeCache
+from diaspora.models.guide import Guide, GuideVersion
 from diaspora.models.invitation import Invitation
 from diaspora.models.job import PeriodicJob
 from diaspora.models.mail import OutboxAttachment, OutboxMessage
@@ -32,6 +33,8 @@ __all__ = [
     "EventQuestion",
     "EventSession",
     "GeocodeCache",
+    "Guide",
+    "GuideVersion",
     "HelpEvent",
     "HelpMessage",
     "HelpOffer",

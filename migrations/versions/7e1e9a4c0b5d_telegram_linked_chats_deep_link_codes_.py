@@ -11,7 +11,6 @@ hash), the one-time codes of the deep links that link them, and a channel for ea
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '7e1e9a4c0b5d'
 down_revision = '8e2b4c6d0f13'
