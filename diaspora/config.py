@@ -171,6 +171,13 @@ def load_config(instance_path: str, testing: bool = False) -> dict:
         "HELP_STALE_DAYS": env_int("HELP_STALE_DAYS", 14),
         "HELP_CLOSE_AFTER_REMINDER_DAYS": env_int("HELP_CLOSE_AFTER_REMINDER_DAYS", 7),
         "HELP_RETENTION_DAYS": env_int("HELP_RETENTION_DAYS", 180),
+        # A request nobody accepted within this many hours goes to the coordinators' "needs a person" queue.
+        "HELP_ESCALATE_HOURS": env_int("HELP_ESCALATE_HOURS", 24),
+        # Getting back to a request with its reference and PIN: wrong PINs per client address, and per
+        # reference (after HELP_PIN_MAX_FAILURES wrong ones the reference is locked HELP_PIN_LOCK_MINUTES).
+        "HELP_PIN_RATE_LIMIT": os.environ.get("HELP_PIN_RATE_LIMIT", "10 per minute;30 per hour"),
+        "HELP_PIN_MAX_FAILURES": env_int("HELP_PIN_MAX_FAILURES", 5),
+        "HELP_PIN_LOCK_MINUTES": env_int("HELP_PIN_LOCK_MINUTES", 30),
         # API / OpenAPI (flask-smorest)
         "API_TITLE": "Diaspora directory API",
         "API_VERSION": "v1",
