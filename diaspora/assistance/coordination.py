@@ -212,7 +212,12 @@ def decline(request_id: int):
         flash(" ".join(map(str, form.reason.errors)), "error")
         return redirect(url_for("assistance.request_detail", request_id=request_id))
     _coordinator()
-    item = _request(request_id)
+    item = db.session.get(HelpRequest, request_id)
+    if item is None:
+        abort(404)
+    if not help_requests.can_view(current_user, item):  # declined already, in another tab
+        flash(_("This request is no longer open to your association."), "error")
+        return redirect(url_for("assistance.coordination"))
     try:
         with attempt():
             help_requests.decline(current_user, item, org_id, form.reason.data)
