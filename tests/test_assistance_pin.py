@@ -25,8 +25,10 @@ def ask(client) -> tuple[str, str, str]:
     page = client.get(response.headers["Location"])
     html = page.get_data(as_text=True)
     assert page.headers["Cache-Control"] == "no-store"
-    pin = re.search(r'id="pin">(\d{6})<', html).group(1)
-    reference = re.search(r'id="reference">([A-Z2-9]{4}-[A-Z2-9]{4})<', html).group(1)
+    shown_pin = re.search(r'id="pin">(\d{6})<', html)
+    shown_reference = re.search(r'id="reference">([A-Z2-9]{4}-[A-Z2-9]{4})<', html)
+    assert shown_pin and shown_reference, html
+    pin, reference = shown_pin.group(1), shown_reference.group(1)
     private = response.headers["Location"].split("?")[0]
     # the link, a copy button and a QR code of the link
     assert f'id="private-link">http://localhost{private}</code>' in html
