@@ -166,7 +166,7 @@ def test_not_accepted_in_time_is_escalated_once_by_the_job(six_hours, app, peopl
     row = state(db_query, reference)
     assert row.needs_person_reason == "not_accepted" and state(db_query, taken).needs_person_since is None
     assert len(escalation_mail(db_query)) == 2  # the admin and the coordinator, once
-    assert "No association has accepted this request yet." in escalation_mail(db_query)[0][1]
+    assert "Это обращение пока не приняла ни одна ассоциация." in escalation_mail(db_query)[0][1]  # in Russian
     # the job again, later: nothing new, no second mail
     assert run_at(8)["help-escalate"] == "escalated 0"
     assert run_at(30)["help-escalate"] == "escalated 0"
@@ -201,6 +201,21 @@ def test_declining_ends_on_the_list_with_a_message_and_the_last_decline_escalate
     # declining twice (a second tab) says why, on a page the association may open
     again = client.post(f"/help/requests/{rid}/decline", data={"organization_id": org_id}, follow_redirects=True)
     assert again.status_code == 200 and "no longer open to your association" in again.get_data(as_text=True)
+
+
+def test_giving_back_ends_on_the_list_and_with_nobody_left_escalates(
+        client, people, make_org, make_user, send_request, db_query, login):
+    org_id, org_admin = legal_org(make_org, make_user, "Мекен Екатеринбург")
+    reference, _token = send_request()
+    rid = request_id(db_query, reference)
+    login(org_admin)
+    client.get("/lang/en")
+    client.post(f"/help/requests/{rid}/accept", data={"organization_id": org_id})
+    assert state(db_query, reference).needs_person_since is None
+    response = client.post(f"/help/requests/{rid}/cannot-help", data={"reason": "Нужен адвокат"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/help/coordination")
+    assert "goes back to the other associations" in client.get("/help/coordination").get_data(as_text=True)
+    assert state(db_query, reference).needs_person_reason == "no_match"
 
 
 def test_the_coordinator_role_is_given_and_taken_by_a_command(runner, make_user, db_query):

@@ -125,9 +125,9 @@ def _route_choices(form: RouteByHandForm, item: HelpRequest) -> None:
     """Every published association, those in the request's country first."""
     locale = current_locale()
     orgs = escalation.published_organizations()
-    here = [(str(o.id), f"{o.name} · {o.city}") for o in orgs if o.country == item.country]
-    elsewhere = [(str(o.id), f"{o.name} · {o.city}, {country_name(o.country, locale)}") for o in orgs
-                 if o.country != item.country]
+    here = [(str(o.id), " · ".join(filter(None, [o.name, o.city]))) for o in orgs if o.country == item.country]
+    elsewhere = [(str(o.id), " · ".join(filter(None, [o.name, o.city, country_name(o.country, locale)])))
+                 for o in orgs if o.country != item.country]
     form.organization_id.choices = (options([("", _("Choose"))])
                                     + options(here, _("In %(country)s", country=country_name(item.country, locale)))
                                     + options(elsewhere, _("Other countries")))
@@ -182,7 +182,8 @@ def request_detail(request_id: int):
     return response
 
 
-def _act(request_id: int, action, done: str):
+def _act(request_id: int, action, done: str, then: str | None = None):
+    """Do it and come back to the request, or on success to `then` (a page the person may still open)."""
     _coordinator()
     item = _request(request_id)
     try:
@@ -192,6 +193,8 @@ def _act(request_id: int, action, done: str):
         flash(error.message, "error")
     else:
         flash(done, "success")
+        if then:
+            return redirect(then)
     return redirect(url_for("assistance.request_detail", request_id=request_id))
 
 
@@ -248,8 +251,9 @@ def cannot_help(request_id: int):
     if not form.validate():
         flash(" ".join(map(str, form.reason.errors)), "error")
         return redirect(url_for("assistance.request_detail", request_id=request_id))
+    # given back, the request is no longer the association's to open: back to its list
     return _act(request_id, lambda item: help_requests.cannot_help(current_user, item, form.reason.data),
-                _("The request goes back to the other associations."))
+                _("The request goes back to the other associations."), then=url_for("assistance.coordination"))
 
 
 @bp.post("/help/requests/<id:request_id>/message")
