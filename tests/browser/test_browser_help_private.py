@@ -68,6 +68,7 @@ def test_a_migrant_keeps_the_link_and_comes_back_with_the_reference_and_pin(new_
     # without the link: the reference and the PIN
     phone.goto("/help/find")
     no_sideways_scroll(phone)
+    assert_accessible(phone)
     phone.fill("#reference", reference.lower())
     phone.fill("#pin", pin)
     submit(phone)
