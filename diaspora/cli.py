@@ -2,7 +2,7 @@
 
 
 def register(app) -> None:
-    from diaspora.assistance.cli import help_retention
+    from diaspora.assistance.cli import help_retention, set_coordinator
     from diaspora.auth.cli import create_admin
     from diaspora.demo import seed_demo
     from diaspora.directory.cli import export_organizations, import_organizations
@@ -12,5 +12,5 @@ def register(app) -> None:
     from diaspora.worker import worker
 
     for command in (create_admin, import_organizations, export_organizations, seed_demo, build_gazetteer, send_mail,
-                    create_event, send_reminders, help_retention, worker):
+                    create_event, send_reminders, help_retention, set_coordinator, worker):
         app.cli.add_command(command)

@@ -178,6 +178,13 @@ def load_config(instance_path: str, testing: bool = False) -> dict:
         "TELEGRAM_WEBHOOK_SECRET": os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""),
         "TELEGRAM_API_URL": os.environ.get("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/"),
         "TELEGRAM_TIMEOUT": float(os.environ.get("TELEGRAM_TIMEOUT", "10")),
+        # A request nobody accepted within this many hours goes to the coordinators' "needs a person" queue.
+        "HELP_ESCALATE_HOURS": env_int("HELP_ESCALATE_HOURS", 24),
+        # Getting back to a request with its reference and PIN: wrong PINs per client address, and per
+        # reference (after HELP_PIN_MAX_FAILURES wrong ones the reference is locked HELP_PIN_LOCK_MINUTES).
+        "HELP_PIN_RATE_LIMIT": os.environ.get("HELP_PIN_RATE_LIMIT", "10 per minute;30 per hour"),
+        "HELP_PIN_MAX_FAILURES": env_int("HELP_PIN_MAX_FAILURES", 5),
+        "HELP_PIN_LOCK_MINUTES": env_int("HELP_PIN_LOCK_MINUTES", 30),
         # API / OpenAPI (flask-smorest)
         "API_TITLE": "Diaspora directory API",
         "API_VERSION": "v1",

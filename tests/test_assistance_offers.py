@@ -195,8 +195,8 @@ def test_api_help_request_created(app_config, client, org, db_query):
     response = client.post("/api/v1/help-requests", json={**REQUEST, "email": "AIBEK@Example.org"})
     assert response.status_code == 201
     body = response.get_json()
-    assert set(body) == {"reference", "tracking_url"}
-    assert len(body["reference"]) == 9
+    assert set(body) == {"reference", "tracking_url", "pin"}
+    assert len(body["reference"]) == 9 and body["pin"].isdigit() and len(body["pin"]) == 6
     token = body["tracking_url"].rsplit("/h/", 1)[1]
     assert len(token) >= 40
     assert client.get(f"/h/{token}").status_code == 200

@@ -19,8 +19,6 @@ from diaspora.events.documents import (
     event_ics,
     fit,
     printable,
-    qr_matrix,
-    qr_svg,
     register_fonts,
     ticket_pdf,
 )
@@ -32,6 +30,7 @@ from diaspora.events.exports import (
 )
 from diaspora.extensions import db
 from diaspora.models import Event, EventQuestion, EventSession, Registration, RegistrationSession
+from diaspora.qr import qr_matrix, qr_svg
 
 HOSTILE = 'Forum, «Мекендештер»; 2026\r\nEND:VEVENT\nBEGIN:VEVENT\nSUMMARY:pwned \\N <b>&amp;'
 FORMULAS = ['=HYPERLINK("http://x")', "+7 999", "-1", "@x"]

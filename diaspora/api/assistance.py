@@ -104,6 +104,8 @@ class HelpRequestSchema(RequestBody):
 class HelpRequestCreatedSchema(ma.Schema):
     reference = ma.fields.String()
     tracking_url = ma.fields.String(metadata={"description": "The person's private page (a long random secret)"})
+    pin = ma.fields.String(metadata={"description": "With the reference, opens the private page at /help/find "
+                                                    "(given only here: stored as a hash)"})
 
 
 HELP_REQUEST_BODY = HelpRequestSchema()
@@ -157,15 +159,16 @@ def list_offers(args):
     429: RATE_LIMITED})
 def create_help_request():
     """A request for help, taken by a partner for a person who consented. Never public: it is routed to the
-    associations that fit. Give the person the tracking URL: it is the only way back to the request."""
+    associations that fit. Give the person the tracking URL, or the reference and the PIN: they are the only
+    ways back to the request."""
     body, rejected = json_fields(HELP_REQUEST_BODY)
     if rejected:
         return rejected
     data = help_requests.RequestData(**body)
     try:
         with attempt(), force_locale("en"):
-            created = help_requests.create(data)
+            created, pin = help_requests.create_with_pin(data)
     except help_requests.InvalidRequest as error:
         return invalid_fields(error)
-    return jsonify({"reference": created.reference,
+    return jsonify({"reference": created.reference, "pin": pin,
                     "tracking_url": external_url("assistance.private", token=created.token)}), 201

@@ -6,8 +6,9 @@ def init_app(app) -> None:
     from datetime import timedelta
 
     from diaspora import jobs, signals
-    from diaspora.assistance import notify, requests
+    from diaspora.assistance import escalation, notify, requests
 
     notify.init_app(app)
     jobs.register("help-retention", timedelta(days=1), requests.retention_job)
+    jobs.register("help-escalate", timedelta(minutes=15), escalation.escalation_job)
     signals.organization_unpublished.connect(requests.release_on_unpublishing)

@@ -25,3 +25,20 @@ def help_retention(now_text: str | None):
             raise click.BadParameter("give the offset, e.g. +00:00", param_hint="--now")
     done = retention(now)
     click.echo(f"Reminded {done['reminded']}, closed {done['closed']}, anonymised {done['anonymised']}.")
+
+
+@click.command("set-coordinator")
+@click.argument("email")
+@click.option("--off", is_flag=True, help="Take the role away.")
+@with_appcontext
+@unit_of_work()
+def set_coordinator(email: str, off: bool):
+    """Make an account a site coordinator (it sees the "needs a person" queue of requests for help and
+    routes them by hand to any association), or no longer one with --off."""
+    from diaspora.auth.services import find_user_by_email
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.BadParameter("no account with this email", param_hint="EMAIL")
+    user.is_coordinator = not off
+    click.echo(f"{user.email} is {'no longer' if off else 'now'} a site coordinator.")

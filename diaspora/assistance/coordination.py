@@ -1,5 +1,6 @@
 """Coordinators (site admins for everything, associations' people for their own): requests routed to
-them, accepting and following them through, the figures; and associations' offers of help."""
+them, accepting and following them through, the figures; and associations' offers of help. Site admins and
+site coordinators also see the "needs a person" queue and route its requests by hand."""
 import io
 from functools import lru_cache
 
@@ -8,10 +9,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from diaspora.assistance import escalation, stats
 from diaspora.assistance import offers as offer_service
 from diaspora.assistance import requests as help_requests
-from diaspora.assistance import stats
-from diaspora.assistance.forms import HideForm, MessageForm, OfferForm, OptionalReasonForm, ReasonForm
+from diaspora.assistance.forms import (
+    HideForm,
+    MessageForm,
+    OfferForm,
+    OptionalReasonForm,
+    ReasonForm,
+    RouteByHandForm,
+)
 from diaspora.assistance.routes import bp, categories
 from diaspora.content_forms import fill_form, form_text, translated_form
 from diaspora.content_i18n import first_field
@@ -98,9 +106,58 @@ def coordination():
     fmap = maps.countries_map(_discs(figures, places, locale), tiles_url=current_app.config["TILES_URL"] or None,
                               attribution=current_app.config["TILES_ATTRIBUTION"])
     orgs = {org.id: org for org in db.session.scalars(select(Organization).where(Organization.id.in_(mine or {-1})))}
+    waiting = escalation.queue() if escalation.routes_by_hand(current_user) else None
     return render_template("assistance/coordination.html", items=items, figures=figures, fmap=fmap, status=status,
                            unanswered=stats.unanswered_ids(items), mine=mine, orgs=orgs, locale=locale,
-                           category_labels={c.slug: c.label() for c in categories()})
+                           category_labels={c.slug: c.label() for c in categories()}, waiting=waiting)
+
+
+def _queued(request_id: int) -> HelpRequest:
+    if not escalation.routes_by_hand(current_user):
+        abort(403)
+    item = db.session.get(HelpRequest, request_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+def _route_choices(form: RouteByHandForm, item: HelpRequest) -> None:
+    """Every published association, those in the request's country first."""
+    locale = current_locale()
+    orgs = escalation.published_organizations()
+    here = [(str(o.id), " · ".join(filter(None, [o.name, o.city]))) for o in orgs if o.country == item.country]
+    elsewhere = [(str(o.id), " · ".join(filter(None, [o.name, o.city, country_name(o.country, locale)])))
+                 for o in orgs if o.country != item.country]
+    form.organization_id.choices = (options([("", _("Choose"))])
+                                    + options(here, _("In %(country)s", country=country_name(item.country, locale)))
+                                    + options(elsewhere, _("Other countries")))
+
+
+@bp.route("/help/requests/<id:request_id>/route", methods=["GET", "POST"])
+@login_required
+def route_by_hand(request_id: int):
+    """A coordinator chooses an association for a request nobody could take or accepted."""
+    item = _queued(request_id)
+    form = RouteByHandForm()
+    _route_choices(form, item)
+    if form.validate_on_submit():
+        org_id = int(form.organization_id.data) if (form.organization_id.data or "").isdigit() else None
+        try:
+            with attempt():
+                org = escalation.route_by_hand(current_user, item, org_id)
+        except ServiceError as error:
+            if error.field:
+                form.organization_id.errors = [*form.organization_id.errors, error.message]
+            else:
+                flash(error.message, "error")
+                return redirect(url_for("assistance.coordination", _anchor="needs-person"))
+        else:
+            flash(_("Sent to %(name)s. The request has left the queue.", name=org.name), "success")
+            return redirect(url_for("assistance.coordination", _anchor="needs-person"))
+    response = make_response(render_template("assistance/route.html", item=item, form=form, locale=current_locale(),
+                                             queued=item.needs_person_since is not None and item.status == "new"))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/help/requests/<id:request_id>")
@@ -125,7 +182,8 @@ def request_detail(request_id: int):
     return response
 
 
-def _act(request_id: int, action, done: str):
+def _act(request_id: int, action, done: str, then: str | None = None):
+    """Do it and come back to the request, or on success to `then` (a page the person may still open)."""
     _coordinator()
     item = _request(request_id)
     try:
@@ -135,6 +193,8 @@ def _act(request_id: int, action, done: str):
         flash(error.message, "error")
     else:
         flash(done, "success")
+        if then:
+            return redirect(then)
     return redirect(url_for("assistance.request_detail", request_id=request_id))
 
 
@@ -154,8 +214,22 @@ def decline(request_id: int):
     if not form.validate():
         flash(" ".join(map(str, form.reason.errors)), "error")
         return redirect(url_for("assistance.request_detail", request_id=request_id))
-    return _act(request_id, lambda item: help_requests.decline(current_user, item, org_id, form.reason.data),
-                _("Noted: the request goes to another association."))
+    _coordinator()
+    item = db.session.get(HelpRequest, request_id)
+    if item is None:
+        abort(404)
+    if not help_requests.can_view(current_user, item):  # declined already, in another tab
+        flash(_("This request is no longer open to your association."), "error")
+        return redirect(url_for("assistance.coordination"))
+    try:
+        with attempt():
+            help_requests.decline(current_user, item, org_id, form.reason.data)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("assistance.request_detail", request_id=request_id))
+    # the association no longer sees the request: back to its list, not to a page it may not open
+    flash(_("Declined: the request goes to other associations."), "success")
+    return redirect(url_for("assistance.coordination"))
 
 
 @bp.post("/help/requests/<id:request_id>/start")
@@ -177,8 +251,9 @@ def cannot_help(request_id: int):
     if not form.validate():
         flash(" ".join(map(str, form.reason.errors)), "error")
         return redirect(url_for("assistance.request_detail", request_id=request_id))
+    # given back, the request is no longer the association's to open: back to its list
     return _act(request_id, lambda item: help_requests.cannot_help(current_user, item, form.reason.data),
-                _("The request goes back to the other associations."))
+                _("The request goes back to the other associations."), then=url_for("assistance.coordination"))
 
 
 @bp.post("/help/requests/<id:request_id>/message")

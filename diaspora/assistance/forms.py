@@ -84,3 +84,17 @@ class FlagForm(Form):
 
 class HideForm(Form):
     reason = TextAreaField(_l("Reason, shown to the association"), validators=[Optional(), MaxLength(2000)])
+
+
+class FindRequestForm(Form):
+    """The way back to a request without its link."""
+
+    reference = StringField(_l("Reference of your request"), filters=[strip], validators=[Required(), MaxLength(20)],
+                            render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false",
+                                       "placeholder": "ABCD-EF23"})
+    pin = StringField(_l("PIN"), filters=[strip], validators=[Required(), MaxLength(20)],
+                      render_kw={"autocomplete": "off", "inputmode": "numeric"})
+
+
+class RouteByHandForm(Form):
+    organization_id = ChoiceField(_l("Association"), validators=[Required()])

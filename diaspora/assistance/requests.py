@@ -6,7 +6,8 @@ Who sees what:
 - associations it was routed to: what is asked (category, city, language, urgency, the story), never
   the name or how to reach the person;
 - the association that accepted: also the name, the contacts and the messages;
-- site admins: what is asked, for coordination, without name or contacts.
+- site admins: what is asked, for coordination, without name or contacts;
+- site coordinators (and site admins): the "needs a person" queue, what routing needs (escalation.py).
 Every transition is logged with who and when. Services flush; the caller commits."""
 import secrets
 from dataclasses import dataclass
@@ -18,8 +19,9 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from diaspora import signals
-from diaspora.assistance import routing
+from diaspora.assistance import escalation, routing
 from diaspora.assistance.notify import tell_association, tell_person
+from diaspora.assistance.pin import hash_pin, new_pin
 from diaspora.codes import random_code
 from diaspora.database import rows_matched, utcnow
 from diaspora.directory import contacts
@@ -140,7 +142,8 @@ def helper_org_ids(user) -> set[int]:
 
 
 def is_coordinator(user) -> bool:
-    return _authenticated(user) and (user.is_admin or bool(helper_org_ids(user)))
+    """Who reaches the coordination page: site admins and coordinators, and associations' people."""
+    return _authenticated(user) and (escalation.routes_by_hand(user) or bool(helper_org_ids(user)))
 
 
 def routed_org_ids(request: HelpRequest) -> set[int]:
@@ -200,8 +203,14 @@ def _move(request: HelpRequest, allowed: tuple, extra=(), **values) -> None:
 # --- changes -------------------------------------------------------------------------------------
 
 def create(data: RequestData) -> HelpRequest:
-    """The person's request: stored (contacts encrypted), placed at the city's centre, routed."""
+    return create_with_pin(data)[0]
+
+
+def create_with_pin(data: RequestData) -> tuple[HelpRequest, str]:
+    """The person's request: stored (contacts encrypted), placed at the city's centre, routed, or put in
+    the coordinators' queue when no association fits. Returns it with its PIN, to be shown once."""
     data, category = clean(data)
+    pin = new_pin()
     place = geocode_city(data.city, data.country)
     now = utcnow()
     request = HelpRequest(
@@ -209,13 +218,15 @@ def create(data: RequestData) -> HelpRequest:
         country=data.country, city=data.city, language=data.language, urgency=data.urgency,
         description=data.description, name=data.name, phone=data.phone, telegram=data.telegram,
         whatsapp=data.whatsapp, email=data.email, consented_at=now, status="new", last_activity_at=now,
+        pin_hash=hash_pin(pin),
         latitude=round(place.latitude, 4) if place else None, longitude=round(place.longitude, 4) if place else None)
     db.session.add(request)
     db.session.flush()
     log(request, "created", by_requester=True)
     route(request)
+    escalation.escalate_if_unrouted(request)
     tell_person(request, "request_received")
-    return request
+    return request, pin
 
 
 def _unique_reference() -> str:
@@ -244,6 +255,8 @@ def route(request: HelpRequest) -> list[int]:
                                  distance_km=distance_km))
         added.append(candidate.organization_id)
     if added:
+        if request.needs_person_since is not None:  # an association that fits has joined: no person needed
+            request.needs_person_since, request.needs_person_reason = None, None
         db.session.flush()
         log(request, "routed", note=",".join(map(str, added)))
         for org_id in added:
@@ -301,6 +314,7 @@ def _give_back(request: HelpRequest, org_id: int, reason: str | None, *, user=No
     for other in still_open:
         tell_association(other, request, "request_available")
     route(request)
+    escalation.escalate_if_unrouted(request)
     tell_person(request, "request_returned")
 
 
@@ -342,6 +356,7 @@ def decline(user, request: HelpRequest, org_id: int | None, reason: str | None) 
     db.session.flush()
     if request.status == "new":
         route(request)
+        escalation.escalate_if_unrouted(request)
 
 
 def post_message(request: HelpRequest, body: str | None, *, user=None, by_requester=False) -> HelpMessage:

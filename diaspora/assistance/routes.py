@@ -3,16 +3,29 @@ person's private page reached by the secret link."""
 from datetime import date
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from diaspora.assistance import offers as offer_service
+from diaspora.assistance import pin as pins
 from diaspora.assistance import requests as help_requests
-from diaspora.assistance.forms import FlagForm, MessageForm, RequestForm
+from diaspora.assistance.escalation import has_open_route
+from diaspora.assistance.forms import FindRequestForm, FlagForm, MessageForm, RequestForm
 from diaspora.directory.forms import RADIUS_CHOICES
-from diaspora.errors import ServiceError
+from diaspora.errors import ServiceError, render_error
 from diaspora.extensions import db, limiter
 from diaspora.forms import options
 from diaspora.geo import maps
@@ -26,10 +39,14 @@ from diaspora.i18n import (
     language_choices,
 )
 from diaspora.models import Category, HelpEvent, HelpMessage, HelpOffer
+from diaspora.qr import qr_svg
 from diaspora.unit_of_work import attempt
 
 bp = Blueprint("assistance", __name__)
 PAGE_SIZE = 20
+# The PIN of a request just sent, held in the person's own session cookie until the confirmation page has
+# shown it once: it is stored nowhere else but as a hash.
+NEW_PIN = "help_new_pin"
 
 
 @bp.app_context_processor
@@ -173,7 +190,7 @@ def ask():
             with attempt():
                 help_requests.clean(data)
                 if form_ok:
-                    created = help_requests.create(data)
+                    created, pin = help_requests.create_with_pin(data)
         except help_requests.InvalidRequest as error:
             for name, message in error.first_messages().items():
                 if name == "contact":
@@ -182,6 +199,7 @@ def ask():
                     getattr(form, name).errors = [*getattr(form, name).errors, message]
         else:
             if form_ok:
+                session[NEW_PIN] = {"token": created.token, "pin": pin}
                 return redirect(url_for("assistance.private", token=created.token, new=1))
     response = make_response(render_template("assistance/ask.html", form=form, contact_error=contact_error))
     return _no_store(response)
@@ -207,11 +225,75 @@ def private(token: str):
                                   .order_by(HelpMessage.created_at, HelpMessage.id)).all()
     events = db.session.scalars(select(HelpEvent).where(HelpEvent.request_id == item.id)
                                 .order_by(HelpEvent.created_at, HelpEvent.id)).all()
+    new = request.args.get("new") == "1"
+    pin = None
+    if new and (held := session.get(NEW_PIN)) and held.get("token") == token:
+        pin = session.pop(NEW_PIN)["pin"]  # shown once
+    link = request.url_root.rstrip("/") + url_for("assistance.private", token=token)
     response = make_response(render_template(
-        "assistance/private.html", item=item, form=form, messages=messages, events=events,
-        new=request.args.get("new") == "1", locale=current_locale(),
-        link=url_for("assistance.private", token=token, _external=False)))
+        "assistance/private.html", item=item, form=form, messages=messages, events=events, new=new, pin=pin,
+        locale=current_locale(), link=link, routed=has_open_route(item),
+        qr=qr_svg(link, size_px=200, label=_("QR code of the link to your request"))))
     return _no_store(response)
+
+
+# --- the way back with the reference and the PIN ----------------------------------------------------------
+# Wrong PINs count per client address and per reference typed (the limiter), and on the request itself
+# (pin.py: a lock that holds in every worker); the answers never tell whether a reference exists.
+
+def pin_address_limit() -> str:
+    return current_app.config["HELP_PIN_RATE_LIMIT"]
+
+
+def pin_reference_limit() -> str:
+    config = current_app.config
+    return f"{config['HELP_PIN_MAX_FAILURES']} per {config['HELP_PIN_LOCK_MINUTES']} minutes"
+
+
+def _reference_key() -> str:
+    typed = request.form.get("reference", "")
+    return "help-reference:" + (pins.normalize_reference(typed) or typed.strip().upper()[:20])
+
+
+def _pin_refused(response) -> bool:
+    # a request opened redirects; a refusal by the limit itself is not another attempt
+    return response.status_code not in (302, 429)
+
+
+def _locked_message() -> str:
+    return _("Too many wrong attempts for this reference or from your connection. Wait %(minutes)d minutes and "
+             "try again, or open your request with its link.", minutes=current_app.config["HELP_PIN_LOCK_MINUTES"])
+
+
+def _find_page(form: FindRequestForm, status: int = 200):
+    form.pin.data = ""  # like a password: never sent back
+    return _no_store(make_response(render_template("assistance/find.html", form=form), status))
+
+
+@bp.errorhandler(429)
+def too_many_attempts(error):
+    if request.endpoint == "assistance.find":
+        form = FindRequestForm()
+        form.pin.errors = [_locked_message()]
+        return _find_page(form, 429)
+    return render_error(429)
+
+
+@bp.route("/help/find", methods=["GET", "POST"])
+@limiter.limit(pin_address_limit, methods=["POST"], deduct_when=_pin_refused)
+@limiter.limit(pin_reference_limit, methods=["POST"], key_func=_reference_key, deduct_when=_pin_refused)
+def find():
+    form = FindRequestForm()
+    if not form.validate_on_submit():
+        return _find_page(form)
+    outcome, item = pins.open_with_pin(form.reference.data, form.pin.data)
+    if outcome == "ok" and item is not None:
+        return redirect(url_for("assistance.private", token=item.token))
+    if outcome == "locked":
+        form.pin.errors = [_locked_message()]
+        return _find_page(form, 429)
+    form.pin.errors = [_("This reference and PIN do not match a request. Check both and try again.")]
+    return _find_page(form)
 
 
 def _requester_action(token: str, action, done_message: str, deleted: bool = False):

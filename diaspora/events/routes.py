@@ -10,13 +10,14 @@ from diaspora.errors import ServiceError
 from diaspora.events import registrations as regs
 from diaspora.events import services
 from diaspora.events.choices import HOME_REGIONS, SECTORS, STATUSES
-from diaspora.events.documents import event_ics, qr_svg, ticket_pdf
+from diaspora.events.documents import event_ics, ticket_pdf
 from diaspora.events.notify import chosen_sessions
 from diaspora.events.web import data_from, local, registration_form, show_errors, zone_label
 from diaspora.extensions import db, limiter
 from diaspora.geo import maps
 from diaspora.i18n import current_locale
 from diaspora.models import Event, Organization, Registration
+from diaspora.qr import qr_svg
 from diaspora.unit_of_work import attempt
 from diaspora.urls import external_url
 

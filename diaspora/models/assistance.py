@@ -121,6 +121,8 @@ class HelpRequest(Model):
         CheckConstraint("status IN ('new', 'accepted', 'in_progress', 'resolved', 'withdrawn', 'closed')",
                         name="status"),
         CheckConstraint("urgency IN ('today', 'week', 'any')", name="urgency"),
+        CheckConstraint("needs_person_reason IS NULL OR needs_person_reason IN ('no_match', 'not_accepted')",
+                        name="needs_person_reason"),
         Index("ix_help_requests_status_created", "status", "created_at"),
     )
 
@@ -150,6 +152,15 @@ class HelpRequest(Model):
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The way back without the link: the reference and a PIN shown once, kept as a password hash; wrong
+    # PINs are counted here (so the lock holds whatever the rate limiter's store) and lock the reference.
+    pin_hash: Mapped[str | None] = mapped_column(String(255))
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pin_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # In the coordinators' "needs a person" queue since then: no association could take it (no_match),
+    # or none accepted it within HELP_ESCALATE_HOURS (not_accepted). Cleared when routed by hand.
+    needs_person_since: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    needs_person_reason: Mapped[str | None] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -20,6 +20,8 @@ class User(UserMixin, Model):
     name: Mapped[str] = mapped_column(String(120), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A site coordinator routes by hand the requests for help no association took (site admins do too).
+    is_coordinator: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
