@@ -36,8 +36,8 @@ NUMBERS: dict[str, list[tuple[str, dict[str, str]]]] = {
 
 def seed_emergency_numbers() -> int:
     """Add the national emergency numbers that are missing; returns how many were added."""
-    existing = set(db.session.execute(select(Contact.country, Contact.phone).where(
-        Contact.kind == "emergency", Contact.city.is_(None), Contact.is_demo.is_(False))).tuples())
+    existing = {(row.country, row.phone) for row in db.session.execute(select(Contact.country, Contact.phone).where(
+        Contact.kind == "emergency", Contact.city.is_(None), Contact.is_demo.is_(False)))}
     added = 0
     for country, numbers in NUMBERS.items():
         for phone, name in numbers:
