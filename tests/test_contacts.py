@@ -83,7 +83,8 @@ def test_who_may_add_propose_and_publish(client, make_user, login, association_a
     client.post("/auth/logout")
     login(make_user(is_admin=True, name="Модератор"))
     queue = client.get("/moderation/contacts").get_data(as_text=True)
-    assert f'id="contact-{proposal.id}"' in queue and "+7 000 000-99-99" in queue
+    assert f'id="contact-{proposal.id}"' in queue and "<ins>+7 000 000-99-99</ins>" in queue
+    assert "<del>+7 000 000-00-02</del>" in queue  # what the change replaces
     client.post(f"/contacts/{proposal.id}/publish")
     client.post(f"/contacts/{change.id}/publish")
     assert db_query(lambda db: db.session.get(Contact, published_id).phone) == "+7 000 000-99-99"
@@ -93,6 +94,7 @@ def test_who_may_add_propose_and_publish(client, make_user, login, association_a
     assert 'href="tel:+70000009999"' in page
     client.post(f"/contacts/{published_id}/hide")
     assert "+7 000 000-99-99" not in client.get("/contacts?country=RU").get_data(as_text=True)
+    assert "+7 000 000-99-99" in client.get("/moderation/contacts").get_data(as_text=True)  # to put back
 
 
 def test_a_moderator_adds_and_verifies_and_the_page_says_so(client, make_user, login, make_contact, db_query):

@@ -40,6 +40,14 @@ def problem_labels() -> dict:
     }
 
 
+def field_labels() -> dict:
+    """What the moderators' table of a proposed change calls each field."""
+    return {"kind": _l("Kind"), "name": _l("Name"), "country": _l("Country"), "city": _l("City"),
+            "phone": _l("Phone"), "whatsapp": "WhatsApp", "telegram": "Telegram", "address": _l("Street address"),
+            "latitude": _l("Latitude"), "longitude": _l("Longitude"), "hours": _l("Opening hours"),
+            "languages": _l("Languages spoken")}
+
+
 class ContactForm(Form):
     TRANSLATED: ClassVar[dict[str, Translated]] = {"name": Translated(_l("Name"), 200)}
     kind = ChoiceField(_l("Kind"), validators=[Required()])

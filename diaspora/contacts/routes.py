@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from diaspora.contacts import services
-from diaspora.contacts.forms import ContactForm, ReportForm, kind_labels, problem_labels
+from diaspora.contacts.forms import ContactForm, ReportForm, field_labels, kind_labels, problem_labels
 from diaspora.content_forms import fill_form, form_text, translated_form
 from diaspora.errors import Forbidden
 from diaspora.extensions import db, limiter
@@ -233,7 +233,9 @@ def verify(contact_id: int):
 def moderation():
     services.require_moderator(current_user)
     return render_template("contacts/moderation.html", pending=services.pending(), reports=services.open_reports(),
-                           kinds=kind_labels(), problems=problem_labels())
+                           hidden=services.hidden(), changes=services.changes, kinds=kind_labels(),
+                           field_labels=field_labels(),
+                           problems=problem_labels())
 
 
 @bp.post("/moderation/contacts/reports/<id:report_id>/<any(resolved, dismissed):status>")

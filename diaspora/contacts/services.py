@@ -413,6 +413,27 @@ def pending() -> Sequence[Contact]:
     return db.session.scalars(select(Contact).where(Contact.status == "pending").order_by(Contact.created_at)).all()
 
 
+def hidden(limit: int = 200) -> Sequence[Contact]:
+    """Contacts taken off the pages (not turned-down proposals of changes), for a moderator to put back."""
+    return db.session.scalars(select(Contact).where(Contact.status == "hidden", Contact.replaces_id.is_(None))
+                              .order_by(Contact.updated_at.desc()).limit(limit)).all()
+
+
+def changes(proposal: Contact) -> list[tuple[str, object, object]]:
+    """(field, published value, proposed value) where a proposed change differs from the published contact."""
+    target = proposal.replaces
+    if target is None:
+        return []
+    found = []
+    for name in FIELDS:
+        old, new = getattr(target, name), getattr(proposal, name)
+        if name == "name":
+            old, new = old.as_dict(), new.as_dict()
+        if old != new:
+            found.append((name, old, new))
+    return found
+
+
 def open_reports() -> Sequence[ContactReport]:
     return db.session.scalars(select(ContactReport).where(ContactReport.status == "open")
                               .order_by(ContactReport.created_at.desc()).limit(200)).all()
