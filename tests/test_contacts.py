@@ -55,7 +55,7 @@ def test_who_may_add_propose_and_publish(client, make_user, login, association_a
     login(plain)
     assert client.get("/contacts/new").status_code == 403
     assert client.post("/contacts/new", data=FORM).status_code == 403
-    published_id = make_contact()
+    published_id = make_contact(verified_on=date(2026, 11, 1), verified_by="Айбек")
     assert client.post(f"/contacts/{published_id}/edit", data=FORM).status_code == 403
     assert client.post(f"/contacts/{published_id}/publish").status_code == 403
     assert client.post(f"/contacts/{published_id}/verify").status_code == 403
@@ -87,7 +87,8 @@ def test_who_may_add_propose_and_publish(client, make_user, login, association_a
     assert "<del>+7 000 000-00-02</del>" in queue  # what the change replaces
     client.post(f"/contacts/{proposal.id}/publish")
     client.post(f"/contacts/{change.id}/publish")
-    assert db_query(lambda db: db.session.get(Contact, published_id).phone) == "+7 000 000-99-99"
+    published = db_query(lambda db: db.session.get(Contact, published_id))
+    assert published.phone == "+7 000 000-99-99" and published.verified_on is None  # a new number: not verified
     assert db_query(lambda db: db.session.get(Contact, change.id)) is None
     page = client.get("/contacts?country=RU", headers={"Accept-Language": "ru"}).get_data(as_text=True)
     assert "Юридическая клиника" in page and 'href="https://t.me/meken_law"' in page

@@ -176,8 +176,18 @@ def _placed(data: ContactData) -> tuple[float | None, float | None]:
     return None, None
 
 
+REACH = ("phone", "whatsapp", "telegram")
+
+
+def _unverify_if_reach_changes(contact: Contact, new: ContactData | Contact) -> None:
+    """"Verified on …" speaks of the numbers that were checked: a new number is not verified yet."""
+    if contact.verified_on and any(getattr(contact, name) != getattr(new, name) for name in REACH):
+        contact.verified_on = contact.verified_by_id = contact.verified_by_name = None
+
+
 def _write(contact: Contact, data: ContactData, keep_position: bool = False) -> None:
     moved = (contact.city, contact.country) != (data.city, data.country)
+    _unverify_if_reach_changes(contact, data)
     for name in FIELDS:
         if name in ("latitude", "longitude"):
             continue
@@ -238,6 +248,7 @@ def publish(user, contact: Contact) -> Contact:
         target = contact.replaces
         if target is None:
             raise ServiceError(_("The contact this change was for no longer exists."))
+        _unverify_if_reach_changes(target, contact)
         for name in (*FIELDS, "search_text"):
             setattr(target, name, getattr(contact, name))
         target.status = "published"
