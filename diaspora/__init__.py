@@ -60,11 +60,12 @@ def register_extensions(app: Flask) -> None:
     init_login(app)
     api.init_app(app)
     init_geo(app)
-    from diaspora import assistance, directory, events, guides
+    from diaspora import assistance, contacts, directory, events, guides
 
     directory.init_app(app)
     events.init_app(app)
     assistance.init_app(app)
+    contacts.init_app(app)
     guides.init_app(app)
 
 
@@ -80,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from diaspora.assistance import coordination  # noqa: F401  (coordinators' routes on the same blueprint)
     from diaspora.assistance.routes import bp as assistance_bp
     from diaspora.auth.routes import bp as auth_bp
+    from diaspora.contacts.routes import bp as contacts_bp
     from diaspora.directory.routes import bp as directory_bp
     from diaspora.events import manage  # noqa: F401  (organizer routes on the events blueprint)
     from diaspora.events.routes import bp as events_bp
@@ -95,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(directory_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(assistance_bp)
+    app.register_blueprint(contacts_bp)
     app.register_blueprint(guides_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(mail_bp)

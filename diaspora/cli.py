@@ -4,6 +4,7 @@
 def register(app) -> None:
     from diaspora.assistance.cli import help_retention, set_coordinator
     from diaspora.auth.cli import create_admin
+    from diaspora.contacts.cli import seed_contacts
     from diaspora.demo import seed_demo
     from diaspora.directory.cli import export_organizations, import_organizations
     from diaspora.events.cli import create_event, send_reminders
@@ -12,5 +13,5 @@ def register(app) -> None:
     from diaspora.worker import worker
 
     for command in (create_admin, import_organizations, export_organizations, seed_demo, build_gazetteer, send_mail,
-                    create_event, send_reminders, help_retention, set_coordinator, worker):
+                    create_event, send_reminders, help_retention, set_coordinator, seed_contacts, worker):
         app.cli.add_command(command)

@@ -14,6 +14,8 @@ def seed_demo(if_empty: bool):
     """Load demo associations (clearly marked as demo) in cities where Kyrgyz compatriots live, with an event,
     offers of help and guides on rights and risks."""
     from diaspora.assistance.demo import seed as seed_offers
+    from diaspora.contacts.demo import seed as seed_contacts
+    from diaspora.contacts.seed import seed_emergency_numbers
     from diaspora.directory.demo import seed as seed_organizations
     from diaspora.events.demo import seed as seed_events
     from diaspora.extensions import db
@@ -29,3 +31,4 @@ def seed_demo(if_empty: bool):
 
         seed_guides()
     click.echo(f"Demo associations added: {created}")
+    click.echo(f"Demo contacts added: {seed_contacts()} (and emergency numbers: {seed_emergency_numbers()})")

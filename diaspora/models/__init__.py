@@ -8,6 +8,7 @@ from diaspora.models.assistance import (
     HelpRoute,
     OfferFlag,
 )
+from diaspora.models.contact import Contact, ContactReport
 from diaspora.models.event import Event, EventQuestion, EventSession, Registration, RegistrationSession
 from diaspora.models.geocache import GeocodeCache
 from diaspora.models.guide import Guide, GuideVersion
@@ -29,6 +30,8 @@ from diaspora.models.user import User
 
 __all__ = [
     "Category",
+    "Contact",
+    "ContactReport",
     "Event",
     "EventQuestion",
     "EventSession",
