@@ -18,12 +18,13 @@ def init_app(app) -> None:
     """The moderators' mail about a wrong number, the partial's helper, and the country remembered."""
     from flask import request
 
-    from diaspora import mail
+    from diaspora import mail, offline
     from diaspora.contacts import notify, routes, services
     from diaspora.contacts.forms import kind_labels
 
     mail.register_composer("contacts", notify.compose)
     mail.register_kinds("contact_report")
+    offline.register_pack_source(routes.offline_pages)
     app.add_template_global(country_contacts, "country_contacts")
     app.add_template_global(kind_labels, "contact_kind_labels")
     for helper in (services.phone_href, services.whatsapp_href, services.telegram_href):

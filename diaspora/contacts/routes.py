@@ -10,8 +10,16 @@ from diaspora.content_forms import fill_form, form_text, translated_form
 from diaspora.errors import Forbidden
 from diaspora.extensions import db, limiter
 from diaspora.forms import add_error, options
-from diaspora.i18n import COMMON_LANGUAGES, country_choices, country_codes, current_locale, language_name
+from diaspora.i18n import (
+    COMMON_LANGUAGES,
+    country_choices,
+    country_codes,
+    country_name,
+    current_locale,
+    language_name,
+)
 from diaspora.models import Contact, ContactReport
+from diaspora.offline import Page
 from diaspora.unit_of_work import attempt
 from diaspora.validation import ValidationError
 
@@ -245,3 +253,12 @@ def resolve_report(report_id: int, status: str):
     services.resolve_report(current_user, row, status)
     flash(_("Report closed."), "success")
     return redirect(url_for("contacts.moderation"))
+
+
+def offline_pages(country: str) -> list[Page]:
+    """The country's contacts for "Save for offline": its page and each contact's own."""
+    pages = [Page(url_for("contacts.index", country=country),
+                  _("Emergency and official contacts") + ": " + country_name(country))]
+    for contact in db.session.scalars(services.published(country)).all():
+        pages.append(Page(url_for("contacts.show", contact_id=contact.id), contact.name()))
+    return pages

@@ -13,9 +13,10 @@ from diaspora.forms import options
 from diaspora.guides import services
 from diaspora.guides.forms import GuideForm, SendBackForm
 from diaspora.guides.markdown import render as render_markdown
-from diaspora.i18n import COMMON_COUNTRIES, country_choices, country_codes, current_locale
+from diaspora.i18n import COMMON_COUNTRIES, country_choices, country_codes, country_name, current_locale
 from diaspora.models import Guide
 from diaspora.models.guide import TOPICS
+from diaspora.offline import Page
 from diaspora.unit_of_work import attempt
 from diaspora.validation import ValidationError
 
@@ -233,3 +234,10 @@ def version(slug: str, number: int):
     return render_template("guides/show.html", guide=guide, text=_shown(guide, item.title, item.summary, item.body),
                            editor=True, is_moderator=services.is_moderator(current_user), review_due=False,
                            languages=item.title.languages(), topic=services.topic_label(guide.topic), version=item)
+
+
+def offline_pages(country: str) -> list[Page]:
+    """The country's guides for "Save for offline": the list and each published guide."""
+    guides = services.find(services.GuideSearch(country=country))
+    return [Page(url_for("guides.index", country=country), _("Guides on rights and risks") + ": "
+                 + country_name(country))] + [Page(url_for("guides.show", slug=g.slug), g.title()) for g in guides]

@@ -20,9 +20,22 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
+function withoutEmptyParameters(url) {
+  // A filter form sends its empty fields too (/contacts?country=RU&q=): the same page as the one saved.
+  var clean = new URL(url);
+  var kept = new URLSearchParams();
+  clean.searchParams.forEach(function (value, name) { if (value !== "") { kept.append(name, value); } });
+  clean.search = kept.toString();
+  return clean.toString();
+}
+
 function savedCopy(request) {
   // Pages vary on the language cookie: the copy is the one saved, in the language it was saved in.
-  return caches.open(SAVED).then(function (cache) { return cache.match(request, {ignoreVary: true}); });
+  return caches.open(SAVED).then(function (cache) {
+    return cache.match(request, {ignoreVary: true}).then(function (found) {
+      return found || cache.match(withoutEmptyParameters(request.url), {ignoreVary: true});
+    });
+  });
 }
 
 self.addEventListener("fetch", function (event) {
