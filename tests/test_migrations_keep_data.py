@@ -1,0 +1,58 @@
+"""Every migration after the content one keeps the rows that hang on the tables it changes, up and down, on
+SQLite (where batch mode rebuilds a table: with foreign keys enforced its DROP would cascade) and PostgreSQL."""
+import sqlalchemy as sa
+from flask_migrate import check, downgrade, upgrade
+
+from tests.test_content_migration import CONTENT, _filler, _insert, scratch  # noqa: F401  (the fixture)
+
+CHILDREN = ("memberships", "help_routes", "help_events", "help_messages", "outbox_attachments",
+            "registrations", "event_sessions")
+
+
+def _link(conn, table_name: str, **values) -> None:
+    """A row of a table without an id of its own (a membership)."""
+    table = sa.Table(table_name, sa.MetaData(), autoload_with=conn)
+    row = {column.name: _filler(column) for column in table.columns
+           if not column.nullable and column.server_default is None and column.name not in values}
+    conn.execute(table.insert().values(**row, **values))
+
+
+def _counts(conn) -> dict[str, int]:
+    return {name: conn.execute(sa.text(f"SELECT count(*) FROM {name}")).scalar_one() for name in CHILDREN}
+
+
+def test_rows_that_hang_on_changed_tables_survive_upgrade_and_downgrade(scratch):
+    with scratch.app_context():
+        from diaspora.extensions import db
+
+        upgrade(revision=CONTENT)
+        with db.engine.begin() as conn:
+            user = _insert(conn, "users", email="owner@example.org", is_admin=False)
+            org = _insert(conn, "organizations", name="Мекен", status="published", country="KG", city="Бишкек")
+            _link(conn, "memberships", organization_id=org, user_id=user, role="owner")
+            category = conn.execute(sa.text("SELECT id FROM categories WHERE slug = 'legal-aid'")).scalar_one()
+            request = _insert(conn, "help_requests", category_id=category, status="new", urgency="week",
+                              reference="ABCD-EF23", token="t" * 43, country="RU", city="Екатеринбург")
+            _link(conn, "help_routes", request_id=request, organization_id=org, state="open")
+            _insert(conn, "help_events", request_id=request, action="created")
+            _insert(conn, "help_messages", request_id=request, from_requester=True, user_id=user)
+            message = _insert(conn, "outbox_messages", kind="x", status="pending")
+            _insert(conn, "outbox_attachments", message_id=message, filename="a.ics", content_type="text/calendar")
+            event = _insert(conn, "events", slug="forum", status="published", organization_id=org,
+                            created_by_id=user)
+            _insert(conn, "event_sessions", event_id=event)
+            _insert(conn, "registrations", event_id=event, email="a@example.org", token="r" * 43, code="ABCD1234",
+                    status="confirmed", user_id=user)
+            before = _counts(conn)
+        assert all(before.values()), before
+
+        upgrade()
+        with db.engine.begin() as conn:
+            assert _counts(conn) == before
+        check()
+        downgrade(revision=CONTENT)
+        with db.engine.begin() as conn:
+            assert _counts(conn) == before
+        upgrade()
+        with db.engine.begin() as conn:
+            assert _counts(conn) == before
