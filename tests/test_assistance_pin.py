@@ -31,7 +31,8 @@ def ask(client) -> tuple[str, str, str]:
     pin, reference = shown_pin.group(1), shown_reference.group(1)
     private = response.headers["Location"].split("?")[0]
     # the link, a copy button and a QR code of the link
-    assert f'id="private-link">http://localhost{private}</code>' in html
+    site = client.application.config["SITE_URL"].rstrip("/")  # the site's own address, whatever host was asked
+    assert f'id="private-link">{site}{private}</code>' in html
     assert 'data-copy="#private-link"' in html and "<svg" in html and 'role="img"' in html
     # shown once: not again on the next visit, and nowhere in the database but as a hash
     assert 'id="pin"' not in client.get(response.headers["Location"]).get_data(as_text=True)

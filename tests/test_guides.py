@@ -137,7 +137,8 @@ def test_a_rejected_form_keeps_what_was_typed(client, make_user, make_org, login
 
 def test_markdown_is_sanitised(client, make_guide):
     body = ("# Башкы\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1)) "
-            '<a href="javascript:alert(2)">y</a> <b onclick="alert(3)">z</b> <style>p{}</style>\n\n'
+            '<a href="javascript:alert(2)">y</a> <b onclick="alert(3)">z</b> <style>p{}</style> '
+            '[elsewhere](//evil.example/x) <a href="\\\\evil.example">also</a>\n\n'
             "[Расмий сайт](https://example.org/path) [чалуу](tel:+70000000000)\n\n"
             "| a | b |\n|---|---|\n| 1 | 2 |\n")
     slug = make_guide(bodies={"ky": body})
@@ -147,7 +148,7 @@ def test_markdown_is_sanitised(client, make_guide):
     for shown in (page, html):
         assert "<script" not in shown and "<img" not in shown and "<style" not in shown
         assert "onerror" not in shown and "onclick" not in shown
-        assert 'href="javascript' not in shown
+        assert 'href="javascript' not in shown and "evil.example" not in shown  # nor another site without a scheme
         assert '<a href="https://example.org/path" rel="nofollow noopener">' in shown
         assert '<a href="tel:+70000000000" rel="nofollow noopener">' in shown
         assert '<div class="table-scroll"><table>' in shown

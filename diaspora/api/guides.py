@@ -90,7 +90,9 @@ class GuideDetailSchema(GuideSchema):
     updated_at = ma.fields.DateTime()
 
 
-def _guide_json(guide: Guide, lang: str | None) -> dict:
+def _guide_json(guide: Guide, lang: str | None, with_body: bool = False) -> dict:
+    """A guide's fields; every language's body only for the guide itself (a list of 100 would weigh megabytes
+    on a phone)."""
     language = guide.body.shown(lang).language  # title and summary follow the body's language
     return {
         "slug": guide.slug, "country": guide.country, "topic": guide.topic, "language": language,
@@ -99,7 +101,8 @@ def _guide_json(guide: Guide, lang: str | None) -> dict:
         "reviewed_on": guide.reviewed_on.isoformat() if guide.reviewed_on else None,
         "reviewed_by": guide.reviewed_by_name, "is_demo": guide.is_demo,
         "url": external_url("guides.show", slug=guide.slug),
-        "translations": translations(title=guide.title, summary=guide.summary, body=guide.body),
+        "translations": translations(title=guide.title, summary=guide.summary,
+                                     **({"body": guide.body} if with_body else {})),
     }
 
 
@@ -124,7 +127,7 @@ def get_guide(args, slug: str):
     guide = services.by_slug(slug) if SLUG.match(slug) else None
     if guide is None or not guide.is_published:
         return jsonify({"error": {"message": "Guide not found.", "field": None}}), 404
-    body = _guide_json(guide, args.get("lang"))
+    body = _guide_json(guide, args.get("lang"), with_body=True)
     markdown = guide.body[body["language"]] if body["language"] else ""
     body.update(body_markdown=markdown, body_html=str(render(markdown)), updated_at=guide.updated_at.isoformat())
     return jsonify(body)

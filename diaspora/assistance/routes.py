@@ -41,6 +41,7 @@ from diaspora.i18n import (
 from diaspora.models import Category, HelpEvent, HelpMessage, HelpOffer
 from diaspora.qr import qr_svg
 from diaspora.unit_of_work import attempt
+from diaspora.urls import external_url
 
 bp = Blueprint("assistance", __name__)
 PAGE_SIZE = 20
@@ -229,7 +230,7 @@ def private(token: str):
     pin = None
     if new and (held := session.get(NEW_PIN)) and held.get("token") == token:
         pin = session.pop(NEW_PIN)["pin"]  # shown once
-    link = request.url_root.rstrip("/") + url_for("assistance.private", token=token)
+    link = external_url("assistance.private", token=token)  # SITE_URL's host, not the one a proxy passed
     response = make_response(render_template(
         "assistance/private.html", item=item, form=form, messages=messages, events=events, new=new, pin=pin,
         locale=current_locale(), link=link, routed=has_open_route(item),

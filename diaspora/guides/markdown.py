@@ -25,11 +25,19 @@ def _wrap_tables(html: str) -> str:
     return html.replace("<table>", '<div class="table-scroll"><table>').replace("</table>", "</table></div>")
 
 
+def _no_other_site(element: str, attribute: str, value: str) -> str | None:
+    """A relative link stays on this site: "//host/..." (protocol-relative, or with backslashes, which
+    browsers read as slashes) leads to another site without a scheme for the allow-list to refuse."""
+    if attribute == "href" and value.replace("\\", "/").lstrip().startswith("//"):
+        return None
+    return value
+
+
 @lru_cache(maxsize=512)
 def render(source: str) -> Markup:
     """Sanitised HTML of a Markdown text."""
     if not source:
         return Markup("")
     clean = nh3.clean(_markdown.render(source), tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES,
-                      link_rel="nofollow noopener", strip_comments=True)
+                      link_rel="nofollow noopener", strip_comments=True, attribute_filter=_no_other_site)
     return Markup(_wrap_tables(clean))  # the wrapper is ours, added after cleaning

@@ -224,7 +224,7 @@ def versions(slug: str):
                            changes=services.changed_fields(found))
 
 
-@bp.get("/<slug>/versions/<int:number>")
+@bp.get("/<slug>/versions/<id:number>")
 @login_required
 def version(slug: str, number: int):
     guide = _guide(slug, edit=True)

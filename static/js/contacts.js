@@ -11,8 +11,8 @@
     button.addEventListener("click", function () {
       if (status) status.textContent = button.getAttribute("data-loading");
       navigator.geolocation.getCurrentPosition(function (pos) {
-        form.elements.lat.value = pos.coords.latitude.toFixed(4);
-        form.elements.lng.value = pos.coords.longitude.toFixed(4);
+        form.elements.lat.value = pos.coords.latitude.toFixed(2);
+        form.elements.lng.value = pos.coords.longitude.toFixed(2);
         form.elements.country.value = "";
         form.submit();
       }, function () {
