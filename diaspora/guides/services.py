@@ -23,10 +23,12 @@ from datetime import date, datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
+from sqlalchemy import update as sql_update
 
 from diaspora import mail
 from diaspora.content_i18n import I18nText, content_languages, first_field, i18n, replaced
 from diaspora.database import utcnow
+from diaspora.database_locks import begin_writing
 from diaspora.errors import Forbidden, ServiceError
 from diaspora.extensions import db
 from diaspora.i18n import country_codes
@@ -202,6 +204,14 @@ def _person_name(user) -> str:
     return user.name or user.email
 
 
+def _lock(guide: Guide) -> None:
+    """Hold the guide until the end of the transaction: a second save at the same moment waits, then reads
+    what the first wrote and numbers its version after it (else the unique (guide, number) would refuse it)."""
+    table = Guide.__table__
+    begin_writing().execute(sql_update(table).where(table.c.id == guide.id).values(id=table.c.id))
+    db.session.refresh(guide)
+
+
 def _add_version(user, guide: Guide, titles: I18nText, summaries: I18nText, bodies: I18nText,
                  note: str) -> GuideVersion:
     number = (db.session.scalar(select(func.max(GuideVersion.number)).where(GuideVersion.guide_id == guide.id))
@@ -238,6 +248,7 @@ def update(user, guide: Guide, data: GuideData) -> GuideVersion:
     """Save a change as a new version. Before publication and for a moderator it is the guide's text at
     once; an association admin's change to a published guide waits for review (see the module)."""
     _require_edit(user, guide)
+    _lock(guide)
     if guide.status == "archived":
         raise ServiceError(_("This guide is archived: publish it again before changing it."))
     clean = _clean(user, data, guide)
