@@ -15,4 +15,4 @@ Mutual help gives back the requests it accepted and stops routing new ones to it
 registration_changed = _signals.signal("registration-changed", doc="""
 A registration's status changed after it was made. Sender: the Registration; `change` says how:
 "confirmed" (approved), "rejected", "promoted" (from the waitlist; `dropped`: titles of full sessions
-it lost). The events mail tells the person.""")
+it lost), "cancelled" (by the person). The events mail tells the person.""")
