@@ -56,7 +56,7 @@ def _event_form_choices(form: EventForm, current_zone: str | None = None) -> Non
     orgs = services.organizations_for(current_user)
     blank = [("", _("No association (site event)"))] if current_user.is_admin else []
     form.organization_id.choices = options(blank + [(org.id, org.name) for org in orgs])
-    form.timezone.choices = options([*zones.choices(locale, current_zone or form.timezone.data),
+    form.timezone.choices = options([*zones.choices(locale, zones.canonical(current_zone or form.timezone.data)),
                                      (zones.OTHER, _("Another time zone (type its name)"))])
     form.country.choices = (options([("", "—")])
                             + options(country_choices(locale)[:len(COMMON_COUNTRIES)], _("Frequent"))

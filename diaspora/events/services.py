@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 
 from diaspora.content_i18n import I18nText, first_field, i18n, replaced
 from diaspora.database import utcnow
@@ -147,6 +147,8 @@ def _apply(event: Event, data: EventData) -> None:
         value = getattr(data, name)
         if isinstance(value, str):
             value = value.strip()
+        if value is None and name == "reminder_days_before":
+            value = null()  # None on a new row would let the column's default (2 days) in
         setattr(event, name, value)
     event.city = event.city or ""
     event.online_url = event.online_url or None
