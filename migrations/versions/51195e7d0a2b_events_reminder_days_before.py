@@ -14,11 +14,11 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ADD/DROP COLUMN, not batch mode: on SQLite a batch copies the events table and drops the old one,
+# which (foreign keys on) would delete every event's sessions, questions and registrations with it.
 def upgrade():
-    with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('reminder_days_before', sa.Integer(), nullable=True, server_default='2'))
+    op.add_column('events', sa.Column('reminder_days_before', sa.Integer(), nullable=True, server_default='2'))
 
 
 def downgrade():
-    with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.drop_column('reminder_days_before')
+    op.drop_column('events', 'reminder_days_before')
