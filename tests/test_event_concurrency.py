@@ -42,7 +42,7 @@ def cancel_through_the_page(server_url: str, token: str) -> int:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     assert match, page
     csrf = match.group(1)
-    data = urllib.parse.urlencode({"csrf_token": csrf}).encode()
+    data = urllib.parse.urlencode({"csrf_token": csrf, "confirm": "yes"}).encode()
     with opener.open(urllib.request.Request(f"{server_url}/r/{token}/cancel", data=data), timeout=60) as response:
         return response.status
 

@@ -64,7 +64,7 @@ def test_waitlist_then_promotion_then_rejection_mail(mail_on, inbox, client, run
     assert "1" in waitlisted.get_body(preferencelist=("plain",)).get_content()
 
     token = first["manage_url"].rsplit("/", 1)[1]
-    client.post(f"/r/{token}/cancel")
+    client.post(f"/r/{token}/cancel", data={"confirm": "yes"})
     work(runner)
     assert any(m["To"] == "second@example.org" and "place" in m["Subject"].lower() for m in inbox.messages)
     promoted = [m for m in inbox.messages if m["To"] == "second@example.org"][-1]
@@ -115,7 +115,7 @@ def test_news_that_is_no_longer_true_is_not_sent(mail_on, smtp_socket, client, r
     slug = make_event(capacity=1)
     token = register(client, slug, email="first@example.org", language="en").get_json()["manage_url"].rsplit("/", 1)[1]
     register(client, slug, email="second@example.org", language="en")
-    client.post(f"/r/{token}/cancel")
+    client.post(f"/r/{token}/cancel", data={"confirm": "yes"})
     box = Inbox()
     controller = SocketController(box, smtp_socket)
     controller.start()
@@ -123,10 +123,15 @@ def test_news_that_is_no_longer_true_is_not_sent(mail_on, smtp_socket, client, r
         runner.invoke(args=["send-mail", "--now"])
     finally:
         controller.stop()
-    assert [m["To"] for m in box.messages] == ["second@example.org"]  # the promotion, with the ticket
-    assert set(attachments(box.messages[0])) == {"event.ics", "ticket.pdf"}
+    # the cancellation's confirmation, without ticket or calendar; the promotion, with the ticket
+    assert sorted(m["To"] for m in box.messages) == ["first@example.org", "second@example.org"]
+    by_address = {m["To"]: m for m in box.messages}
+    cancelled = by_address["first@example.org"]
+    assert "cancelled" in cancelled["Subject"] and not attachments(cancelled)
+    assert set(attachments(by_address["second@example.org"])) == {"event.ics", "ticket.pdf"}
     statuses = sorted((m.to_address, m.status) for m in outbox(db_query))
-    assert statuses == [("first@example.org", "void"), ("second@example.org", "sent"), ("second@example.org", "void")]
+    assert statuses == [("first@example.org", "sent"), ("first@example.org", "void"), ("second@example.org", "sent"),
+                        ("second@example.org", "void")]
     login(make_user(is_admin=True))
     page = client.get("/admin/outbox/").get_data(as_text=True)
     assert "first@example.org" in page

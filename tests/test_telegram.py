@@ -7,6 +7,7 @@ import json
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select, text
@@ -245,10 +246,17 @@ def test_a_registration_hears_of_its_promotion(telegram_on, bot_api, client, run
     assert "Форум 2026" in linked and f"{SITE}/r/{token}" in linked and "регистрации" in linked  # in Russian
     assert f"{SITE}/r/{token}" in not_read
 
-    client.post(f"/r/{first.get_json()['manage_url'].rsplit('/', 1)[1]}/cancel")
+    client.post(f"/r/{first.get_json()['manage_url'].rsplit('/', 1)[1]}/cancel", data={"confirm": "yes"})
     work(runner)
     promoted = bot_api.texts()[-1]
     assert "Форум 2026" in promoted and f"{SITE}/r/{token}/ticket.pdf" in promoted
+
+    # cancelled: the chat is no longer linked, so whoever registers this address next never reaches it
+    client.post(f"/r/{token}/cancel", data={"confirm": "yes"})
+    assert db_query(lambda db: db.session.scalar(text("SELECT count(*) FROM telegram_links"))) == 0
+    again = client.post(f"/api/v1/events/{slug}/registrations",
+                        json={**REGISTRANT, "email": "b@example.org", "language": "ru"}).get_json()
+    assert 'id="telegram-unlink"' not in client.get(urlsplit(again["manage_url"]).path).get_data(as_text=True)
 
 
 def test_off_without_a_token_and_the_webhook_command(app_config, bot_api, client, runner, send_request):

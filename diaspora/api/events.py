@@ -101,7 +101,18 @@ class RegistrationResponseSchema(ma.Schema):
     id = ma.fields.Integer()
     status = ma.fields.String(metadata={"description": "confirmed | waitlisted | pending"})
     waitlist_position = ma.fields.Integer(allow_none=True)
+    message = ma.fields.String(metadata={"description": "What to tell the person, in English: registered, on the "
+                                                        "waitlist at position N, or waiting for approval"})
     manage_url = ma.fields.String()
+
+
+# Never "you are registered" to someone waiting: the words a partner's bot can pass on as they are.
+STATUS_MESSAGES = {
+    "confirmed": "You are registered.",
+    "pending": "Your registration waits for the organizers' approval; you will get a mail once they decide.",
+    "waitlisted": "The event is full: you are number {position} on the waitlist; you will get a mail when a place "
+                  "frees up.",
+}
 
 
 def _event_json(event) -> dict:
@@ -173,5 +184,6 @@ def register(slug: str):
         "id": registration.id,
         "status": registration.status,
         "waitlist_position": registration.waitlist_position,
+        "message": STATUS_MESSAGES[registration.status].format(position=registration.waitlist_position),
         "manage_url": external_url("events.private", token=registration.token),
     }), 201

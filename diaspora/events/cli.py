@@ -42,7 +42,9 @@ def create_event(title, starts, ends, capacity, zone, language, city, country, a
 
     if language not in content_languages():
         raise click.BadParameter(f"one of {', '.join(content_languages())}", param_hint="--language")
-    if zone not in services.timezone_names() and zone != "UTC":
+    from diaspora.events import zones
+
+    if zones.canonical(zone) is None:
         raise click.BadParameter("an IANA time zone such as Asia/Bishkek", param_hint="--timezone")
     data = services.EventData(titles={language: title}, starts_at=_moment(starts, zone, "--starts"),
                               ends_at=_moment(ends, zone, "--ends"), timezone=zone, capacity=capacity,
@@ -59,12 +61,13 @@ def create_event(title, starts, ends, capacity, zone, language, city, country, a
 
 
 @click.command("send-reminders")
-@click.option("--hours", type=click.IntRange(1, 24 * 14), default=48, show_default=True,
-              help="Remind about events starting within this many hours.")
+@click.option("--hours", type=click.IntRange(1, 24 * 14), default=None,
+              help="Remind about every event starting within this many hours (default: each event's own "
+                   "reminder time).")
 @with_appcontext
 @unit_of_work()
-def send_reminders(hours: int):
-    """Queue reminders to everyone coming to events that start soon (each person once)."""
+def send_reminders(hours: int | None):
+    """Queue the scheduled reminders that are due (each person once)."""
     from diaspora.events.dashboard import send_reminders as remind_all
 
     sent = remind_all(hours=hours)

@@ -4,10 +4,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import false as sa_false
 
 from diaspora import mail
 from diaspora.database import binary_order, rows_matched, utcnow
+from diaspora.errors import ServiceError
 from diaspora.events.notify import mail_participant
 from diaspora.events.permissions import require_manager
 from diaspora.extensions import db
@@ -24,6 +27,41 @@ class Filters:
     session_id: int | None = None
     checked_in: bool | None = None
     q: str | None = None
+    # an answer to one of the organizer's questions: (question id, "3" (a choice's index) | "yes" | "no" |
+    # "any" (answered) | "none" (not answered))
+    answer: tuple[int, str] | None = None
+
+
+ANSWER_KEYS = ("yes", "no", "any", "none")
+
+
+def parse_answer(text: str | None) -> tuple[int, str] | None:
+    """The list's "answer" filter, "<question id>:<value>"; None for anything else."""
+    question, _sep, value = (text or "")[:24].partition(":")
+    if not question.isdigit() or not 0 < int(question) < 2**31:
+        return None
+    if value in ANSWER_KEYS or (value.isdigit() and int(value) < 1000):
+        return int(question), value
+    return None
+
+
+def _answer_clause(event: Event, question_id: int, answer: str):
+    """The condition on the JSON answers (the same on SQLite and PostgreSQL); false for an unknown question."""
+    question = next((q for q in event.questions if q.id == question_id), None)
+    if question is None:
+        return sa_false()
+    value = Registration.answers[str(question.id)]
+    if answer == "none":
+        return or_(value.as_string().is_(None), value.as_string() == "") if question.kind == "text" \
+            else value.as_string().is_(None)
+    if answer == "any":
+        return and_(value.as_string().is_not(None), value.as_string() != "") if question.kind == "text" \
+            else value.as_string().is_not(None)
+    if question.kind == "yesno" and answer in ("yes", "no"):
+        return value.as_boolean() == (answer == "yes")
+    if question.kind == "choice" and answer.isdigit():
+        return value.as_integer() == int(answer)
+    return sa_false()
 
 
 def filtered(event: Event, filters: Filters):
@@ -41,6 +79,8 @@ def filtered(event: Event, filters: Filters):
         query = query.where(Registration.checked_in_at.is_not(None))
     elif filters.checked_in is False:
         query = query.where(Registration.checked_in_at.is_(None))
+    if filters.answer is not None:
+        query = query.where(_answer_clause(event, *filters.answer))
     if filters.q and filters.q.strip():
         query = query.where(Registration.search_text.like(like_pattern(filters.q), escape="\\"))
     return query
@@ -91,37 +131,92 @@ def counts(event: Event) -> dict:
         "sector": _grouped(event, Registration.sector),
         "day": sorted(days.items()),
         "sessions": sessions,
+        "answers": answer_counts(event),
     }
 
 
-def send_reminders(hours: int = 48, now=None) -> int:
-    """Remind everyone coming to an event that starts within `hours`, once. Safe to run twice at once (two
-    workers, or the worker and `flask send-reminders`): a registration is claimed by an UPDATE that only one
-    of them can make."""
+def answer_counts(event: Event) -> list[dict]:
+    """For each question, how many people (coming or waiting) gave each answer: [{"question", "rows":
+    [(filter value, label, n), ...]}], the options in their order, then "no answer". Text answers are
+    counted as answered or not."""
+    answers = db.session.scalars(select(Registration.answers).where(
+        Registration.event_id == event.id, Registration.status.in_(("confirmed", "pending", "waitlisted")))).all()
+    out = []
+    for question in event.questions:
+        given = [(a or {}).get(str(question.id)) for a in answers]
+        unanswered = sum(v is None or v == "" for v in given)
+        if question.kind == "choice":
+            rows = [(str(i), label, sum(v == i for v in given if not isinstance(v, bool)))
+                    for i, label in enumerate(question.option_labels())]
+        elif question.kind == "yesno":
+            rows = [("yes", _("Yes"), sum(v is True for v in given)), ("no", _("No"), sum(v is False for v in given))]
+        else:
+            rows = [("any", _("Answered"), len(given) - unanswered)]
+        out.append({"question": question, "rows": [*rows, ("none", _("No answer"), unanswered)]})
+    return out
+
+
+# How far ahead the scheduled reminder may be set, and how far ahead "send now" is still a reminder.
+MAX_REMINDER_DAYS = 60
+REMIND_NOW_AT_MOST = timedelta(days=MAX_REMINDER_DAYS)
+# Who is reminded: only people who are coming (never pending, waitlisted, cancelled or rejected ones).
+REMINDED = ("confirmed",)
+
+
+class TooEarlyToRemind(ServiceError):
+    """"Send reminders now" for an event still months away."""
+
+
+def send_reminders(hours: int | None = None, now=None) -> int:
+    """The scheduled reminders: to everyone confirmed for an event whose reminder time has come (its
+    `reminder_days_before` before the start; with `hours`, every event starting within that many hours),
+    once per person (Registration.reminded_at). Safe to run twice at once (two workers, or the worker and
+    `flask send-reminders`): a registration is claimed by an UPDATE that only one of them can make."""
     now = now or utcnow()
+    horizon = timedelta(hours=hours) if hours is not None else timedelta(days=MAX_REMINDER_DAYS)
     events = db.session.scalars(select(Event).where(
-        Event.status == "published", Event.starts_at > now, Event.starts_at <= now + timedelta(hours=hours))).all()
+        Event.status == "published", Event.starts_at > now, Event.starts_at <= now + horizon)).all()
     sent = 0
     for event in events:
-        sent += _remind(event, now)
+        if hours is None and (event.reminder_days_before is None
+                              or event.starts_at - timedelta(days=event.reminder_days_before) > now):
+            continue
+        sent += _remind_scheduled(event, now)
     return sent
 
 
 def remind_soon(now) -> str:
-    """The worker's hourly job: reminders for events starting within 48 hours, each person once."""
-    return f"reminders queued: {send_reminders(hours=48, now=now)}"
+    """The worker's hourly job: each event's scheduled reminder, each person once."""
+    return f"reminders queued: {send_reminders(now=now)}"
 
 
 def remind(user, event: Event, now=None) -> int:
-    """The organizer's "send reminders now"."""
+    """The organizer's "send reminders now": to everyone confirmed, now, worded for the time really left
+    (the mail says in how many days the event starts, composed when it goes out).
+
+    It is refused for an event more than MAX_REMINDER_DAYS away (a "reminder" then is news, better sent with
+    "write to participants"), and it leaves the scheduled reminder alone: people still get that one, at its
+    time, since a reminder sent weeks ahead is forgotten by the day. Each person's scheduled reminder is
+    Registration.reminded_at; this one is only noted on the event (reminders_sent_at)."""
     require_manager(user, event)
-    return _remind(event, now)
-
-
-def _remind(event: Event, now=None) -> int:
     now = now or utcnow()
+    if event.status != "published" or event.starts_at <= now:
+        raise ServiceError(_("Reminders go out only for a published event that has not started yet."), None)
+    if event.starts_at - now > REMIND_NOW_AT_MOST:
+        raise TooEarlyToRemind(_("The event is more than %(num)d days away: too early for a reminder. Write to "
+                                 "the participants instead; the scheduled reminder goes out by itself.",
+                                 num=MAX_REMINDER_DAYS), None)
     ids = db.session.scalars(select(Registration.id).where(
-        Registration.event_id == event.id, Registration.status.in_(("confirmed", "pending")),
+        Registration.event_id == event.id, Registration.status.in_(REMINDED))).all()
+    for registration_id in ids:
+        mail_participant(db.session.get_one(Registration, registration_id), "event_reminder")
+    event.reminders_sent_at = now
+    return len(ids)
+
+
+def _remind_scheduled(event: Event, now) -> int:
+    ids = db.session.scalars(select(Registration.id).where(
+        Registration.event_id == event.id, Registration.status.in_(REMINDED),
         Registration.reminded_at.is_(None))).all()
     sent = 0
     for registration_id in ids:
@@ -130,7 +225,6 @@ def _remind(event: Event, now=None) -> int:
         if claimed:
             mail_participant(db.session.get_one(Registration, registration_id), "event_reminder")
             sent += 1
-    event.reminders_sent_at = now
     return sent
 
 

@@ -10,6 +10,7 @@ from diaspora.content_forms import Translated
 from diaspora.forms import (
     ChoiceField,
     Form,
+    LocalizedDecimalField,
     LocalizedIntegerField,
     MaxLength,
     Required,
@@ -56,15 +57,23 @@ class EventForm(Form):
         "venue_name": Translated(_l("Venue"), 200), "venue_address": Translated(_l("Street address"), 300)}
     organization_id = ChoiceField(_l("Organized by"))
     timezone = ChoiceField(_l("Time zone"), default="Asia/Bishkek", validators=[Required()])
+    # chosen as "another time zone" in the menu: any IANA name, checked by the service (events.zones)
+    timezone_other = StringField(_l("Another time zone"), filters=[strip], validators=[MaxLength(64)],
+                                 render_kw={"placeholder": "Europe/Vienna", "autocapitalize": "off",
+                                            "spellcheck": "false"})
     starts_at = LocalDateTimeField(_l("Starts"), validators=[Required()])
     ends_at = LocalDateTimeField(_l("Ends"), validators=[Required()])
     city = StringField(_l("City"), filters=[strip], validators=[MaxLength(120)])
     country = ChoiceField(_l("Country"))
+    latitude = LocalizedDecimalField(_l("Latitude"), places=None, validators=[Optional(), in_range(-90, 90)])
+    longitude = LocalizedDecimalField(_l("Longitude"), places=None, validators=[Optional(), in_range(-180, 180)])
     online_url = StringField(_l("Online link"), filters=[strip], validators=[Optional(), MaxLength(300), web_url])
     capacity = LocalizedIntegerField(_l("Places"), validators=[Optional(), in_range(0, 1_000_000)])
     registration_opens_at = LocalDateTimeField(_l("Registration opens"), validators=[Optional()])
     registration_closes_at = LocalDateTimeField(_l("Registration closes"), validators=[Optional()])
     requires_approval = BooleanField(_l("Each registration needs the organizer's approval"))
+    reminder_days_before = LocalizedIntegerField(_l("Reminder, days before the event"), default=2,
+                                                 validators=[Optional(), in_range(0, 60)])
 
 
 class SessionForm(Form):

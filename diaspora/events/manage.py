@@ -5,14 +5,14 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from diaspora.content_forms import fill_form, form_text, translated_form
 from diaspora.content_i18n import content_languages, first_field
 from diaspora.errors import ServiceError
-from diaspora.events import dashboard, services
+from diaspora.events import dashboard, services, zones
 from diaspora.events import registrations as regs
 from diaspora.events.choices import HOME_REGIONS, STATUSES
 from diaspora.events.documents import badges_pdf
@@ -28,6 +28,11 @@ from diaspora.models import Registration
 from diaspora.unit_of_work import attempt
 
 PAGE_SIZE = 50
+
+
+def _tiles() -> dict:
+    return {"tiles_url": current_app.config["TILES_URL"] or None,
+            "attribution": current_app.config["TILES_ATTRIBUTION"]}
 
 
 def _managed(slug: str):
@@ -46,34 +51,45 @@ def _aware_or_none(event_tz: str, moment: datetime | None) -> datetime | None:
     return _aware(event_tz, moment) if moment is not None else None
 
 
-def _event_form_choices(form: EventForm) -> None:
+def _event_form_choices(form: EventForm, current_zone: str | None = None) -> None:
     locale = current_locale()
     orgs = services.organizations_for(current_user)
     blank = [("", _("No association (site event)"))] if current_user.is_admin else []
     form.organization_id.choices = options(blank + [(org.id, org.name) for org in orgs])
-    form.timezone.choices = options((zone, zone) for zone in services.timezone_names())
+    form.timezone.choices = options([*zones.choices(locale, zones.canonical(current_zone or form.timezone.data)),
+                                     (zones.OTHER, _("Another time zone (type its name)"))])
     form.country.choices = (options([("", "—")])
                             + options(country_choices(locale)[:len(COMMON_COUNTRIES)], _("Frequent"))
                             + options(country_choices(locale)[len(COMMON_COUNTRIES):], _("All countries")))
 
 
+def _chosen_zone(form: EventForm) -> str:
+    return (form.timezone_other.data or "") if form.timezone.data == zones.OTHER else (form.timezone.data or "")
+
+
 def _event_data(form: EventForm) -> services.EventData:
-    zone = form.timezone.data if form.timezone.data in services.timezone_names() else "UTC"
+    typed = _chosen_zone(form)
+    zone = zones.canonical(typed) or "UTC"  # an unknown zone is refused by the service, with the form
     return services.EventData(
         titles=form_text(form, "title"), descriptions=form_text(form, "description"),
-        timezone=form.timezone.data, starts_at=_aware(zone, form.starts_at.data),
+        timezone=typed, starts_at=_aware(zone, form.starts_at.data),
         ends_at=_aware(zone, form.ends_at.data), organization_id=int(form.organization_id.data)
         if form.organization_id.data else None, venue_name=form_text(form, "venue_name"),
         venue_address=form_text(form, "venue_address"), city=form.city.data or "", country=form.country.data or None,
         online_url=form.online_url.data or None, capacity=form.capacity.data,
         registration_opens_at=_aware_or_none(zone, form.registration_opens_at.data),
         registration_closes_at=_aware_or_none(zone, form.registration_closes_at.data),
-        requires_approval=bool(form.requires_approval.data),
+        requires_approval=bool(form.requires_approval.data), reminder_days_before=form.reminder_days_before.data,
+        latitude=float(form.latitude.data) if form.latitude.data is not None else None,
+        longitude=float(form.longitude.data) if form.longitude.data is not None else None,
     )
 
 
 def _field_error(form, error: ServiceError, default: str) -> None:
-    field = getattr(form, error.field or default, None) or getattr(form, default)
+    name = error.field or default
+    if name == "timezone" and form.timezone.data == zones.OTHER:
+        name = "timezone_other"
+    field = getattr(form, name, None) or getattr(form, default)
     field.errors = [*field.errors, error.message]
 
 
@@ -93,7 +109,7 @@ def new_event():
         else:
             flash(_("The event is saved as a draft. Add its programme, then publish it."), "success")
             return redirect(url_for("events.manage", slug=event.slug))
-    return render_template("events/manage/event_form.html", form=form, event=None)
+    return render_template("events/manage/event_form.html", form=form, event=None, **_tiles())
 
 
 @bp.route("/events/<slug>/manage/edit", methods=["GET", "POST"])
@@ -101,12 +117,13 @@ def new_event():
 def edit_event(slug: str):
     event = _managed(slug)
     form = translated_form(EventForm, obj=None)
-    _event_form_choices(form)
+    _event_form_choices(form, event.timezone)
     if request.method == "GET":
         zone = ZoneInfo(event.timezone)
         for name in EventForm.TRANSLATED:
             fill_form(form, name, getattr(event, name))
-        for name in ("city", "online_url", "capacity", "requires_approval", "timezone"):
+        for name in ("city", "online_url", "capacity", "requires_approval", "timezone", "latitude", "longitude",
+                     "reminder_days_before"):
             getattr(form, name).data = getattr(event, name)
         form.country.data = event.country or ""
         form.organization_id.data = str(event.organization_id or "")
@@ -124,7 +141,7 @@ def edit_event(slug: str):
             if promoted:
                 flash(_("%(num)d people moved up from the waitlist.", num=len(promoted)), "success")
             return redirect(url_for("events.manage", slug=event.slug))
-    return render_template("events/manage/event_form.html", form=form, event=event)
+    return render_template("events/manage/event_form.html", form=form, event=event, **_tiles())
 
 
 @bp.post("/events/<slug>/manage/publish")
@@ -227,10 +244,10 @@ def _filters() -> dashboard.Filters:
     country = (args.get("country") or "").upper()[:2] or None
     q = (args.get("q") or "").strip()[:100] or None
     return dashboard.Filters(status=status, country=country, home_region=region, session_id=session_id,
-                             checked_in=checked, q=q)
+                             checked_in=checked, q=q, answer=dashboard.parse_answer(args.get("answer")))
 
 
-FILTER_KEYS = ("status", "country", "home_region", "session", "checked_in", "q")
+FILTER_KEYS = ("status", "country", "home_region", "session", "checked_in", "q", "answer")
 
 
 def _filter_query() -> str:
@@ -380,8 +397,14 @@ def message(slug: str):
 @login_required
 def reminders(slug: str):
     event = _managed(slug)
-    sent = dashboard.remind(current_user, event)
-    flash(_("Reminders queued: %(num)d.", num=sent), "success")
+    try:
+        with attempt():
+            sent = dashboard.remind(current_user, event)
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Reminders queued: %(num)d. The scheduled reminder still goes out by itself.", num=sent),
+              "success")
     return redirect(url_for("events.manage", slug=slug))
 
 
@@ -420,7 +443,7 @@ def _check_in(event, code: str | None) -> dict:
         text = _("Welcome, %(name)s! Checked in.", name=name)
     elif outcome == "already":
         text = _("%(name)s was already checked in at %(time)s.", name=name,
-                 time=local(event, registration.checked_in_at, "HH:mm", locale))
+                 time=local(event, registration.checked_in_at, "time", locale))
     else:  # "not_confirmed"
         text = _("%(name)s is not confirmed (%(status)s).", name=name,
                  status=STATUSES[registration.status])

@@ -23,7 +23,8 @@ STILL_TRUE = {
     "registration_waitlisted": {"waitlisted"},
     "registration_promoted": {"confirmed", "pending"},
     "registration_rejected": {"rejected"},
-    "event_reminder": {"confirmed", "pending"},
+    "event_reminder": {"confirmed"},
+    "registration_cancelled": {"cancelled"},
 }
 
 
@@ -87,9 +88,20 @@ def compose(template: str, params: dict, message=None):
         "link": external_url("events.private", token=registration.token),
         "event_url": external_url("events.show", slug=event.slug),
         "position": waitlist_position(registration),
+        "time_left": time_left(event.starts_at),
         **{key: value for key, value in params.items() if key not in ("registration_id", "event_id", "email")},
     }
     return mail.Composed(context, attachments, template=f"events/{name}")
+
+
+def time_left(starts_at, now=None) -> tuple[str, int]:
+    """How far the start is, as the mail words it: ("days", n), ("hours", n), or ("started", 0)."""
+    left = starts_at - (now or utcnow())
+    if left <= timedelta(0):
+        return "started", 0
+    if left < timedelta(days=1):
+        return "hours", max(1, round(left.total_seconds() / 3600))
+    return "days", round(left.total_seconds() / 86400)
 
 
 def _registration(ref: str) -> Registration | None:
@@ -123,7 +135,7 @@ def chosen_sessions(registration: Registration) -> list:
 
 # What a registration's change (signals.registration_changed) tells the person.
 MAIL_FOR_CHANGE = {"confirmed": "registration_confirmed", "rejected": "registration_rejected",
-                   "promoted": "registration_promoted"}
+                   "promoted": "registration_promoted", "cancelled": "registration_cancelled"}
 
 
 def tell_participant(registration: Registration, change: str, **details) -> None:
@@ -140,4 +152,5 @@ def init_app(app) -> None:
     # once delivered, the participant's private link has no business in the outbox that site admins read
     mail.register_kinds("registration_confirmed", "registration_pending", "registration_waitlisted",
                         "registration_promoted", "registration_rejected", "registration_link", "registration_new",
-                        "event_reminder", "event_cancelled", "organizer_message", redact=r"(/r/)[\w-]{20,}")
+                        "event_reminder", "event_cancelled", "registration_cancelled", "organizer_message",
+                        redact=r"(/r/)[\w-]{20,}")

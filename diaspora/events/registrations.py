@@ -241,6 +241,8 @@ def _register(rules: EventRules, raw: RegistrationData, data: RegistrationData,
 def update_registration(registration: Registration, data: RegistrationData) -> None:
     """The participant edits their answers from the private page (the email stays as it was)."""
     event = registration.event
+    if event.status == "cancelled":
+        raise RegistrationClosed(closed_message("cancelled"), None)
     if registration.status in ("cancelled", "rejected"):
         raise ServiceError(_("This registration is closed."), None)
     data.email = registration.email
@@ -263,7 +265,8 @@ def update_registration(registration: Registration, data: RegistrationData) -> N
 
 
 def cancel(registration: Registration) -> list[Outcome[Registration]]:
-    """The participant (or the organizer) cancels; the first on the waitlist moves up."""
+    """The participant (or the organizer) cancels; the first on the waitlist moves up. The person gets a
+    mail confirming it (events.notify, on the "cancelled" change); cancelling twice changes nothing."""
     lock_event(registration.event_id)
     db.session.refresh(registration)
     if registration.status in ("cancelled", "rejected"):
@@ -272,6 +275,7 @@ def cancel(registration: Registration) -> list[Outcome[Registration]]:
     registration.cancelled_at = utcnow()
     registration.waitlist_seq = None
     db.session.flush()
+    _changed(registration, "cancelled")
     return promote(registration.event)
 
 

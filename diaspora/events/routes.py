@@ -12,7 +12,7 @@ from diaspora.events import services
 from diaspora.events.choices import HOME_REGIONS, SECTORS, STATUSES
 from diaspora.events.documents import event_ics, ticket_pdf
 from diaspora.events.notify import chosen_sessions
-from diaspora.events.web import data_from, local, registration_form, show_errors, zone_label
+from diaspora.events.web import data_from, local, place_parts, registration_form, show_errors, zone_label
 from diaspora.extensions import db, limiter
 from diaspora.geo import maps
 from diaspora.i18n import current_locale
@@ -64,6 +64,7 @@ def _no_store(response):
 @bp.app_context_processor
 def event_helpers():
     return {"event_time": lambda event, moment, fmt="medium": local(event, moment, fmt, current_locale()),
+            "event_place": place_parts,
             "HOME_REGIONS": HOME_REGIONS, "SECTORS": SECTORS, "REGISTRATION_STATUSES": STATUSES}
 
 
@@ -126,6 +127,8 @@ def register(slug: str):
     if request.method == "GET" and current_user.is_authenticated:
         form.email.data = form.email.data or current_user.email
         form.full_name.data = form.full_name.data or current_user.name
+    if request.method == "POST" and state != "open":  # a form kept open while the event was cancelled or closed
+        flash(regs.closed_message(state), "error")
     if state == "open" and form.validate_on_submit():
         try:
             with attempt():
@@ -142,7 +145,8 @@ def register(slug: str):
                 return redirect(url_for("events.show", slug=event.slug))
             return redirect(url_for("events.private", token=outcome.registration.token, new=1))
     return render_template("events/register.html", event=event, form=form, locale=locale, state=state,
-                           closed_message=regs.closed_message(state), places_left=regs.places_left(event))
+                           closed_message=regs.closed_message(state), places_left=regs.places_left(event)), \
+        409 if request.method == "POST" and state != "open" else 200
 
 
 @bp.route("/r/<token>", methods=["GET", "POST"])
@@ -174,14 +178,22 @@ def private(token: str):
     return _no_store(response)
 
 
-@bp.post("/r/<token>/cancel")
-@limiter.limit(_public_post_limit)
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+@limiter.limit(_public_post_limit, methods=["POST"])
 def cancel(token: str):
+    """A confirmation page saying what cancelling does; only its "yes" (confirm=yes) cancels."""
     registration = _private(token)
-    regs.cancel(registration)
-    flash(_("Your registration is cancelled. Thank you for letting us know: your place goes to the next "
-            "person on the waitlist."), "success")
-    return redirect(url_for("events.private", token=token))
+    if registration.status in ("cancelled", "rejected"):
+        return redirect(url_for("events.private", token=token))
+    if request.method == "POST" and request.form.get("confirm") == "yes":
+        regs.cancel(registration)
+        flash(_("Your registration is cancelled; we have sent you a mail confirming it. Thank you for letting "
+                "us know: your place goes to the next person on the waitlist."), "success")
+        return redirect(url_for("events.private", token=token))
+    response = make_response(render_template(
+        "events/cancel_registration.html", registration=registration, event=registration.event,
+        position=regs.waitlist_position(registration)))
+    return _no_store(response)
 
 
 @bp.get("/r/<token>/ticket.pdf")

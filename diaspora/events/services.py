@@ -4,16 +4,15 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 
 from diaspora.content_i18n import I18nText, first_field, i18n, replaced
 from diaspora.database import utcnow
 from diaspora.errors import Forbidden, ServiceError
-from diaspora.events import locking, registrations
+from diaspora.events import locking, registrations, zones
+from diaspora.events.dashboard import MAX_REMINDER_DAYS
 from diaspora.events.permissions import (  # noqa: F401 - re-exported: routes ask services who may
     authenticated,
     can_create,
@@ -52,6 +51,7 @@ class EventData:
     registration_opens_at: datetime | None = None
     registration_closes_at: datetime | None = None
     requires_approval: bool = False
+    reminder_days_before: int | None = 2  # None: no scheduled reminder
 
 
 @dataclass
@@ -71,22 +71,23 @@ class QuestionData:
     required: bool = False
 
 
-@lru_cache(maxsize=1)
-def timezone_names() -> tuple[str, ...]:
-    return tuple(sorted(zone for zone in available_timezones()
-                        if "/" in zone and not zone.startswith(("Etc/", "SystemV/"))))
-
-
 def _check(data: EventData, user) -> None:
     refuse_control_characters({"title": dict(data.titles), "description": dict(data.descriptions),
                                "venue_name": dict(data.venue_name), "venue_address": dict(data.venue_address),
                                "city": data.city, "online_url": data.online_url}, multiline=("description",))
     if not i18n(data.titles):
         raise ServiceError(_("Give the title in at least one language."), first_field("title"))
-    try:
-        ZoneInfo(data.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ServiceError(_("Choose a time zone from the list."), "timezone") from None
+    zone = zones.canonical(data.timezone)
+    if zone is None:
+        raise ServiceError(_("Choose a time zone from the list, or type its name as in Asia/Bishkek."), "timezone")
+    data.timezone = zone
+    if data.reminder_days_before is not None and not 0 <= data.reminder_days_before <= MAX_REMINDER_DAYS:
+        raise ServiceError(_("Enter a number from %(min)s to %(max)s.", min=0, max=MAX_REMINDER_DAYS),
+                           "reminder_days_before")
+    lat, lng = data.latitude, data.longitude
+    if (lat is None) != (lng is None) or (
+            lat is not None and lng is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180)):
+        raise ServiceError(_("Place the pin on the map, or give both latitude and longitude."), "latitude")
     if data.ends_at < data.starts_at:
         raise ServiceError(_("The event cannot end before it starts."), "ends_at")
     if data.registration_opens_at and data.registration_closes_at and \
@@ -118,8 +119,9 @@ def _unique_slug(data: EventData) -> str:
 
 
 def _place(event: Event, data: EventData) -> None:
+    """The pin the organizer placed, or else found from the address or the city (the fallback)."""
     if data.latitude is not None and data.longitude is not None:
-        event.latitude, event.longitude = data.latitude, data.longitude
+        event.latitude, event.longitude = round(data.latitude, 6), round(data.longitude, 6)
         return
     location = None
     address = i18n(data.venue_address)
@@ -131,16 +133,22 @@ def _place(event: Event, data: EventData) -> None:
     event.longitude = round(location.longitude, 6) if location else None
 
 
+def _same_spot(a, b) -> bool:
+    return b is not None and abs(a[0] - b[0]) < 1e-6 and abs(a[1] - b[1]) < 1e-6
+
+
 def _apply(event: Event, data: EventData) -> None:
     event.title, event.description = replaced(event.title, data.titles), replaced(event.description, data.descriptions)
     event.venue_name = replaced(event.venue_name, data.venue_name)
     event.venue_address = replaced(event.venue_address, data.venue_address)
     for name in ("timezone", "starts_at", "ends_at", "organization_id", "city",
                  "country", "online_url", "capacity", "registration_opens_at", "registration_closes_at",
-                 "requires_approval"):
+                 "requires_approval", "reminder_days_before"):
         value = getattr(data, name)
         if isinstance(value, str):
             value = value.strip()
+        if value is None and name == "reminder_days_before":
+            value = null()  # None on a new row would let the column's default (2 days) in
         setattr(event, name, value)
     event.city = event.city or ""
     event.online_url = event.online_url or None
@@ -160,13 +168,19 @@ def create_event(user, data: EventData) -> Event:
 
 
 def update_event(user, event: Event, data: EventData) -> list:
-    """Save changes; more places fill them from the waitlist at once."""
+    """Save changes; more places fill them from the waitlist at once.
+
+    The pin: where the organizer put it on the map; when they left it where it was and changed the address
+    or the city, it follows them (geocoded), as it does when there is no pin."""
     require_manager(user, event)
     _check(data, user)
     place_changed = (i18n(data.venue_address), data.city, data.country) != (event.venue_address, event.city,
                                                                             event.country)
+    pin_moved = data.latitude is not None and not _same_spot((data.latitude, data.longitude), event.position)
     _apply(event, data)
-    if place_changed or data.latitude is not None:
+    if pin_moved or place_changed or data.latitude is None:
+        if not pin_moved:
+            data.latitude = data.longitude = None
         _place(event, data)
     db.session.flush()
     if event.status == "published":

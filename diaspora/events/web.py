@@ -2,18 +2,19 @@
 formatting times in the event's own time zone."""
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time, get_timezone_name
+from babel.dates import format_date, format_datetime, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import Field, StringField
 
+from diaspora.events import zones
 from diaspora.events.answers import RegistrationData
 from diaspora.events.choices import HOME_REGIONS, SECTORS
 from diaspora.events.forms import RegistrationForm
 from diaspora.extensions import db
 from diaspora.forms import ChoiceField, MultiCheckboxField, options, strip
-from diaspora.i18n import COMMON_COUNTRIES, country_choices
+from diaspora.i18n import COMMON_COUNTRIES, country_choices, country_name
 from diaspora.models import Event, Organization, Registration
 from diaspora.text import fold, like_prefix
 
@@ -22,10 +23,13 @@ def local(event: Event, moment, fmt: str = "medium", locale: str = "ky") -> str:
     """A moment in the event's time zone, as people there read it: "15 июн. 2026 г., 09:30".
 
     "full" and "medium" give the date in that length with hours and minutes (Babel's own datetime formats
-    add seconds and the zone, which the pages show once, separately); other values are Babel formats."""
+    add seconds and the zone, which the pages show once, separately); "time" the hours and minutes alone, on
+    the locale's clock (15:30 in Kyrgyz and Russian, 3:30 PM in English); other values are Babel formats."""
     if moment is None:
         return ""
     zone = ZoneInfo(event.timezone)
+    if fmt == "time":
+        return format_time(moment.astimezone(zone), "short", tzinfo=zone, locale=locale)
     if fmt in ("full", "medium"):
         here = moment.astimezone(zone)
         return f"{format_date(here, fmt, locale=locale)}, {format_time(here, 'short', tzinfo=zone, locale=locale)}"
@@ -33,7 +37,17 @@ def local(event: Event, moment, fmt: str = "medium", locale: str = "ky") -> str:
 
 
 def zone_label(event: Event, locale: str) -> str:
-    return get_timezone_name(ZoneInfo(event.timezone), locale=locale)
+    """"Бишкек, Кыргызстан (UTC+6)": the offset the day the event starts."""
+    return zones.label(event.timezone, locale, event.starts_at)
+
+
+def place_parts(event: Event) -> list[str]:
+    """Where the event is, only what is known: venue, street address, city (and the country after them);
+    nothing at all for an event with none of these (an online one), never ", Бишкек"."""
+    parts = [text for text in (event.venue_name.get(), event.venue_address.get(), event.city) if text]
+    if parts and event.country:
+        parts.append(country_name(event.country))
+    return parts
 
 
 def registration_form(event: Event, locale: str, organizations, registration: Registration | None = None,

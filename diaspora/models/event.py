@@ -71,7 +71,10 @@ class Event(Model):
     places_taken: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     waiting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_registration_waitlisted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # The organizer's last "send reminders now" (which leaves Registration.reminded_at, the scheduled one, alone).
     reminders_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The scheduled reminder goes out this many days before the start; None: no scheduled reminder.
+    reminder_days_before: Mapped[int | None] = mapped_column(Integer, default=2, server_default="2")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -178,7 +181,7 @@ class Registration(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # moved up from the waitlist
-    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the scheduled reminder only
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

@@ -108,3 +108,9 @@ def forget_request(request_id: int) -> None:
     db.session.execute(delete(TelegramLink).where(TelegramLink.help_request_id == request_id))
     db.session.execute(delete(TelegramLinkCode).where(TelegramLinkCode.help_request_id == request_id))
 
+
+def forget_registration(registration_id: int) -> None:
+    """A cancelled registration: its chats and codes go. The row may come back for whoever registers the same
+    address next, with a new link and code, and must not reach the old holder's chat."""
+    db.session.execute(delete(TelegramLink).where(TelegramLink.registration_id == registration_id))
+    db.session.execute(delete(TelegramLinkCode).where(TelegramLinkCode.registration_id == registration_id))

@@ -45,6 +45,8 @@ def on_registration_changed(registration: Registration, change: str, **details) 
     """signals.registration_changed."""
     if change in REGISTRATION_NEWS:
         tell_all(registration, change)
+    elif change == "cancelled":
+        links.forget_registration(registration.id)
 
 
 def on_request_forgotten(request_id: int, **details) -> None:
