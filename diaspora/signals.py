@@ -20,7 +20,7 @@ the chats linked to a cancelled registration.""")
 
 help_request_news = _signals.signal("help-request-news", doc="""
 The person who asked for help has news of their request: the same moments they get mail for. Sender: the
-HelpRequest; `news` says what: "request_accepted", "request_resolved", "request_returned",
+HelpRequest; `news` says what: "request_accepted", "request_in_progress", "request_resolved", "request_returned",
 "request_reminder", "request_closed", "message_for_person" (with `message_id`, the association's message)
 ... and details such as `organization_id`. Telegram passes it on to a linked chat.""")
 

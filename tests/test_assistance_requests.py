@@ -155,6 +155,20 @@ def test_accept_progress_resolve_with_messages_and_a_log(client, login, two_orgs
     assert status == "resolved"
     actions = [e[0] for e in events]
     assert actions == ["created", "routed", "accepted", "in_progress", "message", "message", "resolved"]
+    from diaspora.models import OutboxMessage
+
+    told = db_query(lambda db: db.session.scalars(select(OutboxMessage.kind).where(
+        OutboxMessage.kind.like("request_%"), OutboxMessage.template.like("assistance/%"))
+        .order_by(OutboxMessage.id)).all())
+    assert "request_in_progress" in told and told.index("request_accepted") < told.index("request_in_progress")
+
+    def composed(db):
+        from diaspora import mail
+
+        message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "request_in_progress"))
+        return mail.compose(message)
+    subject, body, _attachments, to = db_query(composed)
+    assert reference in subject and "Мекен Екатеринбург" in body and to == "aibek@example.org"
     assert events[2][1:3] == (first_admin.id, first) and events[5][3] is True
     client.get("/lang/en")
     assert 'id="request-status">Resolved<' in client.get(f"/h/{token}").get_data(as_text=True)

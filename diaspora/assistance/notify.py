@@ -44,6 +44,6 @@ def compose(template: str, params: dict, message) -> mail.Composed | str:
 
 def init_app(app) -> None:
     mail.register_composer("assistance", compose)
-    mail.register_kinds("request_received", "request_accepted", "request_resolved", "request_returned",
-                        "message_for_person", "request_reminder", "request_closed", redact=r"(/h/)[\w-]{20,}",
-                        personal=True)
+    mail.register_kinds("request_received", "request_accepted", "request_in_progress", "request_resolved",
+                        "request_returned", "message_for_person", "request_reminder", "request_closed",
+                        redact=r"(/h/)[\w-]{20,}", personal=True)

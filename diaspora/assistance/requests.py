@@ -293,6 +293,7 @@ def _transition(user, request: HelpRequest, allowed: tuple, status: str, action:
 
 def start(user, request: HelpRequest) -> None:
     _transition(user, request, ("accepted",), "in_progress", "in_progress")
+    tell_person(request, "request_in_progress", organization_id=request.accepted_org_id)
 
 
 def resolve(user, request: HelpRequest) -> None:

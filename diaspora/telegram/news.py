@@ -13,8 +13,8 @@ from diaspora.urls import external_url
 TEMPLATE = "telegram/telegram_news"
 LOCALES = ("ky", "ru", "en")
 # What the person is told in the chat about their request (signals.help_request_news' `news`).
-REQUEST_NEWS = {"request_accepted", "request_resolved", "request_returned", "request_reminder", "request_closed",
-                "message_for_person"}
+REQUEST_NEWS = {"request_accepted", "request_in_progress", "request_resolved", "request_returned",
+                "request_reminder", "request_closed", "message_for_person"}
 # A registration's change (signals.registration_changed) -> the status it must still have when sent.
 REGISTRATION_NEWS = {"confirmed": {"confirmed"}, "rejected": {"rejected"}, "promoted": {"confirmed", "pending"}}
 
@@ -68,6 +68,9 @@ def _request_text(request: HelpRequest, news: str, params: dict) -> str | None:
     elif news == "request_accepted":
         text = _("“%(organization)s” accepted your request %(reference)s and will contact you.",
                  organization=name, reference=reference)
+    elif news == "request_in_progress":
+        text = _("“%(organization)s” started working on your request %(reference)s.", organization=name,
+                 reference=reference)
     elif news == "request_resolved":
         text = _("Your request %(reference)s is marked as solved. We are glad it worked out.", reference=reference)
     elif news == "request_returned":

@@ -55,3 +55,7 @@ def test_a_migrant_saves_russia_for_offline_and_reads_it_without_a_connection(ne
     saved = page.locator("[data-offline-list] a")
     assert "Айлык төлөнбөсө эмне кылуу керек" in saved.all_inner_texts()
     assert page.evaluate("document.documentElement.scrollWidth <= 320")
+    page.context.set_offline(False)
+    page.goto("/offline")  # the list of saved pages, online
+    page.locator("[data-offline-list] a").first.wait_for()
+    assert_accessible(page)
