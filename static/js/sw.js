@@ -7,8 +7,10 @@ var SAVED = "diaspora-saved";
 var OFFLINE_PAGE = "/offline";
 
 self.addEventListener("install", function (event) {
+  // Without cookies: the worker installs while the person may be logging in, and a response to a request
+  // that carried the old session cookie would set it again over the new one.
   event.waitUntil(caches.open(SHELL).then(function (cache) {
-    return cache.addAll([OFFLINE_PAGE]);
+    return cache.add(new Request(OFFLINE_PAGE, {credentials: "omit"}));
   }).then(function () { return self.skipWaiting(); }));
 });
 
