@@ -259,3 +259,33 @@ def test_offers_and_requests_link_the_guides_of_their_kind_and_country(client, m
         page = _page_text(client.get(url))
         assert f"/guides/{wages}" in page, url
         assert "Ден соолук" not in page and "Казакстандагы" not in page and "Даярдалууда" not in page
+
+
+def test_a_change_saved_while_the_moderator_reads_is_not_published_unread(client, make_user, make_org, login,
+                                                                         db_query):
+    from diaspora.models import Guide
+
+    admin, moderator = make_user(), make_user(is_admin=True)
+    make_org(owner=admin)
+    login(admin)
+    slug = _slug_of(client.post("/guides/new", data=GUIDE))
+    client.post(f"/guides/{slug}/submit")
+    client.post("/auth/logout")
+
+    login(moderator)
+    page = _page_text(client.get(f"/guides/{slug}"))
+    read = re.search(rf'action="(/guides/{slug}/publish\?version=\d+)"', page).group(1)
+    client.post("/auth/logout")
+    login(admin)  # the writer saves again before the moderator clicks
+    client.post(f"/guides/{slug}/edit", data={**GUIDE, "body_ky": "Окулбаган текст"})
+    client.post("/auth/logout")
+
+    login(moderator)
+    refused = client.post(read, follow_redirects=True, headers={"Accept-Language": "en"})
+    assert "was changed after you opened it" in _page_text(refused)
+    assert db_query(lambda db: db.session.scalar(select(Guide.status).where(Guide.slug == slug))) == "in_review"
+    page = _page_text(client.get(f"/guides/{slug}"))
+    assert "Окулбаган текст" in page
+    again = re.search(rf'action="(/guides/{slug}/publish\?version=\d+)"', page).group(1)
+    assert again != read and client.post(again).status_code == 302
+    assert db_query(lambda db: db.session.scalar(select(Guide.status).where(Guide.slug == slug))) == "published"

@@ -163,7 +163,8 @@ def submit(slug: str):
 @bp.post("/<slug>/publish")
 @login_required
 def publish(slug: str):
-    return _action(slug, services.publish, _("Published."))
+    read = request.args.get("version", type=int)  # the version the page showed
+    return _action(slug, lambda user, guide: services.publish(user, guide, read), _("Published."))
 
 
 @bp.post("/<slug>/confirm")
@@ -212,7 +213,8 @@ def show(slug: str):
     return render_template("guides/show.html", guide=guide, text=_shown(guide, guide.title, guide.summary, guide.body),
                            editor=editor, is_moderator=services.is_moderator(current_user),
                            review_due=services.is_review_due(guide), languages=services.languages_of(guide),
-                           topic=services.topic_label(guide.topic), version=None)
+                           topic=services.topic_label(guide.topic), version=None,
+                           latest_version=services.latest_version(guide) if editor else None)
 
 
 @bp.get("/<slug>/versions")

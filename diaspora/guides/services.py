@@ -290,14 +290,20 @@ def _mark_reviewed(user, guide: Guide, number: int | None) -> None:
     guide.published_version = number
 
 
-def _latest(guide: Guide) -> int | None:
+def latest_version(guide: Guide) -> int | None:
     return db.session.scalar(select(func.max(GuideVersion.number)).where(GuideVersion.guide_id == guide.id))
 
 
-def publish(user, guide: Guide) -> None:
+def publish(user, guide: Guide, read_version: int | None = None) -> None:
     """Publish a guide in review (or a draft, or an archived one), or approve the change waiting on a published
-    one. Either way the guide counts as reviewed today by this moderator."""
+    one. Either way the guide counts as reviewed today by this moderator. `read_version`: the version the
+    moderator read; if the writer saved another since, nothing is published (unread text never goes out as
+    reviewed)."""
     _require_moderator(user)
+    _lock(guide)
+    waiting = guide.pending_version if guide.is_published and guide.pending_version else latest_version(guide)
+    if read_version is not None and read_version != waiting:
+        raise ServiceError(_("The guide was changed after you opened it: read it again before publishing."))
     if guide.is_published and guide.pending_version:
         version = version_of(guide, guide.pending_version)
         if version is not None:
@@ -307,7 +313,7 @@ def publish(user, guide: Guide) -> None:
     else:
         guide.status = "published"
         guide.published_at = guide.published_at or utcnow()
-        _mark_reviewed(user, guide, _latest(guide))
+        _mark_reviewed(user, guide, latest_version(guide))
         guide.updated_at = utcnow()
     guide.review_note = None
     db.session.flush()
