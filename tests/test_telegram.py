@@ -275,3 +275,24 @@ def test_the_webhook_command_registers_with_telegram(telegram_on, bot_api, runne
     bot_api.status = 502
     result = runner.invoke(args=["telegram-webhook"])
     assert result.exit_code != 0 and "502" in result.output and TOKEN not in result.output
+
+
+@pytest.fixture
+def two_a_minute(app_config):
+    app_config.update(RATELIMIT_ENABLED=True, PUBLIC_POST_RATE_LIMIT="2 per minute")
+
+
+def test_a_chat_that_floods_is_told_to_wait(telegram_on, two_a_minute, bot_api, client, send_request, db_query):
+    """Each reply mails the association: the web form's limit holds for a chat too."""
+    from diaspora.models import HelpMessage
+
+    _reference, token = send_request()
+    update(client, f"/start {deep_link_code(client.get(f'/h/{token}').get_data(as_text=True))}")
+    answers = [update(client, f"Салам {n}") for n in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]  # Telegram is always answered
+    assert not any((a.get_json(silent=True) or {}).get("text") for a in answers[:2])  # passed on, no answer
+    told = answers[2].get_json()
+    assert told["method"] == "sendMessage" and told["text"]  # the third: wait a little (in the request's language)
+    bodies = db_query(lambda db: [m.body for m in db.session.scalars(
+        select(HelpMessage).where(HelpMessage.from_requester.is_(True)))])
+    assert bodies == ["Салам 0", "Салам 1"]

@@ -6,10 +6,12 @@ gets its answer in the webhook's response (Telegram's "reply to the webhook"): n
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from limits import parse_many
 
+from diaspora import crypto
 from diaspora.assistance import requests as help_requests
 from diaspora.errors import ServiceError
-from diaspora.extensions import db
+from diaspora.extensions import db, limiter
 from diaspora.models import HelpRequest, Registration
 from diaspora.telegram import links, news
 
@@ -71,6 +73,16 @@ def _target(link) -> HelpRequest | Registration:
     return db.session.get_one(Registration, link.registration_id)
 
 
+def _too_many(chat_id: str) -> bool:
+    """The web form's limit (PUBLIC_POST_RATE_LIMIT) for a chat's messages too: each one mails the association.
+    Counted in the limiter's shared storage under a keyed hash, never the chat's id."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return False
+    chat = crypto.keyed_hashes(chat_id)[0]
+    return not all(limiter.limiter.hit(item, "telegram-chat", chat)
+                   for item in parse_many(current_app.config["PUBLIC_POST_RATE_LIMIT"]))
+
+
 def _from_person(chat_number: int, chat_id: str, language: str, text: str | None) -> dict | None:
     """A message from the person: on the request the chat is linked to (the newest, if several)."""
     linked = links.chat_links(chat_id)
@@ -82,6 +94,10 @@ def _from_person(chat_number: int, chat_id: str, language: str, text: str | None
             news.tell(link, request, "not_text")
         elif request.anonymised_at is not None or request.status in ("withdrawn", "closed"):
             news.tell(link, request, "not_passed_on")
+        elif _too_many(chat_id):
+            with force_locale(news.locale_of(request)):
+                return {"method": "sendMessage", "chat_id": chat_number, "text": _(
+                    "Too many messages at once: wait a little, then write again.")}
         else:
             with force_locale(news.locale_of(request)):
                 try:  # post_message checks the text before it writes anything
