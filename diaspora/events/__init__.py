@@ -6,7 +6,8 @@ def init_app(app) -> None:
     from datetime import timedelta
 
     from diaspora import jobs
-    from diaspora.events import dashboard, notify
+    from diaspora.events import dashboard, notify, team
 
     notify.init_app(app)
+    team.init_app(app)
     jobs.register("event-reminders", timedelta(hours=1), dashboard.remind_soon)

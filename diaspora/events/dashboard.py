@@ -12,7 +12,7 @@ from diaspora import mail
 from diaspora.database import binary_order, rows_matched, utcnow
 from diaspora.errors import ServiceError
 from diaspora.events.notify import mail_participant
-from diaspora.events.permissions import require_manager
+from diaspora.events.permissions import require, require_manager
 from diaspora.extensions import db
 from diaspora.models import Event, Registration, RegistrationSession
 from diaspora.text import like_pattern
@@ -231,7 +231,7 @@ def _remind_scheduled(event: Event, now) -> int:
 def message_participants(user, event: Event, filters: Filters, subject: str, body: str) -> int:
     """The organizer writes to everyone (or the filtered people) still concerned; each in their language,
     with the link to their registration. Returns how many."""
-    require_manager(user, event)
+    require(user, event, "registrations")
     recipients = [r for r in all_matching(event, filters) if r.status in ("confirmed", "pending", "waitlisted")]
     for registration in recipients:
         mail.queue(registration.email, "events/organizer_message", registration.language, subject=subject,

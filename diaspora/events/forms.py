@@ -68,6 +68,9 @@ class EventForm(Form):
     latitude = LocalizedDecimalField(_l("Latitude"), places=None, validators=[Optional(), in_range(-90, 90)])
     longitude = LocalizedDecimalField(_l("Longitude"), places=None, validators=[Optional(), in_range(-180, 180)])
     online_url = StringField(_l("Online link"), filters=[strip], validators=[Optional(), MaxLength(300), web_url])
+    reply_to = StringField(_l("Reply-to address for participants (optional)"), filters=[strip],
+                           validators=[Optional(), MaxLength(254)],
+                           render_kw={"type": "email", "autocomplete": "email"})
     capacity = LocalizedIntegerField(_l("Places"), validators=[Optional(), in_range(0, 1_000_000)])
     registration_opens_at = LocalDateTimeField(_l("Registration opens"), validators=[Optional()])
     registration_closes_at = LocalDateTimeField(_l("Registration closes"), validators=[Optional()])
@@ -130,3 +133,34 @@ class CheckinForm(Form):
 
 
 __all__ = ["CheckinForm", "EventForm", "MessageForm", "QuestionForm", "ReasonForm", "RegistrationForm", "SessionForm"]
+
+
+TEAM_ROLE_CHOICES = (
+    ("organizer", _l("Organizer: everything, the team included")),
+    ("registrations", _l("Registrations: see, approve, reject, write to participants")),
+    ("checkin", _l("Check-in: the door only (name, status and sessions; no contacts)")),
+    ("reviewer", _l("Reviewer: projects (coming soon)")),
+)
+NOTIFY_CHOICES = (
+    ("immediately", _l("A mail for each new registration")),
+    ("daily", _l("One mail a day with the new registrations")),
+    ("off", _l("No mail")),
+)
+
+
+class TeamMemberForm(Form):
+    email = StringField(_l("Their email"), filters=[strip], validators=[Required(), MaxLength(254)],
+                        render_kw={"type": "email", "autocomplete": "off"})
+    role = ChoiceField(_l("Role"), default="checkin", choices=options(TEAM_ROLE_CHOICES))
+
+
+class TeamRoleForm(Form):
+    role = ChoiceField(_l("Role"), choices=options(TEAM_ROLE_CHOICES))
+
+
+class NotifyForm(Form):
+    notify = ChoiceField(_l("New registrations"), choices=options(NOTIFY_CHOICES))
+
+
+class AcceptTeamForm(Form):
+    """Only the CSRF token: joining is a POST, never a GET a mail scanner could trigger."""

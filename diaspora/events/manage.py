@@ -18,6 +18,7 @@ from diaspora.events.choices import HOME_REGIONS, STATUSES
 from diaspora.events.documents import badges_pdf
 from diaspora.events.exports import registrations_csv, registrations_xlsx, waitlist_positions
 from diaspora.events.forms import CheckinForm, EventForm, MessageForm, QuestionForm, ReasonForm, SessionForm
+from diaspora.events.notify import chosen_sessions
 from diaspora.events.routes import bp
 from diaspora.events.web import local
 from diaspora.extensions import db
@@ -35,11 +36,12 @@ def _tiles() -> dict:
             "attribution": current_app.config["TILES_ATTRIBUTION"]}
 
 
-def _managed(slug: str):
+def _managed(slug: str, permission: str):
+    """The event, if this person's role gives `permission` (events.permissions.PERMISSIONS), or 403."""
     event = services.event_by_slug(slug)
     if event is None:
         abort(404)
-    services.require_manager(current_user, event)
+    services.require(current_user, event, permission)
     return event
 
 
@@ -76,7 +78,7 @@ def _event_data(form: EventForm) -> services.EventData:
         ends_at=_aware(zone, form.ends_at.data), organization_id=int(form.organization_id.data)
         if form.organization_id.data else None, venue_name=form_text(form, "venue_name"),
         venue_address=form_text(form, "venue_address"), city=form.city.data or "", country=form.country.data or None,
-        online_url=form.online_url.data or None, capacity=form.capacity.data,
+        online_url=form.online_url.data or None, reply_to=form.reply_to.data or None, capacity=form.capacity.data,
         registration_opens_at=_aware_or_none(zone, form.registration_opens_at.data),
         registration_closes_at=_aware_or_none(zone, form.registration_closes_at.data),
         requires_approval=bool(form.requires_approval.data), reminder_days_before=form.reminder_days_before.data,
@@ -115,7 +117,7 @@ def new_event():
 @bp.route("/events/<slug>/manage/edit", methods=["GET", "POST"])
 @login_required
 def edit_event(slug: str):
-    event = _managed(slug)
+    event = _managed(slug, "settings")
     form = translated_form(EventForm, obj=None)
     _event_form_choices(form, event.timezone)
     if request.method == "GET":
@@ -123,7 +125,7 @@ def edit_event(slug: str):
         for name in EventForm.TRANSLATED:
             fill_form(form, name, getattr(event, name))
         for name in ("city", "online_url", "capacity", "requires_approval", "timezone", "latitude", "longitude",
-                     "reminder_days_before"):
+                     "reminder_days_before", "reply_to"):
             getattr(form, name).data = getattr(event, name)
         form.country.data = event.country or ""
         form.organization_id.data = str(event.organization_id or "")
@@ -147,7 +149,7 @@ def edit_event(slug: str):
 @bp.post("/events/<slug>/manage/publish")
 @login_required
 def publish(slug: str):
-    event = _managed(slug)
+    event = _managed(slug, "settings")
     try:
         with attempt():
             services.publish(current_user, event)
@@ -161,7 +163,7 @@ def publish(slug: str):
 @bp.route("/events/<slug>/manage/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_event(slug: str):
-    event = _managed(slug)
+    event = _managed(slug, "settings")
     if request.method == "POST" and request.form.get("confirm") == "yes":
         told = services.cancel_event(current_user, event)
         flash(_("The event is cancelled. %(num)d people were told.", num=told), "success")
@@ -172,7 +174,7 @@ def cancel_event(slug: str):
 @bp.route("/events/<slug>/manage/programme", methods=["GET", "POST"])
 @login_required
 def programme(slug: str):
-    event = _managed(slug)
+    event = _managed(slug, "settings")
     form = translated_form(SessionForm)
     if form.validate_on_submit():
         zone = event.timezone
@@ -195,7 +197,7 @@ def programme(slug: str):
 @bp.post("/events/<slug>/manage/programme/<id:session_id>/delete")
 @login_required
 def delete_session(slug: str, session_id: int):
-    event = _managed(slug)
+    event = _managed(slug, "settings")
     services.delete_session(current_user, event, session_id)
     flash(_("Session removed."), "success")
     return redirect(url_for("events.programme", slug=slug))
@@ -204,7 +206,7 @@ def delete_session(slug: str, session_id: int):
 @bp.route("/events/<slug>/manage/questions", methods=["GET", "POST"])
 @login_required
 def questions(slug: str):
-    event = _managed(slug)
+    event = _managed(slug, "settings")
     form = translated_form(QuestionForm)
     if form.validate_on_submit():
         languages = content_languages()
@@ -228,7 +230,7 @@ def questions(slug: str):
 @bp.post("/events/<slug>/manage/questions/<id:question_id>/delete")
 @login_required
 def delete_question(slug: str, question_id: int):
-    event = _managed(slug)
+    event = _managed(slug, "settings")
     services.delete_question(current_user, event, question_id)
     flash(_("Question removed."), "success")
     return redirect(url_for("events.questions", slug=slug))
@@ -257,7 +259,7 @@ def _filter_query() -> str:
 @bp.get("/events/<slug>/manage")
 @login_required
 def manage(slug: str):
-    event = _managed(slug)
+    event = _managed(slug, "overview")
     counts = dashboard.counts(event)
     counts["day"] = [(format_date(day, "medium", locale=current_locale()), n) for day, n in counts["day"]]
     return render_template("events/manage/dashboard.html", event=event, counts=counts,
@@ -268,7 +270,7 @@ def manage(slug: str):
 @bp.get("/events/<slug>/manage/registrations")
 @login_required
 def registrations(slug: str):
-    event = _managed(slug)
+    event = _managed(slug, "registrations")
     filters = _filters()
     number = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
     rows, total = dashboard.page(event, filters, number, PAGE_SIZE)
@@ -283,7 +285,7 @@ def registrations(slug: str):
 @bp.get("/events/<slug>/manage/registrations/<id:registration_id>")
 @login_required
 def registration_detail(slug: str, registration_id: int):
-    event = _managed(slug)
+    event = _managed(slug, "registrations")
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.event_id != event.id:
         abort(404)
@@ -302,7 +304,7 @@ def _registration_of(event, registration_id: int) -> Registration:
 @bp.post("/events/<slug>/manage/registrations/<id:registration_id>/approve")
 @login_required
 def approve(slug: str, registration_id: int):
-    event = _managed(slug)
+    event = _managed(slug, "registrations")
     try:
         with attempt():
             regs.approve(current_user, _registration_of(event, registration_id))
@@ -316,7 +318,7 @@ def approve(slug: str, registration_id: int):
 @bp.post("/events/<slug>/manage/registrations/<id:registration_id>/reject")
 @login_required
 def reject(slug: str, registration_id: int):
-    event = _managed(slug)
+    event = _managed(slug, "registrations")
     registration = _registration_of(event, registration_id)
     form = ReasonForm()
     if not form.validate_on_submit():
@@ -345,7 +347,7 @@ def _export_rows(event):
 @bp.get("/events/<slug>/manage/export.csv")
 @login_required
 def export_csv(slug: str):
-    event = _managed(slug)
+    event = _managed(slug, "export")
     body = "\ufeff" + registrations_csv(event, _export_rows(event), current_locale())  # BOM: Excel reads UTF-8
     response = make_response(body.encode("utf-8"))
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
@@ -357,7 +359,7 @@ def export_csv(slug: str):
 @bp.get("/events/<slug>/manage/export.xlsx")
 @login_required
 def export_xlsx(slug: str):
-    event = _managed(slug)
+    event = _managed(slug, "export")
     response = make_response(registrations_xlsx(event, _export_rows(event), current_locale()))
     response.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-registrations.xlsx"'
@@ -368,7 +370,7 @@ def export_xlsx(slug: str):
 @bp.get("/events/<slug>/manage/badges.pdf")
 @login_required
 def badges(slug: str):
-    event = _managed(slug)
+    event = _managed(slug, "export")
     filters = _filters()
     filters.status = filters.status or "confirmed"
     response = make_response(badges_pdf(dashboard.all_matching(event, filters), event, current_locale()))
@@ -380,7 +382,7 @@ def badges(slug: str):
 @bp.route("/events/<slug>/manage/message", methods=["GET", "POST"])
 @login_required
 def message(slug: str):
-    event = _managed(slug)
+    event = _managed(slug, "registrations")
     filters = _filters()
     form = MessageForm()
     if form.validate_on_submit():
@@ -396,7 +398,7 @@ def message(slug: str):
 @bp.post("/events/<slug>/manage/reminders")
 @login_required
 def reminders(slug: str):
-    event = _managed(slug)
+    event = _managed(slug, "settings")
     try:
         with attempt():
             sent = dashboard.remind(current_user, event)
@@ -412,7 +414,7 @@ def reminders(slug: str):
 @login_required
 @for_view(permissions_policy=CAMERA_PERMISSIONS)  # the one page that may use the camera: tickets at the door
 def checkin(slug: str):
-    event = _managed(slug)
+    event = _managed(slug, "checkin")
     form = CheckinForm()
     result = None
     if form.validate_on_submit():
@@ -426,7 +428,7 @@ def checkin(slug: str):
 @login_required
 def checkin_json(slug: str):
     """For the camera scanner: the same check-in, answered as JSON (CSRF token in the X-CSRFToken header)."""
-    event = _managed(slug)
+    event = _managed(slug, "checkin")
     payload = request.get_json(silent=True)
     code = payload.get("code") if isinstance(payload, dict) else None
     result = _check_in(event, code[:40] if isinstance(code, str) else "")
@@ -447,4 +449,7 @@ def _check_in(event, code: str | None) -> dict:
     else:  # "not_confirmed"
         text = _("%(name)s is not confirmed (%(status)s).", name=name,
                  status=STATUSES[registration.status])
-    return {"result": outcome, "message": text, "name": name}
+    # what the door needs and no more (a check-in volunteer sees no contacts): name, status, sessions
+    return {"result": outcome, "message": text, "name": name,
+            "status": str(STATUSES[registration.status]) if registration else None,
+            "sessions": [s.title() for s in chosen_sessions(registration)] if registration else []}

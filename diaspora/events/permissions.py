@@ -1,5 +1,14 @@
-"""Who may organize events: the admins of a published association (for its events) and site admins (for
-any, and for events of no association, such as the Forum of Compatriots)."""
+"""Who may do what with an event, decided here and nowhere else.
+
+Organizers are the site admins (for any event, and for events of no association, such as the Forum of
+Compatriots), the admins of the organizing association while it is published, and the event's team members
+with the role "organizer". Other team members get one role each (models.event_team.TEAM_ROLES), and each
+thing done to an event asks for a permission, which PERMISSIONS gives to roles:
+
+- registrations: the list, a registration's page, approving, rejecting and writing to participants. Exports
+  (CSV, spreadsheet, badges) stay with organizers: a bulk copy of everyone's contacts is the organizer's call.
+- checkin: the door only (scan or type a code; the answer names the person, status and sessions, no contacts).
+- reviewer: projects, which do not exist yet (the role can be given; it opens nothing today)."""
 from collections.abc import Sequence
 
 from flask_babel import gettext as _
@@ -7,7 +16,20 @@ from sqlalchemy import select
 
 from diaspora.errors import Forbidden
 from diaspora.extensions import db
-from diaspora.models import Event, Membership, Organization
+from diaspora.models import Event, EventTeamMember, Membership, Organization
+
+ORGANIZER = "organizer"
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "settings": frozenset({ORGANIZER}),  # edit, publish, cancel, programme, questions, reminders
+    "team": frozenset({ORGANIZER}),
+    "export": frozenset({ORGANIZER}),  # CSV, spreadsheet, badges
+    "overview": frozenset({ORGANIZER, "registrations"}),  # the counts and charts
+    "registrations": frozenset({ORGANIZER, "registrations"}),  # list, detail, approve, reject, message
+    "checkin": frozenset({ORGANIZER, "registrations", "checkin"}),
+    "review": frozenset({ORGANIZER, "reviewer"}),  # projects: a placeholder until they exist
+}
+# where a team member lands on "Manage": the first page their role opens
+LANDING = (("overview", "events.manage"), ("checkin", "events.checkin"))
 
 
 def authenticated(user) -> bool:
@@ -28,11 +50,7 @@ def can_create(user) -> bool:
     return authenticated(user) and (user.is_admin or bool(organizations_for(user)))
 
 
-def can_manage(user, event: Event) -> bool:
-    if not authenticated(user):
-        return False
-    if user.is_admin:
-        return True
+def _association_admin(user, event: Event) -> bool:
     if event.organization_id is None:
         return False
     # admins of the association, while it is published (an unpublished one organizes nothing)
@@ -42,6 +60,35 @@ def can_manage(user, event: Event) -> bool:
         Membership.role.in_(("owner", "admin")), Organization.status == "published")))
 
 
-def require_manager(user, event: Event) -> None:
-    if not can_manage(user, event):
+def role_of(user, event: Event) -> str | None:
+    """The person's role in running the event: "organizer", another team role, or None."""
+    if not authenticated(user):
+        return None
+    if user.is_admin or _association_admin(user, event):
+        return ORGANIZER
+    return db.session.scalar(select(EventTeamMember.role).where(
+        EventTeamMember.event_id == event.id, EventTeamMember.user_id == user.id))
+
+
+def can(user, event: Event, permission: str) -> bool:
+    return role_of(user, event) in PERMISSIONS[permission]
+
+
+def require(user, event: Event, permission: str) -> None:
+    if not can(user, event, permission):
         raise Forbidden(_("Only the event's organizers can do this."))
+
+
+def can_manage(user, event: Event) -> bool:
+    """An organizer: everything about the event."""
+    return role_of(user, event) == ORGANIZER
+
+
+def require_manager(user, event: Event) -> None:
+    require(user, event, "settings")
+
+
+def landing(user, event: Event) -> str | None:
+    """The endpoint "Manage" leads this person to, or None when they have no part in running the event."""
+    role = role_of(user, event)
+    return next((endpoint for permission, endpoint in LANDING if role in PERMISSIONS[permission]), None)

@@ -20,7 +20,7 @@ from diaspora.database import dialect_insert, rows_matched, utcnow
 from diaspora.errors import NotFound, ServiceError
 from diaspora.events.answers import InvalidRegistration, RegistrationData, clean
 from diaspora.events.locking import lock_event, lock_for_registration, recount
-from diaspora.events.permissions import require_manager
+from diaspora.events.permissions import require
 from diaspora.events.places import (
     full_sessions,
     places_left,
@@ -280,7 +280,7 @@ def cancel(registration: Registration) -> list[Outcome[Registration]]:
 
 
 def _require_manager(user, registration: Registration) -> None:
-    require_manager(user, registration.event)
+    require(user, registration.event, "registrations")
 
 
 def approve(user, registration: Registration) -> None:
@@ -345,7 +345,7 @@ def promote(event: Event) -> list[Outcome[Registration]]:
 def check_in(user, event: Event, code: str | None) -> tuple[str, Registration | None]:
     """("ok" | "already" | "not_confirmed" | "unknown", registration). A second scanner at the same moment
     gets "already": the UPDATE only changes a row nobody has checked in."""
-    require_manager(user, event)
+    require(user, event, "checkin")
     code = "".join(ch for ch in (code or "").upper() if ch.isalnum())
     registration = db.session.scalar(select(Registration).where(
         Registration.event_id == event.id, Registration.code == code)) if code else None

@@ -30,7 +30,7 @@ def _public_post_limit() -> str:
 
 def _visible_event(slug: str) -> Event:
     event = services.event_by_slug(slug)
-    if event is None or (event.status == "draft" and not services.can_manage(current_user, event)):
+    if event is None or (event.status == "draft" and services.role_of(current_user, event) is None):
         abort(404)
     return event
 
@@ -101,7 +101,7 @@ def show(slug: str):
     return render_template(
         "events/show.html", event=event, locale=locale, fmap=fmap, state=regs.registration_state(event),
         places_left=regs.places_left(event), session_taken=session_taken, zone=zone_label(event, locale),
-        participants=services.public_participants(event), can_manage=services.can_manage(current_user, event),
+        participants=services.public_participants(event), manage_endpoint=services.landing(current_user, event),
         closed_message=regs.closed_message(regs.registration_state(event)),
     )
 

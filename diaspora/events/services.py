@@ -5,6 +5,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, null, select
 
@@ -15,10 +16,14 @@ from diaspora.events import locking, registrations, zones
 from diaspora.events.dashboard import MAX_REMINDER_DAYS
 from diaspora.events.permissions import (  # noqa: F401 - re-exported: routes ask services who may
     authenticated,
+    can,
     can_create,
     can_manage,
+    landing,
     organizations_for,
+    require,
     require_manager,
+    role_of,
 )
 from diaspora.extensions import db
 from diaspora.geo.geocoder import geocode_address, geocode_city
@@ -47,6 +52,7 @@ class EventData:
     latitude: float | None = None
     longitude: float | None = None
     online_url: str | None = None
+    reply_to: str | None = None
     capacity: int | None = None
     registration_opens_at: datetime | None = None
     registration_closes_at: datetime | None = None
@@ -97,6 +103,11 @@ def _check(data: EventData, user) -> None:
         data.online_url = clean_web_url(data.online_url)
     except InvalidURL as error:
         raise ServiceError(str(error.message), "online_url") from None
+    if data.reply_to:
+        try:
+            data.reply_to = validate_email(data.reply_to.strip(), check_deliverability=False).normalized.lower()
+        except EmailNotValidError:
+            raise ServiceError(_("Enter a valid email address."), "reply_to") from None
     if data.capacity is not None and data.capacity < 0:
         raise ServiceError(_("Enter a number from %(min)s to %(max)s.", min=0, max=1000000), "capacity")
     if data.organization_id is None:
@@ -143,7 +154,7 @@ def _apply(event: Event, data: EventData) -> None:
     event.venue_address = replaced(event.venue_address, data.venue_address)
     for name in ("timezone", "starts_at", "ends_at", "organization_id", "city",
                  "country", "online_url", "capacity", "registration_opens_at", "registration_closes_at",
-                 "requires_approval", "reminder_days_before"):
+                 "requires_approval", "reminder_days_before", "reply_to"):
         value = getattr(data, name)
         if isinstance(value, str):
             value = value.strip()
@@ -152,6 +163,7 @@ def _apply(event: Event, data: EventData) -> None:
         setattr(event, name, value)
     event.city = event.city or ""
     event.online_url = event.online_url or None
+    event.reply_to = event.reply_to or None
     event.country = event.country or None
 
 

@@ -10,6 +10,7 @@ from diaspora.models.assistance import (
 )
 from diaspora.models.contact import Contact, ContactReport
 from diaspora.models.event import Event, EventQuestion, EventSession, Registration, RegistrationSession
+from diaspora.models.event_team import EventTeamMember
 from diaspora.models.geocache import GeocodeCache
 from diaspora.models.guide import Guide, GuideVersion
 from diaspora.models.invitation import Invitation
@@ -35,6 +36,7 @@ __all__ = [
     "Event",
     "EventQuestion",
     "EventSession",
+    "EventTeamMember",
     "GeocodeCache",
     "Guide",
     "GuideVersion",

@@ -55,6 +55,7 @@ class Event(Model):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     online_url: Mapped[str | None] = mapped_column(String(300))
+    reply_to: Mapped[str | None] = mapped_column(String(254))  # the organizers' address, on mail to participants
     capacity: Mapped[int | None] = mapped_column(Integer)  # None: no limit
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

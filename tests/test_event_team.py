@@ -1,0 +1,182 @@
+"""An event's team through HTTP: adding people by email (at once or by invitation), every management URL tried
+by every role (allowed or 403), the door volunteer's check-in without contacts, organizer notifications."""
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from diaspora.models import EventTeamMember, OutboxMessage, Registration
+from tests.conftest import REGISTRANT
+
+LINK = re.compile(r"https?://[^/\s]+(/events/team/[\w-]+)")
+
+
+def api_register(client, slug, **fields):
+    body = {**REGISTRANT, **fields}
+    response = client.post(f"/api/v1/events/{slug}/registrations", json=body)
+    assert response.status_code in (200, 201), response.get_data(as_text=True)
+    return response
+
+
+def mails(db_query, kind):
+    return db_query(lambda db: [(m.to_address, m.subject, m.body_text) for m in db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id))])
+
+
+def add_member(client, slug, email, role):
+    return client.post(f"/events/{slug}/manage/team", data={"email": email, "role": role})
+
+
+@pytest.fixture
+def forum(client, make_user, make_event, login, db_query, event_ids):
+    """A site event with approval, a session, a question, a pending and a second pending registration, and a
+    team: one member per role, added by a site admin (accounts exist: they join at once)."""
+    slug = make_event(title="Мекендештер", approval=True, sessions=[{"title": "Ош"}],
+                      questions=[{"kind": "text", "label": "Суроо"}])
+    admin = make_user(is_admin=True)
+    people = {role: make_user() for role in ("checkin", "registrations", "reviewer", "organizer")}
+    login(admin)
+    for role, person in people.items():
+        assert add_member(client, slug, person.email.upper(), role).status_code == 302
+    add_member(client, slug, "victim@example.org", "checkin")  # no account: an invitation, removed below
+    client.post("/auth/logout")
+    sessions, questions = event_ids(slug)
+    api_register(client, slug, sessions=sessions)
+    api_register(client, slug, email="second@example.org")
+    registrations = db_query(lambda db: db.session.scalars(select(Registration.id).order_by(Registration.id)).all())
+    victim = db_query(lambda db: db.session.scalar(select(EventTeamMember.id).where(
+        EventTeamMember.email == "victim@example.org")))
+    return {"slug": slug, "admin": admin, "people": people, "session": sessions[0], "question": questions[0],
+            "registrations": registrations, "victim": victim, "plain": make_user()}
+
+
+def management_calls(f):
+    """(method, url, data, who may) for every management URL of an event: "who" is a permission of
+    events.permissions.PERMISSIONS, or "member" (anyone in the team), or "own" (a listed team member)."""
+    s, (r1, r2) = f["slug"], f["registrations"]
+    base = f"/events/{s}/manage"
+    return [
+        ("GET", base, None, "overview"),
+        ("GET", f"{base}/registrations", None, "registrations"),
+        ("GET", f"{base}/registrations/{r1}", None, "registrations"),
+        ("POST", f"{base}/registrations/{r1}/approve", {}, "registrations"),
+        ("POST", f"{base}/registrations/{r2}/reject", {"reason": "Орун жок"}, "registrations"),
+        ("GET", f"{base}/message", None, "registrations"),
+        ("POST", f"{base}/message", {"subject": "Салам", "body": "Кат"}, "registrations"),
+        ("GET", f"{base}/export.csv", None, "export"),
+        ("GET", f"{base}/export.xlsx", None, "export"),
+        ("GET", f"{base}/badges.pdf", None, "export"),
+        ("GET", f"{base}/checkin", None, "checkin"),
+        ("POST", f"{base}/checkin", {"code": "NOPE1234"}, "checkin"),
+        ("POST", f"{base}/checkin.json", {"json": {"code": "NOPE1234"}}, "checkin"),
+        ("GET", f"{base}/edit", None, "settings"),
+        ("POST", f"{base}/publish", {}, "settings"),
+        ("POST", f"{base}/reminders", {}, "settings"),
+        ("GET", f"{base}/cancel", None, "settings"),
+        ("GET", f"{base}/programme", None, "settings"),
+        ("POST", f"{base}/programme/{f['session']}/delete", {}, "settings"),
+        ("GET", f"{base}/questions", None, "settings"),
+        ("POST", f"{base}/questions/{f['question']}/delete", {}, "settings"),
+        ("GET", f"{base}/team", None, "member"),
+        ("POST", f"{base}/team", {"email": "new@example.org", "role": "checkin"}, "team"),
+        ("POST", f"{base}/team/{f['victim']}/role", {"role": "registrations"}, "team"),
+        ("POST", f"{base}/team/notify", {"notify": "off"}, "own"),
+        ("POST", f"{base}/team/{f['victim']}/remove", {}, "team"),
+    ]
+
+
+ALLOWED = {  # who: the permissions each kind of person has
+    "anonymous": set(),
+    "plain": set(),
+    "checkin": {"checkin", "member", "own"},
+    "registrations": {"overview", "registrations", "checkin", "member", "own"},
+    "reviewer": {"member", "own"},
+    "organizer": {"overview", "registrations", "checkin", "export", "settings", "team", "member", "own"},
+    "site_admin": {"overview", "registrations", "checkin", "export", "settings", "team", "member"},
+}
+
+
+@pytest.mark.parametrize("who", list(ALLOWED))
+def test_every_management_url_by_role(client, forum, login, who):
+    if who == "site_admin":
+        login(forum["admin"])
+    elif who == "plain":
+        login(forum["plain"])
+    elif who != "anonymous":
+        login(forum["people"][who])
+    for method, url, data, permission in management_calls(forum):
+        if method == "GET":
+            response = client.get(url)
+        elif data and "json" in data:
+            response = client.post(url, json=data["json"])
+        else:
+            response = client.post(url, data=data)
+        if who == "anonymous":
+            assert response.status_code == 302 and "/auth/login" in response.headers["Location"], url
+        elif permission in ALLOWED[who]:
+            assert response.status_code in (200, 302), (who, method, url, response.status_code)
+        else:
+            assert response.status_code == 403, (who, method, url, response.status_code)
+
+
+def test_a_checkin_volunteer_sees_name_status_and_sessions_but_no_contacts(client, forum, login, db_query):
+    slug = forum["slug"]
+    login(forum["admin"])
+    client.post(f"/events/{slug}/manage/registrations/{forum['registrations'][0]}/approve")
+    client.post("/auth/logout")
+    code = db_query(lambda db: db.session.get(Registration, forum["registrations"][0]).code)
+    login(forum["people"]["checkin"])
+    page = client.post(f"/events/{slug}/manage/checkin", data={"code": code}).get_data(as_text=True)
+    assert REGISTRANT["full_name"] in page and "Ош" in page
+    assert REGISTRANT["email"] not in page and "912 000" not in page
+    assert 'href="/events/' + slug + '/manage/registrations"' not in page  # not offered in the menu
+    answer = client.post(f"/events/{slug}/manage/checkin.json", json={"code": code}).get_json()
+    assert answer["result"] == "already" and answer["sessions"] == ["Ош"]
+    assert REGISTRANT["email"] not in str(answer) and "912" not in str(answer)
+    # the public page's "Manage" leads the volunteer to the door, not to the overview they may not open
+    assert f'href="/events/{slug}/manage/checkin"' in client.get(f"/events/{slug}").get_data(as_text=True)
+
+
+def test_adding_people_at_once_and_by_invitation(client, forum, make_user, login, db_query, app):
+    slug = forum["slug"]
+    login(forum["people"]["organizer"])  # a team organizer may build the team
+    page = add_member(client, slug, "nope", "checkin").get_data(as_text=True)
+    assert 'class="error"' in page and 'value="nope"' in page
+    dup = add_member(client, slug, forum["people"]["checkin"].email, "organizer").get_data(as_text=True)
+    assert 'class="error"' in dup
+    assert add_member(client, slug, "volunteer@example.org", "checkin").status_code == 302
+    invitation = mails(db_query, "event_team_invitation")[-1]
+    assert invitation[0] == "volunteer@example.org" and "Мекендештер" in invitation[1]
+    path = LINK.search(invitation[2]).group(1)
+    client.post("/auth/logout")
+    # someone else logged in cannot take it; the invited address can, once
+    login(forum["plain"])
+    assert client.post(path).status_code == 403
+    client.post("/auth/logout")
+    volunteer = make_user(email="volunteer@example.org")
+    login(volunteer)
+    assert "Мекендештер" in client.get(path).get_data(as_text=True)
+    accepted = client.post(path)
+    assert accepted.status_code == 302 and accepted.headers["Location"].endswith(f"/events/{slug}/manage/team")
+    assert client.get(f"/events/{slug}/manage/checkin").status_code == 200
+    assert client.get(f"/events/{slug}/manage/registrations").status_code == 403
+    assert client.post(path).status_code == 404  # used
+    client.post("/auth/logout")
+    # an expired link does nothing
+    login(forum["people"]["organizer"])
+    add_member(client, slug, "late@example.org", "registrations")
+    late = LINK.search(mails(db_query, "event_team_invitation")[-1][2]).group(1)
+    from diaspora.database import utcnow
+
+    def expire(db):
+        db.session.execute(update(EventTeamMember).where(EventTeamMember.email == "late@example.org")
+                           .values(expires_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+    db_query(expire)
+    client.post("/auth/logout")
+    login(make_user(email="late@example.org"))
+    assert client.post(late).status_code == 404
+    assert client.get(f"/events/{slug}/manage/registrations").status_code == 403
+    # an account added at once is told by mail, and the organizer changes roles and removes people
+    assert mails(db_query, "event_team_added")[0][0] == forum["people"]["checkin"].email
