@@ -180,3 +180,63 @@ def test_adding_people_at_once_and_by_invitation(client, forum, make_user, login
     assert client.get(f"/events/{slug}/manage/registrations").status_code == 403
     # an account added at once is told by mail, and the organizer changes roles and removes people
     assert mails(db_query, "event_team_added")[0][0] == forum["people"]["checkin"].email
+
+
+def test_team_notifications_immediately_daily_or_off(client, forum, login, db_query, app):
+    """The job (run directly, as the worker does) mails organizers and registration staff as each chose."""
+    from diaspora.database import utcnow
+    from diaspora.events import team_notify
+    from diaspora.unit_of_work import transaction
+
+    slug, people = forum["slug"], forum["people"]
+    login(people["registrations"])
+    assert client.post(f"/events/{slug}/manage/team/notify", data={"notify": "immediately"}).status_code == 302
+    client.post("/auth/logout")
+    login(people["organizer"])  # stays on the daily digest (the default)
+    client.post("/auth/logout")
+    login(people["checkin"])  # the door hears nothing, whatever it asks
+    assert client.post(f"/events/{slug}/manage/team/notify", data={"notify": "bogus"}).status_code == 302
+
+    def run(now):
+        with app.app_context(), transaction():
+            return team_notify.run(now)
+
+    def mine(kind, who):
+        return [m for m in mails(db_query, kind) if m[0] == people[who].email]
+
+    run(utcnow())
+    (first, _second) = mine(team_notify.KIND, "registrations")
+    assert REGISTRANT["full_name"] in first[1] and "/manage/registrations/" in first[2]
+    assert REGISTRANT["email"] not in first[2]
+    assert mine(team_notify.DIGEST_KIND, "organizer") == []  # not a day yet
+    run(utcnow())
+    assert len(mine(team_notify.KIND, "registrations")) == 2  # each registration told once
+    api_register(client, slug, email="third@example.org", full_name="Бакыт Асанов")
+    run(utcnow() + timedelta(days=1))
+    assert "Бакыт Асанов" in mine(team_notify.KIND, "registrations")[-1][1]
+    (digest,) = mine(team_notify.DIGEST_KIND, "organizer")
+    assert "3" in digest[1] and "Бакыт Асанов" in digest[2] and REGISTRANT["full_name"] in digest[2]
+    assert mine(team_notify.KIND, "checkin") == mine(team_notify.DIGEST_KIND, "checkin") == []
+
+
+@pytest.fixture
+def mail_on(app_config, smtp_port):
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_USE_TLS=False, MAIL_TIMEOUT=3)
+
+
+def test_participants_mail_carries_the_organizers_reply_to(mail_on, smtp_server, client, make_event, make_user,
+                                                           login, runner):
+    slug = make_event(title="Мекендештер")
+    login(make_user(is_admin=True))
+    page = client.post(f"/events/{slug}/manage/edit", data={
+        "title_ky": "Мекендештер", "timezone": "Asia/Bishkek", "starts_at": "2027-06-15T09:00",
+        "ends_at": "2027-06-16T18:00", "city": "Бишкек", "country": "KG", "reply_to": "not an address"})
+    assert 'class="error"' in page.get_data(as_text=True) and 'value="not an address"' in page.get_data(as_text=True)
+    saved = client.post(f"/events/{slug}/manage/edit", data={
+        "title_ky": "Мекендештер", "timezone": "Asia/Bishkek", "starts_at": "2027-06-15T09:00",
+        "ends_at": "2027-06-16T18:00", "city": "Бишкек", "country": "KG", "reply_to": "Forum@Example.org"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    api_register(client, slug)
+    assert runner.invoke(args=["worker", "--once"]).exit_code == 0
+    (message,) = [m for m in smtp_server.messages if m["To"] == REGISTRANT["email"]]
+    assert message["Reply-To"] == "forum@example.org"

@@ -91,7 +91,7 @@ def compose(template: str, params: dict, message=None):
         "time_left": time_left(event.starts_at),
         **{key: value for key, value in params.items() if key not in ("registration_id", "event_id", "email")},
     }
-    return mail.Composed(context, attachments, template=f"events/{name}")
+    return mail.Composed(context, attachments, template=f"events/{name}", reply_to=event.reply_to)
 
 
 def time_left(starts_at, now=None) -> tuple[str, int]:

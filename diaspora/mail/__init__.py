@@ -132,8 +132,10 @@ def queue(to: str, template: str, locale: str, attachments=(), **context) -> Out
 class Composed:
     """What a composer returns: the template's context and (filename, content type, recipe) attachments."""
 
-    def __init__(self, context: dict, attachments=(), template: str | None = None, to: str | None = None):
+    def __init__(self, context: dict, attachments=(), template: str | None = None, to: str | None = None,
+                 reply_to: str | None = None):
         self.context = context
+        self.reply_to = reply_to  # a validated address (an event's organizers), for the Reply-To header
         self.attachments = list(attachments)
         self.template = template  # when the composer chose the wording itself
         self.to = to  # an address kept encrypted elsewhere, given only at sending time
@@ -182,6 +184,12 @@ def later_params(to: str, template: str, locale: str, **params) -> dict:
 def compose(message: OutboxMessage) -> tuple[str, str, list, str | None] | str:
     """(subject, body, attachments, recipient or None) of a message queued with queue_later, or the reason
     it is void."""
+    composed = compose_letter(message)
+    return composed if isinstance(composed, str) else composed[:4]
+
+
+def compose_letter(message: OutboxMessage) -> tuple[str, str, list, str | None, str | None] | str:
+    """compose(), and the Reply-To address the composer gave (or None)."""
     family = (message.template or "").split("/", 1)[0]
     composer = COMPOSERS.get(family)
     if composer is None:
@@ -191,7 +199,7 @@ def compose(message: OutboxMessage) -> tuple[str, str, list, str | None] | str:
         if isinstance(composed, str):
             return composed
         subject, body = render(composed.template or message.template or "", **composed.context)
-    return subject, body, composed.attachments, composed.to
+    return subject, body, composed.attachments, composed.to, composed.reply_to
 
 
 def shown_address(message: OutboxMessage) -> str:

@@ -17,6 +17,7 @@ class Letter:
     subject: str
     body: str
     attachments: tuple[tuple[str, str, bytes], ...] = ()  # (filename, content type, bytes)
+    reply_to: str | None = None  # where replies go when not to us (an event's organizers)
 
 
 class Unavailable(Exception):

@@ -24,7 +24,7 @@ from sqlalchemy import and_, or_, select, update
 
 from diaspora.database import rows_matched, utcnow
 from diaspora.extensions import db
-from diaspora.mail import PERSON_KINDS, RENDERERS, SENDERS, compose, redacted
+from diaspora.mail import PERSON_KINDS, RENDERERS, SENDERS, compose_letter, redacted
 from diaspora.mail.letter import Gone, Interrupted, Letter, Refused, Sender, Unavailable
 from diaspora.models import OutboxMessage
 from diaspora.unit_of_work import transaction
@@ -134,13 +134,14 @@ def _compose_letter(message_id: int) -> Letter | str:
         message = db.session.get_one(OutboxMessage, message_id)
         subject, body, to = message.subject, message.body_text, message.to_address
         files = [(a.filename, a.content_type, a.data, a.recipe) for a in message.attachments]
+        reply_to = None
         if message.template and not message.body_text:
-            composed = compose(message)
+            composed = compose_letter(message)
             if isinstance(composed, str):  # no longer true: not sent, and kept with the reason
                 message.status = "void"
                 message.last_error = composed[:1000]
                 return composed
-            subject, body, recipes, recipient = composed
+            subject, body, recipes, recipient, reply_to = composed
             to = recipient or to
             files += [(name, content_type, None, recipe) for name, content_type, recipe in recipes]
         attachments = []
@@ -149,7 +150,7 @@ def _compose_letter(message_id: int) -> Letter | str:
             if content is not None:
                 attachments.append((filename, content_type, content))
         return Letter(message_id=message.id, kind=message.kind, locale=message.locale, to=to, subject=subject,
-                      body=body, attachments=tuple(attachments))
+                      body=body, attachments=tuple(attachments), reply_to=reply_to)
 
 
 def _error_text(kind: str, error: BaseException) -> str:

@@ -24,6 +24,8 @@ def build_email(letter: Letter, sender: str) -> EmailMessage:
     email["From"] = sender
     email["To"] = letter.to
     email["Subject"] = letter.subject
+    if letter.reply_to:
+        email["Reply-To"] = letter.reply_to
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">"))
     email.set_content(letter.body)
