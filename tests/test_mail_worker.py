@@ -319,7 +319,8 @@ def test_two_worker_processes_run_each_job_once(flask_worker, db_query):
     assert again.wait() == 0 and "Job " not in again.output()
     rows = db_query(lambda db: db.session.scalars(select(PeriodicJob).order_by(PeriodicJob.name)).all())
     assert [(r.name, r.next_run_at - r.started_at) for r in rows] == [
-        ("event-reminders", timedelta(hours=1)), ("guides-review-due", timedelta(days=1)),
+        ("event-reminders", timedelta(hours=1)), ("event-team-notify", timedelta(minutes=5)),
+        ("guides-review-due", timedelta(days=1)),
         ("help-escalate", timedelta(minutes=15)), ("help-retention", timedelta(days=1))]
 
 
