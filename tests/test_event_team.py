@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from diaspora.models import EventTeamMember, OutboxMessage, Registration
+from diaspora.models import Event, EventTeamMember, OutboxMessage, Registration
 from tests.conftest import REGISTRANT
 
 LINK = re.compile(r"https?://[^/\s]+(/events/team/[\w-]+)")
@@ -240,3 +240,22 @@ def test_participants_mail_carries_the_organizers_reply_to(mail_on, smtp_server,
     assert runner.invoke(args=["worker", "--once"]).exit_code == 0
     (message,) = [m for m in smtp_server.messages if m["To"] == REGISTRANT["email"]]
     assert message["Reply-To"] == "forum@example.org"
+
+
+@pytest.mark.parametrize("with_association", [True, False])
+def test_a_team_organizer_edits_the_event_and_it_stays_with_its_association(client, make_user, make_org, make_event,
+                                                                           login, db_query, with_association):
+    owner, organizer = make_user(), make_user()
+    org_id = make_org(owner=owner) if with_association else None
+    slug = make_event(title="Мекендештер", organizer=owner if with_association else None, organization_id=org_id)
+    login(make_user(is_admin=True))
+    add_member(client, slug, organizer.email, "organizer")
+    client.post("/auth/logout")
+    login(organizer)
+    assert f'value="{org_id or ""}"' in client.get(f"/events/{slug}/manage/edit").get_data(as_text=True)
+    saved = client.post(f"/events/{slug}/manage/edit", data={
+        "title_ky": "Мекендештер форуму", "organization_id": str(org_id or ""), "timezone": "Asia/Bishkek",
+        "starts_at": "2027-06-15T09:00", "ends_at": "2027-06-16T18:00", "city": "Бишкек", "country": "KG"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    event = db_query(lambda db: db.session.scalar(select(Event).where(Event.slug == slug)))
+    assert event.organization_id == org_id and event.title["ky"] == "Мекендештер форуму"

@@ -53,10 +53,13 @@ def _aware_or_none(event_tz: str, moment: datetime | None) -> datetime | None:
     return _aware(event_tz, moment) if moment is not None else None
 
 
-def _event_form_choices(form: EventForm, current_zone: str | None = None) -> None:
+def _event_form_choices(form: EventForm, current_zone: str | None = None, event=None) -> None:
     locale = current_locale()
-    orgs = services.organizations_for(current_user)
-    blank = [("", _("No association (site event)"))] if current_user.is_admin else []
+    orgs = list(services.organizations_for(current_user))
+    if event is not None and event.organization is not None and event.organization not in orgs:
+        orgs.insert(0, event.organization)  # a team organizer keeps the event with its association
+    blank = [("", _("No association (site event)"))] if current_user.is_admin or (
+        event is not None and event.organization_id is None) else []
     form.organization_id.choices = options(blank + [(org.id, org.name) for org in orgs])
     form.timezone.choices = options([*zones.choices(locale, zones.canonical(current_zone or form.timezone.data)),
                                      (zones.OTHER, _("Another time zone (type its name)"))])
@@ -119,7 +122,7 @@ def new_event():
 def edit_event(slug: str):
     event = _managed(slug, "settings")
     form = translated_form(EventForm, obj=None)
-    _event_form_choices(form, event.timezone)
+    _event_form_choices(form, event.timezone, event)
     if request.method == "GET":
         zone = ZoneInfo(event.timezone)
         for name in EventForm.TRANSLATED:

@@ -77,7 +77,7 @@ class QuestionData:
     required: bool = False
 
 
-def _check(data: EventData, user) -> None:
+def _check(data: EventData, user, event: Event | None = None) -> None:
     refuse_control_characters({"title": dict(data.titles), "description": dict(data.descriptions),
                                "venue_name": dict(data.venue_name), "venue_address": dict(data.venue_address),
                                "city": data.city, "online_url": data.online_url}, multiline=("description",))
@@ -110,7 +110,9 @@ def _check(data: EventData, user) -> None:
             raise ServiceError(_("Enter a valid email address."), "reply_to") from None
     if data.capacity is not None and data.capacity < 0:
         raise ServiceError(_("Enter a number from %(min)s to %(max)s.", min=0, max=1000000), "capacity")
-    if data.organization_id is None:
+    if event is not None and data.organization_id == event.organization_id:
+        pass  # a team organizer edits the event without administering its association: it stays with it
+    elif data.organization_id is None:
         if not user.is_admin:
             raise ServiceError(_("Choose the association that organizes the event."), "organization_id")
     elif not user.is_admin and data.organization_id not in {org.id for org in organizations_for(user)}:
@@ -185,7 +187,7 @@ def update_event(user, event: Event, data: EventData) -> list:
     The pin: where the organizer put it on the map; when they left it where it was and changed the address
     or the city, it follows them (geocoded), as it does when there is no pin."""
     require_manager(user, event)
-    _check(data, user)
+    _check(data, user, event)
     place_changed = (i18n(data.venue_address), data.city, data.country) != (event.venue_address, event.city,
                                                                             event.country)
     pin_moved = data.latitude is not None and not _same_spot((data.latitude, data.longitude), event.position)
