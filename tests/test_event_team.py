@@ -204,12 +204,12 @@ def test_team_notifications_immediately_daily_or_off(client, forum, login, db_qu
     def mine(kind, who):
         return [m for m in mails(db_query, kind) if m[0] == people[who].email]
 
-    run(utcnow())
+    run(utcnow() + team_notify.SETTLE)
     (first, _second) = mine(team_notify.KIND, "registrations")
     assert REGISTRANT["full_name"] in first[1] and "/manage/registrations/" in first[2]
     assert REGISTRANT["email"] not in first[2]
     assert mine(team_notify.DIGEST_KIND, "organizer") == []  # not a day yet
-    run(utcnow())
+    run(utcnow() + team_notify.SETTLE)
     assert len(mine(team_notify.KIND, "registrations")) == 2  # each registration told once
     api_register(client, slug, email="third@example.org", full_name="Бакыт Асанов")
     run(utcnow() + timedelta(days=1))

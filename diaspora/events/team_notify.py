@@ -16,6 +16,9 @@ from diaspora.urls import external_url
 
 EVERY = timedelta(minutes=5)
 DAY = timedelta(days=1) - EVERY  # a digest a day, whatever the job's exact moment
+# a registration committing while the job reads has an earlier created_at than the job's moment: the job
+# looks only at registrations older than this, so none slips between two rounds
+SETTLE = timedelta(minutes=1)
 ONE_BY_ONE = 5  # more new registrations than this in one round go out as one list
 NOTIFIED_ROLES = ("organizer", "registrations")
 ACTIVE = ("confirmed", "pending", "waitlisted")
@@ -28,6 +31,7 @@ def _due(member: EventTeamMember, now: datetime) -> bool:
 
 
 def run(now: datetime) -> str:
+    cutoff = now - SETTLE
     rows = db.session.execute(
         select(EventTeamMember, User).join(User, User.id == EventTeamMember.user_id).join(
             Event, Event.id == EventTeamMember.event_id)
@@ -36,14 +40,14 @@ def run(now: datetime) -> str:
         .order_by(EventTeamMember.id)).all()
     sent = 0
     for member, user in rows:
-        if not _due(member, now):
+        if not _due(member, cutoff):
             continue
         since = member.notified_until or member.created_at
         new = db.session.scalars(select(Registration).where(
             Registration.event_id == member.event_id, Registration.created_at > since,
-            Registration.created_at <= now, Registration.status.in_(ACTIVE))
+            Registration.created_at <= cutoff, Registration.status.in_(ACTIVE))
             .order_by(Registration.created_at, Registration.id)).all()
-        member.notified_until = now
+        member.notified_until = max(since, cutoff)  # never back before the member joined
         if not new:
             continue
         event = member.event
