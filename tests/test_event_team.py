@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from diaspora.models import Event, EventTeamMember, OutboxMessage, Registration
 from tests.conftest import REGISTRANT
 
-LINK = re.compile(r"https?://[^/\s]+(/events/team/[\w-]+)")
+LINK = re.compile(r"https?://[^/\s]+(/event-team/[\w-]+)")
 
 
 def api_register(client, slug, **fields):

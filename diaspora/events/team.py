@@ -162,5 +162,5 @@ def accept(user: User, token: str) -> EventTeamMember:
 
 def init_app(app) -> None:
     # the link is a secret: once the message is sent, the outbox site admins read keeps it without the link
-    mail.register_kinds(INVITATION_KIND, redact=r"(/events/team/)[\w-]+")
+    mail.register_kinds(INVITATION_KIND, redact=r"(/event-team/)[\w-]+")
     mail.register_kinds(ADDED_KIND)

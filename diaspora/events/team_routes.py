@@ -96,7 +96,7 @@ def team_notify(slug: str):
     return redirect(url_for("events.team", slug=slug))
 
 
-@bp.route("/events/team/<token>", methods=["GET", "POST"])
+@bp.route("/event-team/<token>", methods=["GET", "POST"])
 def team_invitation(token: str):
     """The link from the invitation mail: log in (or sign up) and come back here, then accept."""
     found = team.find(token)
