@@ -1,9 +1,10 @@
 """The service worker, the app manifest, the offline page and each country's pack (what "Save for offline"
 stores)."""
 import re
+from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, url_for
 from flask_babel import gettext as _
 
 from diaspora.i18n import country_name
@@ -12,7 +13,8 @@ from diaspora.offline import pack_pages
 bp = Blueprint("offline", __name__)
 _COUNTRY = re.compile(r"[A-Z]{2}")
 # What a saved page needs besides itself (the worker caches these with the pages).
-ASSETS = ("css/site.css", "js/offline.js", "js/sw-register.js", "img/icon-192.png")
+ASSETS = ("css/site.css", "js/offline.js", "js/sw-register.js")
+ICON_SIZES = (192, 512)
 
 
 @bp.get("/sw.js")
@@ -20,6 +22,20 @@ def service_worker():
     # Served from the root so that its scope is the whole site; always revalidated, so a fix reaches phones.
     path = Path(current_app.static_folder or "static") / "js" / "sw.js"
     return Response(path.read_bytes(), mimetype="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
+@bp.get("/icon-<int:size>.png")
+def icon(size: int):
+    """The app's icon, from memory: browsers fetch it after the page has loaded and often drop the
+    connection half-way (a tab closed), which would leave a streamed file open."""
+    if size not in ICON_SIZES:
+        abort(404)
+    return Response(_icon_bytes(size), mimetype="image/png", headers={"Cache-Control": "public, max-age=86400"})
+
+
+@lru_cache(maxsize=len(ICON_SIZES))
+def _icon_bytes(size: int) -> bytes:
+    return (Path(current_app.static_folder or "static") / "img" / f"icon-{size}.png").read_bytes()
 
 
 @bp.get("/manifest.webmanifest")
@@ -33,8 +49,8 @@ def manifest():
         "display": "standalone",
         "background_color": "#ffffff",
         "theme_color": "#b01c1c",
-        "icons": [{"src": url_for("static", filename=f"img/icon-{size}.png"), "sizes": f"{size}x{size}",
-                   "type": "image/png", "purpose": "any maskable"} for size in (192, 512)],
+        "icons": [{"src": url_for("offline.icon", size=size), "sizes": f"{size}x{size}",
+                   "type": "image/png", "purpose": "any maskable"} for size in ICON_SIZES],
     })
     response.mimetype = "application/manifest+json"
     return response
@@ -57,5 +73,6 @@ def pack(country: str):
         "country": code,
         "country_name": country_name(code),
         "pages": pages,
-        "assets": [url_for("static", filename=name) for name in ASSETS] + [url_for("offline.offline_page")],
+        "assets": [url_for("static", filename=name) for name in ASSETS] + [url_for("offline.icon", size=192),
+                                                                         url_for("offline.offline_page")],
     })
