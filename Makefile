@@ -11,12 +11,15 @@ MO := $(PO:.po=.mo)
 .PHONY: run test lint bench setup setup-dev serve translations-update translations-compile clean
 
 # The worker (mail, reminders, retention) runs beside the web server; Ctrl-C stops both.
+# `make run PORT=5001` when 5000 is taken; links in mail follow the port unless SITE_URL is set.
+PORT ?= 5000
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) build-gazetteer
 	$(FLASK) seed-demo --if-empty
+	export SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}; \
 	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist), a test file each at a time (--dist loadfile);
 # each has its own database (a SQLite file, or a PostgreSQL schema of its own) and lets the kernel choose ports.
@@ -39,8 +42,11 @@ setup-dev: setup $(VENV)/.installed-dev node_modules/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# checkout.pth puts the checkout on the venv's path, so that `flask --app diaspora` finds the package from
+# any folder of the checkout (flask looks for it in the current folder otherwise).
 $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	$(BIN)/python -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), "diaspora-checkout.pth").write_text(str(pathlib.Path.cwd()) + "\n")'
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed

@@ -7,8 +7,23 @@ from diaspora.config import load_config
 from diaspora.content_i18n import parse_content_languages
 
 
+def load_checkout_flaskenv() -> None:
+    """`flask --app diaspora --help` builds the app to list its commands before flask reads .flaskenv (click
+    handles --help first), and from another folder flask never finds it: read the checkout's .flaskenv here,
+    for the flask command only (gunicorn does not set FLASK_RUN_FROM_CLI), without overriding the environment."""
+    import os
+
+    flaskenv = Path(__file__).resolve().parent.parent / ".flaskenv"
+    if os.environ.get("FLASK_RUN_FROM_CLI") == "true" and flaskenv.is_file():
+        from dotenv import load_dotenv
+
+        load_dotenv(flaskenv, override=False)
+
+
 def create_app(config: dict | None = None) -> Flask:
     from diaspora.unit_of_work import App
+
+    load_checkout_flaskenv()
 
     app = App(
         __name__,

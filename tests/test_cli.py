@@ -180,3 +180,23 @@ def test_import_reports_nul_characters_and_broken_quoting(runner, tmp_path, db_q
                  name="big.csv")
     result = runner.invoke(args=["import-organizations", path])
     assert result.exit_code != 0 and "line 3" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("folder", ["tests", "templates", "/"])
+def test_flask_help_lists_the_commands_from_any_folder(folder):
+    """A newcomer's first `flask --app diaspora --help`: the commands, not a stack trace about SECRET_KEY.
+    The checkout is on the path as the venv's diaspora-checkout.pth puts it (see the Makefile)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("SECRET_KEY", "DIASPORA_ENV", "FLASK_APP", "DATABASE_URL")}
+    env["PYTHONPATH"] = str(root)
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "diaspora", "--help"], cwd=root / folder,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "seed-demo" in result.stdout and "send-reminders" in result.stdout
+    assert "Traceback" not in result.stderr
