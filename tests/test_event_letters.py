@@ -24,6 +24,8 @@ LETTERS = {
 DETAILS = {"language": "ru", "name_latin": "Aibek Asanov", "passport_number": "ac 1234567",
            "birth_date": "1990-05-31", "citizenship": "KG"}
 
+ENGLISH = {"Accept-Language": "en"}
+
 
 @pytest.fixture
 def admin(make_user):
@@ -134,7 +136,8 @@ def test_no_letter_unless_confirmed(client, forum, db_query, status):
 
     db_query(set_status)
     assert f"/r/{token}/letter" not in client.get(f"/r/{token}").get_data(as_text=True)
-    for response in (client.get(f"/r/{token}/letter"), client.post(f"/r/{token}/letter", data=DETAILS)):
+    for response in (client.get(f"/r/{token}/letter", headers=ENGLISH),
+                     client.post(f"/r/{token}/letter", data=DETAILS, headers=ENGLISH)):
         assert response.status_code == 403 and response.mimetype == "text/html"
         assert "confirmed participants" in response.get_data(as_text=True)
 
@@ -145,7 +148,7 @@ def test_no_letter_for_a_cancelled_event_or_when_not_offered(client, forum, db_q
     save_letters(client, slug, offered="")
     client.post("/auth/logout")
     assert f"/r/{token}/letter" not in client.get(f"/r/{token}").get_data(as_text=True)
-    response = client.post(f"/r/{token}/letter", data=DETAILS)
+    response = client.post(f"/r/{token}/letter", data=DETAILS, headers=ENGLISH)
     assert response.status_code == 404 and "do not issue invitation letters" in response.get_data(as_text=True)
 
     login(admin)
@@ -158,7 +161,7 @@ def test_no_letter_for_a_cancelled_event_or_when_not_offered(client, forum, db_q
 
     db_query(cancel)
     assert f"/r/{token}/letter" not in client.get(f"/r/{token}").get_data(as_text=True)
-    response = client.post(f"/r/{token}/letter", data=DETAILS)
+    response = client.post(f"/r/{token}/letter", data=DETAILS, headers=ENGLISH)
     assert response.status_code == 403 and "cancelled" in response.get_data(as_text=True)
     assert client.get("/r/nonexistent-token/letter").status_code == 404
 

@@ -72,5 +72,5 @@ class LetterRequestForm(Form):
     passport_number = StringField(_l("Passport number"), filters=[strip], validators=[Required(), MaxLength(20)],
                                   render_kw={"autocomplete": "off", "autocapitalize": "characters",
                                              "spellcheck": "false"})
-    birth_date = BirthDateField(_l("Date of birth"), validators=[Required()])
+    birth_date = BirthDateField(_l("Date of birth"))  # no Required: it would replace the message of a typo
     citizenship = ChoiceField(_l("Citizenship"), validators=[Required()])

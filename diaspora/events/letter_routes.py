@@ -107,7 +107,7 @@ def letters_page(slug: str):
             return redirect(url_for("events.letters", slug=slug))
     groups = [(lang, [form[f"{name}_{lang}"] for name in LETTER_FIELDS]) for lang in LETTER_LANGUAGES]
     return render_template("events/manage/letters.html", event=event, form=form, letter_groups=groups,
-                           letter_languages={"ru": _("Russian"), "en": _("English")})
+                           legends={"ru": _("The letter in Russian"), "en": _("The letter in English")})
 
 
 def _request_form(locale: str) -> LetterRequestForm:
