@@ -1,10 +1,12 @@
 """Invitation letters and travel information through HTTP: the organizers' page, a confirmed participant's letter
 in Russian and English (its text read back from the PDF), no letter for anyone else, nothing typed kept, hostile
 texts, and the travel information rendered safely."""
+import re
+
 import pytest
 from sqlalchemy import select, update
 
-from diaspora.models import Event, Registration
+from diaspora.models import Event, EventTeamMember, Registration
 from tests.conftest import REGISTRANT
 from tests.pdf_text import pdf_text
 
@@ -218,3 +220,26 @@ def test_travel_information_is_shown_safely(client, forum, admin, login):
 def test_no_travel_section_without_travel_information(client, make_event):
     slug = make_event()
     assert 'id="getting-there"' not in client.get(f"/events/{slug}").get_data(as_text=True)
+
+
+def test_the_demo_forum_has_a_team_letters_and_travel(runner, client, db_query):
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    printed = dict(re.findall(r"Demo forum team, (\w+): \S+ password (\S+)", result.output))
+    assert set(printed) == {"registrations", "checkin", "reviewer"}
+    roles = db_query(lambda db: {member.role: member.email for member in db.session.scalars(select(EventTeamMember))})
+    assert roles == {"registrations": "demo-registrations@example.org", "checkin": "demo-checkin@example.org",
+                     "reviewer": "demo-reviewer@example.org"}
+    slug = db_query(lambda db: db.session.scalar(select(Event.slug).join(
+        EventTeamMember, EventTeamMember.event_id == Event.id)))
+    page = client.get(f"/events/{slug}", headers=ENGLISH).get_data(as_text=True)
+    assert 'id="getting-there"' in page and "<strong>minibus 380</strong>" in page
+    # the door volunteer logs in with the printed password and reaches the door, not the registrations
+    assert client.post("/auth/login", data={"email": "demo-checkin@example.org",
+                                            "password": printed["checkin"]}).status_code == 302
+    assert client.get(f"/events/{slug}/manage/checkin").status_code == 200
+    assert client.get(f"/events/{slug}/manage/registrations").status_code == 403
+    client.post("/auth/logout")
+    token = register(client, db_query, slug)
+    text = pdf_text(client.post(f"/r/{token}/letter", data={**DETAILS, "language": "en"}).data)
+    assert "Asan Usonov (demo)" in text and "not valid for a visa" in text
