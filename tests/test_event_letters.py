@@ -243,3 +243,29 @@ def test_the_demo_forum_has_a_team_letters_and_travel(runner, client, db_query):
     token = register(client, db_query, slug)
     text = pdf_text(client.post(f"/r/{token}/letter", data={**DETAILS, "language": "en"}).data)
     assert "Asan Usonov (demo)" in text and "not valid for a visa" in text
+
+
+@pytest.fixture
+def csrf_on(app_config):
+    app_config.update(WTF_CSRF_ENABLED=True)
+
+
+def test_the_letter_form_needs_its_csrf_token(csrf_on, client, make_event, db_query):
+    slug = make_event()
+
+    def offer(db):  # the organizers' page is tested above; here only the participant's form matters
+        from diaspora.models import EventLetters
+
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        db.session.add(EventLetters(event_id=event.id, offered=True, organization_name={"ru": "Өмүр"},
+                                    signatory_name={"ru": "Үсөн"}))
+        db.session.commit()
+
+    db_query(offer)
+    token = register(client, db_query, slug, full_name="Aibek Asanov")
+    assert client.post(f"/r/{token}/letter", data=DETAILS).status_code == 400
+    page = client.get(f"/r/{token}/letter").get_data(as_text=True)
+    assert 'value="AIBEK ASANOV"' in page  # a Latin name registered is offered as a start
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(f"/r/{token}/letter", data={**DETAILS, "csrf_token": csrf})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"

@@ -110,11 +110,13 @@ def letters_page(slug: str):
                            legends={"ru": _("The letter in Russian"), "en": _("The letter in English")})
 
 
-def _request_form(locale: str) -> LetterRequestForm:
+def _request_form(locale: str, registration: Registration) -> LetterRequestForm:
     form = LetterRequestForm()
     form.citizenship.choices = options([("", "—")]) + options(country_choices(locale))
     if request.method == "GET":
         form.language.data = "ru" if locale in ("ky", "ru") else "en"
+        if letters.is_latin_name(registration.full_name):  # a start; the passport decides
+            form.name_latin.data = registration.full_name.upper()
     return form
 
 
@@ -127,7 +129,7 @@ def letter(token: str):
     if refusal is not None:
         raise refusal
     locale = current_locale()
-    form = _request_form(locale)
+    form = _request_form(locale, registration)
     if form.validate_on_submit():
         details = letters.VisaDetails(name_latin=form.name_latin.data or "",
                                       passport_number=form.passport_number.data or "",

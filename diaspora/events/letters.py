@@ -24,8 +24,8 @@ from diaspora.models import Event, EventLetters, Registration
 from diaspora.models.event_letters import LETTER_LANGUAGES
 from diaspora.validation import ValidationError
 
-__all__ = ["LETTER_LANGUAGES", "LetterSettings", "VisaDetails", "invitation_letter", "letter_refusal", "save",
-           "settings_of", "travel_of"]
+__all__ = ["LETTER_LANGUAGES", "LetterSettings", "VisaDetails", "invitation_letter", "is_latin_name",
+           "letter_refusal", "save", "settings_of", "travel_of"]
 
 NAME_MAX, PASSPORT_MAX = 100, 20
 _PASSPORT = re.compile(r"^[A-Z0-9][A-Z0-9 -]{3,19}$")
@@ -94,15 +94,17 @@ def letter_refusal(registration: Registration) -> NotFound | Forbidden | None:
     letters = settings_of(registration.event)
     if letters is None or not letters.offered:
         return NotFound(_("The organizers of this event do not issue invitation letters."))
-    if registration.event.status != "published":
+    if registration.event.status == "cancelled":
         return Forbidden(_("This event was cancelled: there are no invitation letters for it."))
+    if registration.event.status != "published":  # a draft has no participants yet
+        return NotFound(_("The organizers of this event do not issue invitation letters."))
     if registration.status != "confirmed":
         return Forbidden(_("Invitation letters are for confirmed participants. Your registration is not "
                            "confirmed (yet): we write to you when it is."))
     return None
 
 
-def _latin_name(value: str) -> bool:
+def is_latin_name(value: str) -> bool:
     """Letters of the Latin script (with accents, as some passports print them), spaces, hyphens, apostrophes."""
     letters = [ch for ch in value if ch not in _NAME_MARKS]
     return len(letters) >= 2 and all(unicodedata.category(ch).startswith("L")
@@ -116,7 +118,7 @@ def check_details(details: VisaDetails, today: date) -> VisaDetails:
     errors = {}
     if not name:
         errors["name_latin"] = _("This field is required.")
-    elif len(name) > NAME_MAX or not _latin_name(name):
+    elif len(name) > NAME_MAX or not is_latin_name(name):
         errors["name_latin"] = _("Write the name in Latin letters exactly as in your passport, e.g. AIBEK "
                                  "ASANOV (at most %(num)d characters).", num=NAME_MAX)
     if not _PASSPORT.match(passport):
