@@ -78,6 +78,8 @@ def management_calls(f):
         ("POST", f"{base}/programme/{f['session']}/delete", {}, "settings"),
         ("GET", f"{base}/questions", None, "settings"),
         ("POST", f"{base}/questions/{f['question']}/delete", {}, "settings"),
+        ("GET", f"{base}/letters", None, "settings"),
+        ("POST", f"{base}/letters", {"travel_hotels_ky": "Мейманкана"}, "settings"),
         ("GET", f"{base}/team", None, "member"),
         ("POST", f"{base}/team", {"email": "new@example.org", "role": "checkin"}, "team"),
         ("POST", f"{base}/team/{f['victim']}/role", {"role": "registrations"}, "team"),

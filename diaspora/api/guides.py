@@ -10,7 +10,7 @@ from marshmallow import validate
 from diaspora.api.schemas import RATE_LIMITED, countries, error_responses, languages, translations_field
 from diaspora.content_i18n import translations
 from diaspora.guides import services
-from diaspora.guides.markdown import render
+from diaspora.markdown import render
 from diaspora.models import Guide
 from diaspora.models.guide import TOPICS
 from diaspora.urls import external_url

@@ -3,6 +3,7 @@ Nooruz evening, marked "(demo)" in their titles."""
 from datetime import UTC, datetime, timedelta
 
 from diaspora.events import services
+from diaspora.events.demo_team import seed_letters, seed_team
 from diaspora.extensions import db
 
 
@@ -58,5 +59,7 @@ def seed(organization_id: int | None = None) -> int:
         capacity=120,
         organization_id=organization_id))
     services.publish(site, nooruz)
+    seed_team(forum)
+    seed_letters(forum)
     db.session.flush()
     return 2

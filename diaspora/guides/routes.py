@@ -12,8 +12,8 @@ from diaspora.errors import ServiceError
 from diaspora.forms import options
 from diaspora.guides import services
 from diaspora.guides.forms import GuideForm, SendBackForm
-from diaspora.guides.markdown import render as render_markdown
 from diaspora.i18n import COMMON_COUNTRIES, country_choices, country_codes, country_name, current_locale
+from diaspora.markdown import render as render_markdown
 from diaspora.models import Guide
 from diaspora.models.guide import TOPICS
 from diaspora.offline import Page

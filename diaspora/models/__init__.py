@@ -10,6 +10,7 @@ from diaspora.models.assistance import (
 )
 from diaspora.models.contact import Contact, ContactReport
 from diaspora.models.event import Event, EventQuestion, EventSession, Registration, RegistrationSession
+from diaspora.models.event_letters import EventLetters
 from diaspora.models.event_team import EventTeamMember
 from diaspora.models.geocache import GeocodeCache
 from diaspora.models.guide import Guide, GuideVersion
@@ -34,6 +35,7 @@ __all__ = [
     "Contact",
     "ContactReport",
     "Event",
+    "EventLetters",
     "EventQuestion",
     "EventSession",
     "EventTeamMember",

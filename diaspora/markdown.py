@@ -1,10 +1,11 @@
-"""A guide's Markdown as safe HTML: markdown-it-py renders (raw HTML in the source passes through), then
-nh3 (Rust's ammonia) keeps only an allow-list of tags and attributes, links to http, https, mailto and tel
-only, each marked rel="nofollow noopener". The sanitiser is the guarantee, whatever the
-renderer lets through.
+"""Markdown written by people (guides, an event's travel information) as safe HTML: markdown-it-py renders
+(raw HTML in the source passes through), then nh3 (Rust's ammonia) keeps only an allow-list of tags and
+attributes, links to http, https, mailto and tel only, each marked rel="nofollow noopener". The sanitiser is
+the guarantee, whatever the renderer lets through.
 
 Rendering is cached by the source text itself: a guide's text per language only changes with a new version,
-so the same (guide, version, language) hits the cache, and an edited text can never be served stale."""
+so the same (guide, version, language) hits the cache, and an edited text can never be served stale. It lives
+outside the features (guides and events sit on one layer and do not import each other)."""
 from functools import lru_cache
 
 import nh3
