@@ -26,6 +26,7 @@ from diaspora.models.organization import (
     OrganizationRevision,
     organization_categories,
 )
+from diaspora.models.project import Project, ProjectReview
 from diaspora.models.telegram import TelegramLink, TelegramLinkCode
 from diaspora.models.user import User
 
@@ -57,6 +58,8 @@ __all__ = [
     "OutboxAttachment",
     "OutboxMessage",
     "PeriodicJob",
+    "Project",
+    "ProjectReview",
     "Registration",
     "RegistrationSession",
     "TelegramLink",
