@@ -170,7 +170,7 @@ def register(slug: str):
     # The older project fields make a project proposal, no longer part of the registration itself.
     project_title, project_text = body.pop("project_title", None), body.pop("project_text", None)
     try:
-        with force_locale("en"):
+        with attempt(), force_locale("en"):
             project_title, project_text = projects.clean_registration_fields(project_title, project_text)
     except projects.InvalidProject as error:
         return invalid_fields(error)
