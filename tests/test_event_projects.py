@@ -243,3 +243,26 @@ def test_the_older_api_fields_make_a_submitted_project(client, make_event, db_qu
     assert (project.title, project.summary, project.status, project.home_region, project.sector) == (
         "Сүт цехи", "Чүй облусунда", "submitted", REGISTRANT["home_region"], REGISTRANT["sector"])
     assert db_query(lambda db: db.session.scalar(select(Registration.project_title))) is None
+
+
+def test_the_demo_forum_shows_accepted_projects(client, runner, db_query):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    slug = db_query(lambda db: db.session.scalars(select(Project)).first().event.slug)
+    page = client.get(f"/events/{slug}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Кургатылган жемиш цехи (демо)" in page and "Ысык-Көлдө балык чарбасы" not in page
+    programme = page.split('id="projects"')[0]
+    assert "Кургатылган жемиш цехи (демо)" in programme  # under "Investment and business"
+    assert "@example.org" not in page
+
+
+def test_a_reviewer_of_one_event_sees_no_other_events_projects(client, forum, make_event, make_user, login,
+                                                                db_query):
+    submit(client, forum["token"])
+    (project_id,) = project_ids(db_query)
+    other = make_event(title="Башка")
+    login(forum["reviewer"])
+    assert client.get(f"/events/{other}/manage/projects").status_code == 403
+    assert client.get(f"/events/{other}/manage/projects/{project_id}").status_code == 403
+    client.post("/auth/logout")
+    login(make_user(is_admin=True))
+    assert client.get(f"/events/{other}/manage/projects/{project_id}").status_code == 404

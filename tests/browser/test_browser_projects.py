@@ -47,6 +47,7 @@ def test_a_reviewer_scores_and_comments_a_project(new_page, client, make_user, m
     assert page.get_by_label("Score").input_value() == "4"
     assert page.get_by_label("Comment for the organizers and other reviewers").input_value() == "Жакшы план, рынок бар."
     assert "4 of 5" in page.locator("#my-saved-review").inner_text()
+    assert_accessible(page)
     review = db_query(lambda db: db.session.scalar(select(ProjectReview)))
     assert (review.score, review.comment, review.reviewer_id) == (4, "Жакшы план, рынок бар.", reviewer.id)
     page.goto(f"/events/{slug}/manage/projects")
