@@ -73,14 +73,19 @@ def test_the_author_submits_changes_and_withdraws(client, forum, db_query):
     project = db_query(lambda db: db.session.get(Project, project_id))
     assert project.title == "Жаңгак цехи" and project.amount == 120000 and project.status == "submitted"
     assert project.contact_consent and project.public_consent and project.registration_id is not None
-    assert client.post(f"/r/{token}/projects/{project_id}/withdraw").status_code == 302
+    # withdrawing asks first: only the confirmation's "yes" withdraws
+    confirm = client.get(f"/r/{token}/projects/{project_id}/withdraw").get_data(as_text=True)
+    assert "Жаңгак цехи" in confirm and 'name="confirm" value="yes"' in confirm
+    assert client.post(f"/r/{token}/projects/{project_id}/withdraw").status_code == 200
+    assert db_query(lambda db: db.session.get(Project, project_id).status) == "submitted"
+    assert client.post(f"/r/{token}/projects/{project_id}/withdraw", data={"confirm": "yes"}).status_code == 302
     assert db_query(lambda db: db.session.get(Project, project_id).status) == "withdrawn"
     # a withdrawn proposal cannot be changed any more; another participant's link reaches nothing
     client.post(f"/r/{token}/projects/{project_id}/edit", data={**PROJECT, "title": "Башка"})
     assert db_query(lambda db: db.session.get(Project, project_id).title) == "Жаңгак цехи"
     other = token_of(api_register(client, forum["slug"], email="other@example.org")["manage_url"])
     assert client.get(f"/r/{other}/projects/{project_id}/edit").status_code == 404
-    assert client.post(f"/r/{other}/projects/{project_id}/withdraw").status_code == 404
+    assert client.post(f"/r/{other}/projects/{project_id}/withdraw", data={"confirm": "yes"}).status_code == 404
 
 
 @pytest.mark.parametrize("lang, words", [("ru", "Выберите из списка"), ("ky", "Тизмеден тандаңыз")])
@@ -211,7 +216,7 @@ def test_dashboard_counts_and_formula_safe_export(client, forum, login, db_query
     submit(client, forum["token"], title="Экинчи", home_region="naryn", amount="30000")
     submit(client, forum["token"], title="Үчүнчү", amount="5000", currency="EUR")
     _first, second, third = project_ids(db_query)
-    client.post(f"/r/{forum['token']}/projects/{third}/withdraw")
+    client.post(f"/r/{forum['token']}/projects/{third}/withdraw", data={"confirm": "yes"})
     login(forum["organizer"])
     client.post(f"/events/{slug}/manage/projects/{second}/decide", data={"decision": "accept"})
     dashboard = client.get(f"/events/{slug}/manage").get_data(as_text=True)

@@ -102,10 +102,17 @@ def edit_project(token: str, project_id: int):
     return _author_form_page(registration, form, project, status=422 if form.errors else 200)
 
 
-@bp.post("/r/<token>/projects/<id:project_id>/withdraw")
-@limiter.limit(_public_post_limit)
+@bp.route("/r/<token>/projects/<id:project_id>/withdraw", methods=["GET", "POST"])
+@limiter.limit(_public_post_limit, methods=["POST"])
 def withdraw_project(token: str, project_id: int):
+    """A page asking "withdraw?" (an accepted project leaves the public list); only its "yes" withdraws."""
     registration = _private(token)
+    project = projects.authors_project(registration, project_id)  # NotFound: 404
+    if request.method == "GET" or request.form.get("confirm") != "yes":
+        if project.status not in ("submitted", "accepted"):
+            return redirect(url_for("events.private", token=token) + "#projects")
+        return _no_store(make_response(render_template(
+            "events/withdraw_project.html", registration=registration, event=registration.event, project=project)))
     try:
         with attempt():
             projects.withdraw(registration, project_id)
