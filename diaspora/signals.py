@@ -27,3 +27,7 @@ HelpRequest; `news` says what: "request_accepted", "request_in_progress", "reque
 help_request_forgotten = _signals.signal("help-request-forgotten", doc="""
 A request's personal data were removed (the person deleted it, or the retention period ended). Sender: the
 request's id. Whoever keeps more about the person (a linked Telegram chat) removes it too.""")
+
+project_decided = _signals.signal("project-decided", doc="""
+Organizers accepted or declined a project proposal. Sender: the Project; `decision`: "accepted" or "declined".
+The events mail tells the author, in the language they registered in.""")

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from diaspora.models import Event, EventTeamMember, OutboxMessage, Registration
+from diaspora.models import Event, EventTeamMember, OutboxMessage, Project, Registration
 from tests.conftest import REGISTRANT
 
 LINK = re.compile(r"https?://[^/\s]+(/event-team/[\w-]+)")
@@ -43,12 +43,15 @@ def forum(client, make_user, make_event, login, db_query, event_ids):
     client.post("/auth/logout")
     sessions, questions = event_ids(slug)
     api_register(client, slug, sessions=sessions)
-    api_register(client, slug, email="second@example.org")
+    second = api_register(client, slug, email="second@example.org").get_json()["manage_url"].rsplit("/r/", 1)[1]
+    client.post(f"/r/{second}/projects/new", data={
+        "title": "Долбоор", "home_region": "osh", "sector": "it", "stage": "idea", "summary": "Кыскача"})
+    project = db_query(lambda db: db.session.scalar(select(Project.id)))
     registrations = db_query(lambda db: db.session.scalars(select(Registration.id).order_by(Registration.id)).all())
     victim = db_query(lambda db: db.session.scalar(select(EventTeamMember.id).where(
         EventTeamMember.email == "victim@example.org")))
     return {"slug": slug, "admin": admin, "people": people, "session": sessions[0], "question": questions[0],
-            "registrations": registrations, "victim": victim, "plain": make_user()}
+            "registrations": registrations, "victim": victim, "plain": make_user(), "project": project}
 
 
 def management_calls(f):
@@ -85,6 +88,13 @@ def management_calls(f):
         ("POST", f"{base}/team/{f['victim']}/role", {"role": "registrations"}, "team"),
         ("POST", f"{base}/team/notify", {"notify": "off"}, "own"),
         ("POST", f"{base}/team/{f['victim']}/remove", {}, "team"),
+        ("GET", f"{base}/projects", None, "review"),
+        ("GET", f"{base}/projects/{f['project']}", None, "review"),
+        ("POST", f"{base}/projects/{f['project']}/review", {"score": "4", "comment": "Жакшы"}, "review"),
+        ("POST", f"{base}/projects/{f['project']}/decide", {"decision": "accept"}, "decide_projects"),
+        ("POST", f"{base}/projects/{f['project']}/session", {"session_id": ""}, "decide_projects"),
+        ("GET", f"{base}/projects.csv", None, "export"),
+        ("GET", f"{base}/projects.xlsx", None, "export"),
     ]
 
 
@@ -93,9 +103,11 @@ ALLOWED = {  # who: the permissions each kind of person has
     "plain": set(),
     "checkin": {"checkin", "member", "own"},
     "registrations": {"overview", "registrations", "checkin", "member", "own"},
-    "reviewer": {"member", "own"},
-    "organizer": {"overview", "registrations", "checkin", "export", "settings", "team", "member", "own"},
-    "site_admin": {"overview", "registrations", "checkin", "export", "settings", "team", "member"},
+    "reviewer": {"review", "member", "own"},
+    "organizer": {"overview", "registrations", "checkin", "export", "settings", "team", "review", "decide_projects",
+                  "member", "own"},
+    "site_admin": {"overview", "registrations", "checkin", "export", "settings", "team", "review", "decide_projects",
+                   "member"},
 }
 
 

@@ -42,13 +42,21 @@ def test_rows_that_hang_on_changed_tables_survive_upgrade_and_downgrade(scratch)
                             created_by_id=user)
             _insert(conn, "event_sessions", event_id=event)
             _insert(conn, "registrations", event_id=event, email="a@example.org", token="r" * 43, code="ABCD1234",
-                    status="confirmed", user_id=user)
+                    status="confirmed", user_id=user, project_title="<b>Сүт цехи</b>", project_text="Чүйдө",
+                    home_region="chuy")
+            _insert(conn, "registrations", event_id=event, email="b@example.org", token="s" * 43, code="ABCD1235",
+                    status="confirmed", project_title=None, project_text=None)
             before = _counts(conn)
         assert all(before.values()), before
 
         upgrade()
         with db.engine.begin() as conn:
             assert _counts(conn) == before
+            # the registrations' two project fields became a submitted project of their author, data kept
+            projects = conn.execute(sa.text("SELECT title, summary, status, home_region, registration_id, event_id "
+                                            "FROM projects")).all()
+            assert [tuple(row) for row in projects] == [
+                ("<b>Сүт цехи</b>", "Чүйдө", "submitted", "chuy", projects[0].registration_id, event)]
         check()
         downgrade(revision=CONTENT)
         with db.engine.begin() as conn:

@@ -1,5 +1,5 @@
-"""GET /api/v1/events and POST /api/v1/events/<slug>/registrations, for partners such as a Telegram bot
-or a consulate's site. The same rules, capacity and rate limits as the web form."""
+"""GET /api/v1/events, POST /api/v1/events/<slug>/registrations and GET /api/v1/events/<slug>/projects, for
+partners such as a Telegram bot or a consulate's site. The same rules, capacity and rate limits as the web form."""
 import marshmallow as ma
 from flask import jsonify
 from flask_babel import force_locale
@@ -27,9 +27,9 @@ from diaspora.api.schemas import (
     translations_field,
 )
 from diaspora.content_i18n import translations
+from diaspora.events import projects, services
 from diaspora.events import registrations as regs
-from diaspora.events import services
-from diaspora.events.choices import HOME_REGIONS, SECTORS
+from diaspora.events.choices import HOME_REGIONS, PROJECT_STAGES, SECTORS
 from diaspora.extensions import limiter
 from diaspora.models.event import LANGS
 from diaspora.unit_of_work import attempt
@@ -86,8 +86,9 @@ class RegistrationRequestSchema(RequestBody):
                               metadata={"description": "Ids of the event's sessions"})
     answers = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw(allow_none=True), allow_none=True,
                              metadata={"description": "{question id: text | option index | true/false}"})
-    project_title = text(200, description="Required with project_text")
-    project_text = text(3000, multiline=True)
+    project_title = text(200, description="Required with project_text. Kept for older clients: a submitted "
+                                          "project proposal of the new registration (see the event's projects)")
+    project_text = text(3000, multiline=True, description="The project's summary")
     consent = StrictBoolean(required=True, error_messages={"required": CONSENT, "null": CONSENT},
                             validate=validate.Equal(True, error=CONSENT), metadata={"description": "Must be true"})
     public_listing = StrictBoolean(allow_none=True)
@@ -166,6 +167,13 @@ def register(slug: str):
     body, rejected = json_fields(REGISTRATION_BODY)
     if rejected:
         return rejected
+    # The older project fields make a project proposal, no longer part of the registration itself.
+    project_title, project_text = body.pop("project_title", None), body.pop("project_text", None)
+    try:
+        with attempt(), force_locale("en"):
+            project_title, project_text = projects.clean_registration_fields(project_title, project_text)
+    except projects.InvalidProject as error:
+        return invalid_fields(error)
     data = regs.RegistrationData(**body)
     if data.sessions is None or not isinstance(data.sessions, list):
         data.sessions = [] if data.sessions is None else ["x"]
@@ -180,6 +188,9 @@ def register(slug: str):
         return jsonify({"error": {"message": "This email is already registered for the event; the private link "
                                              "was sent to it again.", "field": "email"}}), 409
     registration = outcome.registration
+    if project_title:
+        with attempt():
+            projects.from_registration_fields(registration.id, project_title, project_text)
     return jsonify({
         "id": registration.id,
         "status": registration.status,
@@ -187,3 +198,35 @@ def register(slug: str):
         "message": STATUS_MESSAGES[registration.status].format(position=registration.waitlist_position),
         "manage_url": external_url("events.private", token=registration.token),
     }), 201
+
+
+class ProjectSchema(ma.Schema):
+    id = ma.fields.Integer()
+    title = ma.fields.String(metadata={"description": "Plain text, in the author's language"})
+    summary = ma.fields.String(metadata={"description": "Plain text, in the author's language"})
+    home_region = ma.fields.String(allow_none=True, metadata={"enum": list(HOME_REGIONS)})
+    district = ma.fields.String(allow_none=True)
+    sector = ma.fields.String(allow_none=True, metadata={"enum": list(SECTORS)})
+    stage = ma.fields.String(metadata={"enum": list(PROJECT_STAGES)})
+    amount = ma.fields.Integer(allow_none=True, metadata={"description": "Sought, whole units of `currency`"})
+    currency = ma.fields.String(metadata={"enum": ["USD", "KGS", "RUB", "EUR"]})
+    session_id = ma.fields.Integer(allow_none=True, metadata={"description": "The session it is presented in"})
+
+
+class ProjectListSchema(ma.Schema):
+    projects = ma.fields.List(ma.fields.Nested(ProjectSchema))
+
+
+@blp.route("/<slug>/projects")
+@blp.response(200, ProjectListSchema)
+@error_responses(blp, {404: "Unknown event.", 429: RATE_LIMITED})
+def list_projects(slug: str):
+    """Projects the organizers accepted and their authors agreed to list, by region: never the author's name
+    or contacts (interested partners write to the organizers)."""
+    event = services.event_by_slug(slug)
+    if event is None or event.status == "draft":
+        return jsonify({"error": {"message": "Event not found.", "field": None}}), 404
+    return jsonify({"projects": [{
+        "id": p.id, "title": p.title, "summary": p.summary, "home_region": p.home_region, "district": p.district,
+        "sector": p.sector, "stage": p.stage, "amount": p.amount, "currency": p.currency,
+        "session_id": p.session_id} for p in projects.public(event)]})

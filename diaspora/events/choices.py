@@ -1,4 +1,5 @@
-"""Fixed lists the forms and statistics use: home regions of Kyrgyzstan and sectors of occupation."""
+"""Fixed lists the forms and statistics use: home regions of Kyrgyzstan, sectors of occupation, the stages
+and statuses of project proposals."""
 from flask_babel import lazy_gettext as _l
 
 HOME_REGIONS = {
@@ -35,4 +36,18 @@ STATUSES = {
     "waitlisted": _l("On the waitlist"),
     "rejected": _l("Not accepted"),
     "cancelled": _l("Cancelled"),
+}
+
+PROJECT_STAGES = {
+    "idea": _l("An idea"),
+    "plan": _l("A business plan"),
+    "started": _l("Started"),
+    "operating": _l("Operating, growing"),
+}
+
+PROJECT_STATUSES = {
+    "submitted": _l("Waiting for the decision"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Not accepted"),
+    "withdrawn": _l("Withdrawn"),
 }

@@ -14,7 +14,7 @@ from diaspora.errors import ServiceError
 from diaspora.events.notify import mail_participant
 from diaspora.events.permissions import require, require_manager
 from diaspora.extensions import db
-from diaspora.models import Event, Registration, RegistrationSession
+from diaspora.models import Event, Project, Registration, RegistrationSession
 from diaspora.text import like_pattern
 from diaspora.urls import external_url
 
@@ -242,3 +242,21 @@ def message_participants(user, event: Event, filters: Filters, subject: str, bod
 
 def recipients_count(event: Event, filters: Filters) -> int:
     return sum(r.status in ("confirmed", "pending", "waitlisted") for r in all_matching(event, filters))
+
+
+def project_counts(event: Event) -> dict:
+    """Project proposals by status, and the live ones (not withdrawn) by region and sector, with the amounts
+    sought summed per currency: {"status": {...}, "home_region": [(key, n)], "sector": [(key, n)],
+    "amounts": [(currency, sum)], "total": n}."""
+    live = (Project.event_id == event.id, Project.status != "withdrawn")
+
+    def grouped(column):
+        return db.session.execute(select(column, func.count()).where(*live).group_by(column)
+                                  .order_by(func.count().desc(), column)).all()
+    status = dict(db.session.execute(select(Project.status, func.count()).where(Project.event_id == event.id)
+                                     .group_by(Project.status)).all())
+    amounts = db.session.execute(select(Project.currency, func.sum(Project.amount)).where(
+        *live, Project.amount.is_not(None)).group_by(Project.currency).order_by(Project.currency)).all()
+    return {"status": status, "home_region": [tuple(row) for row in grouped(Project.home_region)],
+            "sector": [tuple(row) for row in grouped(Project.sector)],
+            "amounts": [(currency, int(total or 0)) for currency, total in amounts], "total": sum(status.values())}

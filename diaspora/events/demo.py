@@ -3,6 +3,7 @@ Nooruz evening, marked "(demo)" in their titles."""
 from datetime import UTC, datetime, timedelta
 
 from diaspora.events import services
+from diaspora.events.demo_projects import seed_projects
 from diaspora.events.demo_team import seed_letters, seed_team
 from diaspora.extensions import db
 
@@ -62,4 +63,5 @@ def seed(organization_id: int | None = None) -> int:
     seed_team(forum)
     seed_letters(forum)
     db.session.flush()
+    seed_projects(forum)
     return 2

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 
 from diaspora.csvsafe import write_csv
-from diaspora.events.choices import HOME_REGIONS, SECTORS, STATUSES
+from diaspora.events.choices import HOME_REGIONS, PROJECT_STAGES, PROJECT_STATUSES, SECTORS, STATUSES
 from diaspora.events.documents import in_locale
 from diaspora.extensions import db
 from diaspora.i18n import country_name, language_name
@@ -38,8 +38,6 @@ COLUMNS = (
     ("organization", _l("Association")),
     ("sector", _l("Sector")),
     ("sessions", _l("Sessions")),
-    ("project_title", _l("Project title")),
-    ("project_text", _l("Project description")),
     ("answers", None),
     ("public_listing", _l("Public listing")),
     ("language", _l("Language")),
@@ -109,8 +107,6 @@ def table(event, registrations, locale: str) -> tuple[list[str], list[list]]:
             "organization": reg.organization.name if reg.organization is not None else "",
             "sector": str(SECTORS.get(reg.sector, reg.sector or "")),
             "sessions": "; ".join(session_titles.get(sid, str(sid)) for sid in reg.session_ids),
-            "project_title": reg.project_title,
-            "project_text": reg.project_text,
             "public_listing": _yes_no(reg.public_listing),
             "language": language_name(reg.language, locale),
             "registered_at": when(reg.created_at),
@@ -160,8 +156,13 @@ def registrations_xlsx(event, registrations, locale: str) -> bytes:
     with in_locale(locale):
         header, rows = table(event, registrations, locale)
         title = sheet_title(event.title(locale))
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
+    return workbook(title, header, rows)
+
+
+def workbook(title: str, header: list[str], rows: list[list]) -> bytes:
+    """One sheet: the header bold and frozen; whole numbers as numbers, everything else as text."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
     sheet.freeze_panes = "A2"
     for index, label in enumerate(header, start=1):
         longest = max([len(label)] + [len(str(row[index - 1])) for row in rows[:500]])
@@ -178,5 +179,70 @@ def registrations_xlsx(event, registrations, locale: str) -> bytes:
         sheet.append([value if isinstance(value, int) and not isinstance(value, bool) else _text_cell(sheet, str(value))
                       for value in row])
     out = BytesIO()
-    workbook.save(out)
+    book.save(out)
     return out.getvalue()
+
+
+PROJECT_COLUMNS = (
+    ("id", _l("ID")),
+    ("status", _l("Status")),
+    ("title", _l("Project title")),
+    ("home_region", _l("Region")),
+    ("district", _l("District")),
+    ("sector", _l("Sector")),
+    ("amount", _l("Amount sought")),
+    ("currency", _l("Currency")),
+    ("stage", _l("Stage")),
+    ("summary", _l("Summary")),
+    ("contact_consent", _l("Contact through the organizers")),
+    ("public_consent", _l("Listed publicly")),
+    ("author", _l("Author")),
+    ("email", _l("Email")),
+    ("phone", _l("Phone")),
+    ("average", _l("Average score")),
+    ("reviews", _l("Reviews")),
+    ("decision_reason", _l("Decision reason")),
+    ("session", _l("Session")),
+    ("submitted_at", _l("Submitted at")),
+)
+
+
+def projects_table(event, rows, locale: str) -> tuple[list[str], list[list]]:
+    """The header and one row per (project, average score, number of reviews), as events.projects.listing
+    gives them; the average as text ("4.5"), the amount as a number."""
+    tz = ZoneInfo(event.timezone or "UTC")
+    header = [f"{label} ({event.timezone})" if key == "submitted_at" else str(label) for key, label in PROJECT_COLUMNS]
+    out = []
+    for project, average, reviews in rows:
+        author = project.registration
+        values = {
+            "id": project.id, "status": str(PROJECT_STATUSES.get(project.status, project.status)),
+            "title": project.title,
+            "home_region": str(HOME_REGIONS.get(project.home_region, project.home_region or "")),
+            "district": project.district, "sector": str(SECTORS.get(project.sector, project.sector or "")),
+            "amount": project.amount, "currency": project.currency if project.amount is not None else "",
+            "stage": str(PROJECT_STAGES.get(project.stage, project.stage)), "summary": project.summary,
+            "contact_consent": _yes_no(project.contact_consent), "public_consent": _yes_no(project.public_consent),
+            "author": author.full_name if author else "", "email": author.email if author else "",
+            "phone": author.phone if author else "",
+            "average": f"{average:.1f}" if average is not None else "", "reviews": reviews,
+            "decision_reason": project.decision_reason,
+            "session": project.session.title(locale) if project.session else "",
+            "submitted_at": project.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        }
+        out.append(["" if values[key] is None else values[key] for key, _label in PROJECT_COLUMNS])
+    return header, out
+
+
+def projects_csv(event, rows, locale: str) -> str:
+    with in_locale(locale):
+        header, body = projects_table(event, rows, locale)
+    out = StringIO()
+    write_csv(out, [header, *body])
+    return out.getvalue()
+
+
+def projects_xlsx(event, rows, locale: str) -> bytes:
+    with in_locale(locale):
+        header, body = projects_table(event, rows, locale)
+    return workbook(sheet_title(_("Projects")), header, body)

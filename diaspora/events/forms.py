@@ -7,6 +7,7 @@ from wtforms.validators import Optional
 from wtforms.widgets import DateTimeLocalInput
 
 from diaspora.content_forms import Translated
+from diaspora.events.choices import PROJECT_STAGES
 from diaspora.forms import (
     ChoiceField,
     Form,
@@ -110,8 +111,6 @@ class RegistrationForm(Form):
     # a StringField instead when there are too many associations to list (events.web.registration_form)
     organization_id: ChoiceField | StringField = ChoiceField(_l("Your association (optional)"))
     sector = ChoiceField(_l("Sector or occupation"))
-    project_title = StringField(_l("Project title"), filters=[strip])
-    project_text = TextAreaField(_l("Project in a few lines"))
     consent = BooleanField(_l("I agree that the organizers process my data to run this event"))
     public_listing = BooleanField(_l("Show my name and country in the public list of participants"))
 
@@ -139,7 +138,7 @@ TEAM_ROLE_CHOICES = (
     ("organizer", _l("Organizer: everything, the team included")),
     ("registrations", _l("Registrations: see, approve, reject, write to participants")),
     ("checkin", _l("Check-in: the door only (name, status and sessions; no contacts)")),
-    ("reviewer", _l("Reviewer: projects (coming soon)")),
+    ("reviewer", _l("Reviewer: project proposals (read, score, comment; no contacts)")),
 )
 NOTIFY_CHOICES = (
     ("immediately", _l("A mail for each new registration")),
@@ -164,3 +163,39 @@ class NotifyForm(Form):
 
 class AcceptTeamForm(Form):
     """Only the CSRF token: joining is a POST, never a GET a mail scanner could trigger."""
+
+
+
+
+class ProjectForm(Form):
+    """Rendering and CSRF: events.projects.clean checks every rule."""
+
+    title = StringField(_l("Project title"), filters=[strip], validators=[Required(), MaxLength(200)])
+    home_region = ChoiceField(_l("Region of Kyrgyzstan"), validators=[Required()])
+    district = StringField(_l("District, town or village (optional)"), filters=[strip], validators=[MaxLength(120)])
+    sector = ChoiceField(_l("Sector"), validators=[Required()])
+    stage = ChoiceField(_l("Stage"), choices=options([("", "—"), *PROJECT_STAGES.items()]), validators=[Required()])
+    amount = LocalizedIntegerField(_l("Amount sought (optional, a whole number)"),
+                                   validators=[Optional(), in_range(0, 10**12)], render_kw={"inputmode": "numeric"})
+    currency = ChoiceField(_l("Currency"), default="USD",
+                           choices=options([(c, c) for c in ("USD", "KGS", "RUB", "EUR")]))
+    summary = TextAreaField(_l("The project in a few paragraphs"), validators=[Required(), MaxLength(5000)],
+                            render_kw={"rows": 8})
+    contact_consent = BooleanField(_l("Interested investors and partners may get my contact through the "
+                                      "organizers"))
+    public_consent = BooleanField(_l("If accepted, list the project on the event's page (title, region, sector, "
+                                     "amount and stage; never my name or contacts)"))
+
+
+class ReviewForm(Form):
+    score = ChoiceField(_l("Score"), choices=options([("", "—"), *((n, str(n)) for n in range(1, 6))]))
+    comment = TextAreaField(_l("Comment for the organizers and other reviewers"), render_kw={"rows": 5})
+
+
+class DecisionForm(Form):
+    decision = ChoiceField(_l("Decision"), choices=options([("accept", _l("Accept")), ("decline", _l("Decline"))]))
+    reason = TextAreaField(_l("Reason, sent to the author (required to decline)"), render_kw={"rows": 4})
+
+
+class ProjectSessionForm(Form):
+    session_id = ChoiceField(_l("Show under the session"))

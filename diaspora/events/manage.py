@@ -266,6 +266,7 @@ def manage(slug: str):
     counts = dashboard.counts(event)
     counts["day"] = [(format_date(day, "medium", locale=current_locale()), n) for day, n in counts["day"]]
     return render_template("events/manage/dashboard.html", event=event, counts=counts,
+                           project_counts=dashboard.project_counts(event),
                            places_left=regs.places_left(event), locale=current_locale(),
                            state=regs.registration_state(event))
 

@@ -8,7 +8,9 @@ thing done to an event asks for a permission, which PERMISSIONS gives to roles:
 - registrations: the list, a registration's page, approving, rejecting and writing to participants. Exports
   (CSV, spreadsheet, badges) stay with organizers: a bulk copy of everyone's contacts is the organizer's call.
 - checkin: the door only (scan or type a code; the answer names the person, status and sessions, no contacts).
-- reviewer: projects, which do not exist yet (the role can be given; it opens nothing today)."""
+- reviewer: project proposals only: the list, each proposal (without the author's contacts), their own score
+  and comment. Accepting or declining a project and attaching it to a session stay with organizers
+  ("decide_projects")."""
 from collections.abc import Sequence
 
 from flask_babel import gettext as _
@@ -26,10 +28,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "overview": frozenset({ORGANIZER, "registrations"}),  # the counts and charts
     "registrations": frozenset({ORGANIZER, "registrations"}),  # list, detail, approve, reject, message
     "checkin": frozenset({ORGANIZER, "registrations", "checkin"}),
-    "review": frozenset({ORGANIZER, "reviewer"}),  # projects: a placeholder until they exist
+    "review": frozenset({ORGANIZER, "reviewer"}),  # project proposals: list, read, score and comment
+    "decide_projects": frozenset({ORGANIZER}),  # accept, decline, attach to a session
 }
 # where a team member lands on "Manage": the first page their role opens
-LANDING = (("overview", "events.manage"), ("checkin", "events.checkin"))
+LANDING = (("overview", "events.manage"), ("checkin", "events.checkin"), ("review", "events.projects"))
 
 
 def authenticated(user) -> bool:

@@ -96,8 +96,7 @@ def session_label(event: Event, session, locale: str) -> str:
 
 
 def _fill(form, event: Event, registration: Registration) -> None:
-    for name in ("full_name", "email", "phone", "country", "city", "home_region", "sector", "project_title",
-                 "project_text", "public_listing"):
+    for name in ("full_name", "email", "phone", "country", "city", "home_region", "sector", "public_listing"):
         getattr(form, name).data = getattr(registration, name)
     if isinstance(form.organization_id, ChoiceField):
         form.organization_id.data = str(registration.organization_id or "")
@@ -123,7 +122,6 @@ def data_from(form, event: Event, locale: str) -> RegistrationData:
         country=form.country.data or "", city=form.city.data or "", home_region=form.home_region.data or None,
         organization_id=_organization_id(form.organization_id), sector=form.sector.data or None,
         sessions=(form.sessions.data or []) if event.sessions else [], answers=answers,
-        project_title=form.project_title.data, project_text=form.project_text.data,
         consent=bool(form.consent.data), public_listing=bool(form.public_listing.data), language=locale,
     )
 

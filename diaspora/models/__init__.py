@@ -27,6 +27,7 @@ from diaspora.models.organization import (
     OrganizationRevision,
     organization_categories,
 )
+from diaspora.models.project import Project, ProjectReview
 from diaspora.models.telegram import TelegramLink, TelegramLinkCode
 from diaspora.models.user import User
 
@@ -59,6 +60,8 @@ __all__ = [
     "OutboxAttachment",
     "OutboxMessage",
     "PeriodicJob",
+    "Project",
+    "ProjectReview",
     "Registration",
     "RegistrationSession",
     "TelegramLink",
