@@ -6,9 +6,10 @@ def init_app(app) -> None:
     from datetime import timedelta
 
     from diaspora import jobs
-    from diaspora.events import dashboard, notify, team, team_notify
+    from diaspora.events import dashboard, delegations, notify, team, team_notify
 
     notify.init_app(app)
+    delegations.init_app(app)
     team.init_app(app)
     team_notify.init_app(app)
     jobs.register("event-reminders", timedelta(hours=1), dashboard.remind_soon)

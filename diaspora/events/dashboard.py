@@ -232,8 +232,10 @@ def message_participants(user, event: Event, filters: Filters, subject: str, bod
     """The organizer writes to everyone (or the filtered people) still concerned; each in their language,
     with the link to their registration. Returns how many."""
     require(user, event, "registrations")
-    recipients = [r for r in all_matching(event, filters) if r.status in ("confirmed", "pending", "waitlisted")]
+    recipients = [r for r in all_matching(event, filters)
+                  if r.status in ("confirmed", "pending", "waitlisted") and r.email]  # a member may have none
     for registration in recipients:
+        assert registration.email is not None  # chosen above
         mail.queue(registration.email, "events/organizer_message", registration.language, subject=subject,
                    body=body, event=event, registration=registration,
                    link=external_url("events.private", token=registration.token))
@@ -241,4 +243,5 @@ def message_participants(user, event: Event, filters: Filters, subject: str, bod
 
 
 def recipients_count(event: Event, filters: Filters) -> int:
-    return sum(r.status in ("confirmed", "pending", "waitlisted") for r in all_matching(event, filters))
+    return sum(r.status in ("confirmed", "pending", "waitlisted") and bool(r.email)
+               for r in all_matching(event, filters))
