@@ -30,6 +30,7 @@ class Filters:
     # an answer to one of the organizer's questions: (question id, "3" (a choice's index) | "yes" | "no" |
     # "any" (answered) | "none" (not answered))
     answer: tuple[int, str] | None = None
+    delegation_id: int | None = None  # the members of one delegation
 
 
 ANSWER_KEYS = ("yes", "no", "any", "none")
@@ -81,6 +82,8 @@ def filtered(event: Event, filters: Filters):
         query = query.where(Registration.checked_in_at.is_(None))
     if filters.answer is not None:
         query = query.where(_answer_clause(event, *filters.answer))
+    if filters.delegation_id:
+        query = query.where(Registration.delegation_id == filters.delegation_id)
     if filters.q and filters.q.strip():
         query = query.where(Registration.search_text.like(like_pattern(filters.q), escape="\\"))
     return query
