@@ -3,6 +3,7 @@ Nooruz evening, marked "(demo)" in their titles."""
 from datetime import UTC, datetime, timedelta
 
 from diaspora.events import services
+from diaspora.events.demo_delegations import seed_delegation
 from diaspora.extensions import db
 
 
@@ -59,4 +60,5 @@ def seed(organization_id: int | None = None) -> int:
         organization_id=organization_id))
     services.publish(site, nooruz)
     db.session.flush()
+    seed_delegation(forum)
     return 2
