@@ -47,7 +47,9 @@ class MemberSchema(RegistrationRequestSchema):
     class Meta(RegistrationRequestSchema.Meta):
         exclude = ("consent", "language")
 
-    email = text(254, format="email", description="Optional: a member with an email gets their own mail and link")
+    # no "email" format: empty or null (no address) is allowed, and the service checks a given address
+    email = text(254, description="An email address, optional (empty or null: none); a member with one gets their "
+                                  "own mail and link")
 
 
 class DelegationRequestSchema(RequestBody):
