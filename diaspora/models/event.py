@@ -192,7 +192,8 @@ class Registration(Model):
 
     event: Mapped[Event] = relationship()
     organization: Mapped["Organization | None"] = relationship()
-    delegation: Mapped["Delegation | None"] = relationship(back_populates="members")
+    # selectin: a page of the organizer's list or an export names each row's delegation in one more query
+    delegation: Mapped["Delegation | None"] = relationship(back_populates="members", lazy="selectin")
     session_links: Mapped[list["RegistrationSession"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin")
 
