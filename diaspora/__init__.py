@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from diaspora.contacts.routes import bp as contacts_bp
     from diaspora.directory.routes import bp as directory_bp
     from diaspora.events import (  # noqa: F401  (more routes on the events blueprint)
+        delegation_routes,
         letter_routes,
         manage,
         project_routes,

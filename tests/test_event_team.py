@@ -62,6 +62,7 @@ def management_calls(f):
     return [
         ("GET", base, None, "overview"),
         ("GET", f"{base}/registrations", None, "registrations"),
+        ("GET", f"{base}/registrations?delegation=1", None, "registrations"),  # one delegation's members
         ("GET", f"{base}/registrations/{r1}", None, "registrations"),
         ("POST", f"{base}/registrations/{r1}/approve", {}, "registrations"),
         ("POST", f"{base}/registrations/{r2}/reject", {"reason": "Орун жок"}, "registrations"),

@@ -28,13 +28,14 @@ LISTS_WITH_CATEGORIES = ("/api/v1/organizations", "/api/v1/offers")
 def register_api(app) -> None:
     from diaspora.api.assistance import HelpRequestSchema, offers_blp, requests_blp
     from diaspora.api.contacts import blp as contacts
+    from diaspora.api.delegations import blp as delegations
     from diaspora.api.events import blp as events
     from diaspora.api.guides import blp as guides
     from diaspora.api.organizations import blp as organizations
     from diaspora.api.schemas import openapi_of_validators
 
     api.ma_plugin.converter.add_attribute_function(openapi_of_validators)
-    for blueprint in (organizations, events, offers_blp, requests_blp, guides, contacts):
+    for blueprint in (organizations, events, delegations, offers_blp, requests_blp, guides, contacts):
         limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(blueprint)
         # JSON for partners' servers and bots; no cookie-based authority to protect
         csrf.exempt(blueprint)

@@ -36,10 +36,25 @@ def _first_message(messages) -> str:
     return str(messages)
 
 
-def json_fields(schema: RequestBody):
+def flat_fields(errors: dict, prefix: str = "") -> dict[str, str]:
+    """marshmallow's nested messages ({"members": {2: {"email": [...]}}}) as {"members.2.email": "..."}; a
+    list field's messages stay under its own name, as for a flat body."""
+    fields: dict[str, str] = {}
+    for name, messages in errors.items():
+        key = prefix if name == "_schema" and prefix else f"{prefix}{name}"
+        if isinstance(messages, dict) and not all(isinstance(k, int) and isinstance(v, list)
+                                                  for k, v in messages.items()):
+            fields.update(flat_fields(messages, f"{key}."))
+        else:
+            fields[key.rstrip(".")] = _first_message(messages)
+    return fields
+
+
+def json_fields(schema: RequestBody, nested: bool = False):
     """(the fields sent, None), or (None, the error response): 415 for a body that is not declared JSON, 400 for
     one that is not a JSON object, 422 naming every field that breaks the schema (unknown ones too). The fields
-    are returned in Unicode NFC (diaspora.validation): the services clean them and check what depends on data."""
+    are returned in Unicode NFC (diaspora.validation): the services clean them and check what depends on data.
+    `nested`: a body with objects in it names the field at fault by its path (members.2.email)."""
     if request.mimetype != "application/json":
         return None, (jsonify({"error": {"message": UNSUPPORTED_TYPE, "field": None}}), 415)
     body = _json_object()
@@ -49,7 +64,8 @@ def json_fields(schema: RequestBody):
     with force_locale("en"):  # the API answers in English, as the services do for it
         errors = schema.validate(body)
     if errors:
-        fields = {name: _first_message(messages) for name, messages in errors.items()}
+        fields = (flat_fields(errors) if nested
+                  else {name: _first_message(messages) for name, messages in errors.items()})
         first = next(iter(fields))
         return None, (jsonify({"error": {"message": fields[first], "field": first, "fields": fields}}), 422)
     return body, None

@@ -6,10 +6,11 @@ def init_app(app) -> None:
     from datetime import timedelta
 
     from diaspora import jobs
-    from diaspora.events import dashboard, notify, project_mail, team, team_notify
+    from diaspora.events import dashboard, delegations, notify, project_mail, team, team_notify
 
     notify.init_app(app)
     project_mail.init_app(app)
+    delegations.init_app(app)
     team.init_app(app)
     team_notify.init_app(app)
     jobs.register("event-reminders", timedelta(hours=1), dashboard.remind_soon)

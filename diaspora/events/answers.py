@@ -60,14 +60,15 @@ def _choice(errors: Errors, name: str, value, allowed) -> str | None:
     return value
 
 
-def clean(event: "Event | EventRules", data: RegistrationData) -> RegistrationData:
+def clean(event: "Event | EventRules", data: RegistrationData, email_required: bool = True) -> RegistrationData:
     """Normalise and check everything a person (or a partner's bot) sent; InvalidRegistration lists
-    every problem at once, each with its field."""
+    every problem at once, each with its field. A delegation's members may have no email (""), their head
+    registers them."""
     errors = Errors()
     language = _choice(errors, "language", data.language, ("ky", "ru", "en"))
     out = RegistrationData(language=language or "ky")
     out.full_name = errors.text("full_name", data.full_name, 200, required=True) or ""
-    email = errors.text("email", data.email, 254, required=True)
+    email = errors.text("email", data.email, 254, required=email_required)
     if email and "email" not in errors:
         try:
             out.email = validate_email(email, check_deliverability=False).normalized.lower()

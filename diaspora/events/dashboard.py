@@ -30,6 +30,7 @@ class Filters:
     # an answer to one of the organizer's questions: (question id, "3" (a choice's index) | "yes" | "no" |
     # "any" (answered) | "none" (not answered))
     answer: tuple[int, str] | None = None
+    delegation_id: int | None = None  # the members of one delegation
 
 
 ANSWER_KEYS = ("yes", "no", "any", "none")
@@ -81,6 +82,8 @@ def filtered(event: Event, filters: Filters):
         query = query.where(Registration.checked_in_at.is_(None))
     if filters.answer is not None:
         query = query.where(_answer_clause(event, *filters.answer))
+    if filters.delegation_id:
+        query = query.where(Registration.delegation_id == filters.delegation_id)
     if filters.q and filters.q.strip():
         query = query.where(Registration.search_text.like(like_pattern(filters.q), escape="\\"))
     return query
@@ -232,8 +235,10 @@ def message_participants(user, event: Event, filters: Filters, subject: str, bod
     """The organizer writes to everyone (or the filtered people) still concerned; each in their language,
     with the link to their registration. Returns how many."""
     require(user, event, "registrations")
-    recipients = [r for r in all_matching(event, filters) if r.status in ("confirmed", "pending", "waitlisted")]
+    recipients = [r for r in all_matching(event, filters)
+                  if r.status in ("confirmed", "pending", "waitlisted") and r.email]  # a member may have none
     for registration in recipients:
+        assert registration.email is not None  # chosen above
         mail.queue(registration.email, "events/organizer_message", registration.language, subject=subject,
                    body=body, event=event, registration=registration,
                    link=external_url("events.private", token=registration.token))
@@ -241,7 +246,8 @@ def message_participants(user, event: Event, filters: Filters, subject: str, bod
 
 
 def recipients_count(event: Event, filters: Filters) -> int:
-    return sum(r.status in ("confirmed", "pending", "waitlisted") for r in all_matching(event, filters))
+    return sum(r.status in ("confirmed", "pending", "waitlisted") and bool(r.email)
+               for r in all_matching(event, filters))
 
 
 def project_counts(event: Event) -> dict:

@@ -3,6 +3,7 @@ Nooruz evening, marked "(demo)" in their titles."""
 from datetime import UTC, datetime, timedelta
 
 from diaspora.events import services
+from diaspora.events.demo_delegations import seed_delegation
 from diaspora.events.demo_projects import seed_projects
 from diaspora.events.demo_team import seed_letters, seed_team
 from diaspora.extensions import db
@@ -64,4 +65,5 @@ def seed(organization_id: int | None = None) -> int:
     seed_letters(forum)
     db.session.flush()
     seed_projects(forum)
+    seed_delegation(forum)
     return 2

@@ -43,6 +43,7 @@ COLUMNS = (
     ("language", _l("Language")),
     ("registered_at", _l("Registered at")),
     ("checked_in_at", _l("Checked in at")),
+    ("delegation", _l("Delegation")),
 )
 EXCEL_CELL_LIMIT = 32767
 
@@ -111,6 +112,7 @@ def table(event, registrations, locale: str) -> tuple[list[str], list[list]]:
             "language": language_name(reg.language, locale),
             "registered_at": when(reg.created_at),
             "checked_in_at": when(reg.checked_in_at),
+            "delegation": reg.delegation.label if reg.delegation is not None else "",
         }
         row = []
         for key, _label in COLUMNS:

@@ -248,11 +248,13 @@ def _filters() -> dashboard.Filters:
     region = args.get("home_region") if args.get("home_region") in HOME_REGIONS else None
     country = (args.get("country") or "").upper()[:2] or None
     q = (args.get("q") or "").strip()[:100] or None
+    delegation_id = args.get("delegation", type=int)
     return dashboard.Filters(status=status, country=country, home_region=region, session_id=session_id,
-                             checked_in=checked, q=q, answer=dashboard.parse_answer(args.get("answer")))
+                             checked_in=checked, q=q, answer=dashboard.parse_answer(args.get("answer")),
+                             delegation_id=delegation_id if delegation_id and 0 < delegation_id < 2**31 else None)
 
 
-FILTER_KEYS = ("status", "country", "home_region", "session", "checked_in", "q", "answer")
+FILTER_KEYS = ("status", "country", "home_region", "session", "checked_in", "q", "answer", "delegation")
 
 
 def _filter_query() -> str:

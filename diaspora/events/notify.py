@@ -32,8 +32,11 @@ def mail_participant(registration: Registration, template: str, **extra) -> None
     queue(registration.id, registration.email, registration.language, template, **extra)
 
 
-def queue(registration_id: int, email: str, language: str, template: str, **extra) -> None:
-    """Queue by id: nothing is rendered now (see the module's docstring)."""
+def queue(registration_id: int, email: str | None, language: str, template: str, **extra) -> None:
+    """Queue by id: nothing is rendered now (see the module's docstring). A delegation's member without an
+    address gets nothing: their head's page has what they need."""
+    if not email:
+        return
     mail.queue_later(email, f"events/{template}", language, registration_id=registration_id, **extra)
 
 

@@ -7,9 +7,11 @@ KINDS = {"accepted": "project_accepted", "declined": "project_declined"}
 
 
 def tell_author(project: Project, decision: str, **_details) -> None:
-    """The receiver of signals.project_decided (a project without its registration has nobody to tell)."""
+    """The receiver of signals.project_decided. A project without its registration has nobody to tell, and a
+    delegation member without an email reads the decision on their private page."""
     registration = project.registration
-    if registration is None or decision not in KINDS or registration.status in ("cancelled", "rejected"):
+    if (registration is None or registration.email is None or decision not in KINDS
+            or registration.status in ("cancelled", "rejected")):
         return
     mail.queue(registration.email, f"events/{KINDS[decision]}", registration.language, project=project,
                event=project.event, registration=registration,

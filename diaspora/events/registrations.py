@@ -245,9 +245,9 @@ def update_registration(registration: Registration, data: RegistrationData) -> N
         raise RegistrationClosed(closed_message("cancelled"), None)
     if registration.status in ("cancelled", "rejected"):
         raise ServiceError(_("This registration is closed."), None)
-    data.email = registration.email
+    data.email = registration.email or ""  # a delegation's member may have none
     data.consent = True
-    data = clean(event, data)
+    data = clean(event, data, email_required=registration.email is not None)
     lock_event(event.id)
     db.session.refresh(registration)  # its status may have changed while the form was open
     if registration.status in ("cancelled", "rejected"):

@@ -9,7 +9,7 @@ from diaspora.models.assistance import (
     OfferFlag,
 )
 from diaspora.models.contact import Contact, ContactReport
-from diaspora.models.event import Event, EventQuestion, EventSession, Registration, RegistrationSession
+from diaspora.models.event import Delegation, Event, EventQuestion, EventSession, Registration, RegistrationSession
 from diaspora.models.event_letters import EventLetters
 from diaspora.models.event_team import EventTeamMember
 from diaspora.models.geocache import GeocodeCache
@@ -35,6 +35,7 @@ __all__ = [
     "Category",
     "Contact",
     "ContactReport",
+    "Delegation",
     "Event",
     "EventLetters",
     "EventQuestion",

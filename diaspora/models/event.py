@@ -159,7 +159,9 @@ class Registration(Model):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     code: Mapped[str] = mapped_column(String(12))
     full_name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(254))
+    # None for a delegation's member registered without an address (the (event_id, email) constraint lets
+    # NULLs coexist on SQLite and PostgreSQL alike): no mail goes to them, the delegation's head has the link.
+    email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     country: Mapped[str] = mapped_column(String(2))
     city: Mapped[str] = mapped_column(String(120))
@@ -185,9 +187,13 @@ class Registration(Model):
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the scheduled reminder only
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Registered by a delegation's head among its members (an ordinary registration otherwise).
+    delegation_id: Mapped[int | None] = mapped_column(ForeignKey("delegations.id", ondelete="SET NULL"), index=True)
 
     event: Mapped[Event] = relationship()
     organization: Mapped["Organization | None"] = relationship()
+    # selectin: a page of the organizer's list or an export names each row's delegation in one more query
+    delegation: Mapped["Delegation | None"] = relationship(back_populates="members", lazy="selectin")
     session_links: Mapped[list["RegistrationSession"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin")
 
@@ -198,6 +204,34 @@ class Registration(Model):
     @property
     def holds_place(self) -> bool:
         return self.status in HOLDING
+
+
+class Delegation(Model):
+    """Several people registered at once by their head (a region's business delegation). The head is reached
+    by mail and manages the members from the private page /d/<token>; the head is a participant only when
+    listed among the members, each of whom is an ordinary Registration of the event."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (CheckConstraint("language IN ('ky', 'ru', 'en')", name="language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)  # the head's private link: /d/<token>
+    name: Mapped[str | None] = mapped_column(String(200))  # "Osh region business delegation"
+    head_name: Mapped[str] = mapped_column(String(200))
+    head_email: Mapped[str] = mapped_column(String(254))
+    head_phone: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(2), default="ky")  # of the head's mail and page
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship()
+    members: Mapped[list[Registration]] = relationship(back_populates="delegation", order_by="Registration.id")
+
+    @property
+    def label(self) -> str:
+        """How the organizer's pages name it: its name, else its head's."""
+        return self.name or self.head_name
 
 
 class RegistrationSession(Model):

@@ -1,0 +1,125 @@
+"""POST /api/v1/events/<slug>/delegations: a head registers several people at once. The same rules, capacity
+and rate limits as a single registration (events.delegations places each member as one)."""
+import marshmallow as ma
+from flask import jsonify
+from flask_babel import force_locale
+from flask_smorest import Blueprint
+from marshmallow import validate
+
+from diaspora.api.events import CONSENT, RegistrationRequestSchema
+from diaspora.api.intake import invalid_fields, json_fields, public_post_limit
+from diaspora.api.schemas import (
+    NOT_AN_OBJECT,
+    PHONE,
+    PHONE_LENGTH,
+    PHONE_MESSAGE,
+    RATE_LIMITED,
+    UNSUPPORTED,
+    RequestBody,
+    StrictBoolean,
+    choice,
+    error_responses,
+    text,
+)
+from diaspora.errors import NotFound
+from diaspora.events import delegations
+from diaspora.events import registrations as regs
+from diaspora.extensions import limiter
+from diaspora.models.event import LANGS
+from diaspora.unit_of_work import attempt
+from diaspora.urls import external_url
+
+blp = Blueprint("delegations_api", __name__, url_prefix="/api/v1/events",
+                description="Registering a delegation: several people at once, by their head.")
+
+
+class HeadSchema(RequestBody):
+    full_name = text(200, required=True)
+    email = text(254, required=True, format="email", description="The delegation's link is mailed here")
+    phone = text(40, forms=[(PHONE_LENGTH, PHONE)], message=PHONE_MESSAGE,
+                 description="With the country code: +996 555 123 456")
+
+
+class MemberSchema(RegistrationRequestSchema):
+    """A member: a single registration's fields, the email optional, without consent (the head's) and
+    language (the delegation's)."""
+
+    class Meta(RegistrationRequestSchema.Meta):
+        exclude = ("consent", "language")
+
+    # no "email" format: empty or null (no address) is allowed, and the service checks a given address
+    email = text(254, description="An email address, optional (empty or null: none); a member with one gets their "
+                                  "own mail and link")
+
+
+class DelegationRequestSchema(RequestBody):
+    head = ma.fields.Nested(HeadSchema, required=True, metadata={
+        "description": "The head: reached by mail, a participant only when also listed among the members"})
+    members = ma.fields.List(ma.fields.Nested(MemberSchema), required=True,
+                             validate=validate.Length(1, delegations.MAX_MEMBERS), metadata={
+                                 "description": "Placed in this order: confirmed while places last, then the "
+                                                "waitlist"})
+    name = text(200, description="The delegation's name, such as “Osh region business delegation”")
+    consent = StrictBoolean(required=True, error_messages={"required": CONSENT, "null": CONSENT},
+                            validate=validate.Equal(True, error=CONSENT), metadata={"description": "Must be true"})
+    language = choice(LANGS, description="The language of the mail (default ky)")
+
+
+DELEGATION_BODY = DelegationRequestSchema()
+
+
+class MemberResultSchema(ma.Schema):
+    full_name = ma.fields.String()
+    status = ma.fields.String(metadata={"description": "confirmed | waitlisted | pending"})
+    waitlist_position = ma.fields.Integer(allow_none=True)
+    code = ma.fields.String(metadata={"description": "The check-in code on the member's ticket"})
+
+
+class DelegationResponseSchema(ma.Schema):
+    id = ma.fields.Integer()
+    manage_url = ma.fields.String(metadata={"description": "The head's private page: statuses, tickets, changes"})
+    members = ma.fields.List(ma.fields.Nested(MemberResultSchema))
+
+
+def _member(fields: dict) -> regs.RegistrationData:
+    data = regs.RegistrationData(**{k: v for k, v in fields.items() if k != "email"}, email=fields.get("email") or "")
+    if data.sessions is None or not isinstance(data.sessions, list):
+        data.sessions = [] if data.sessions is None else ["x"]
+    return data
+
+
+@blp.route("/<slug>/delegations", methods=["POST"])
+@limiter.limit(public_post_limit)
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": DelegationRequestSchema}}})
+@blp.response(201, DelegationResponseSchema)
+@error_responses(blp, {
+    400: NOT_AN_OBJECT,
+    404: "Unknown event.",
+    409: "Registration is closed.",
+    415: UNSUPPORTED,
+    422: "Invalid fields: `fields` has a message for each, named by its path: `head.email`, `members.2.email` "
+         "(also for an email already registered for the event), `members.0.answers.<question id>`.",
+    429: RATE_LIMITED})
+def register_delegation(slug: str):
+    """Register a delegation: its members are placed in their order under the event's lock, as single
+    registrations are (confirmed, or pending when each needs approval, while places last; then the waitlist)."""
+    body, rejected = json_fields(DELEGATION_BODY, nested=True)
+    if rejected:
+        return rejected
+    head_fields = body["head"]
+    head = delegations.HeadData(full_name=head_fields.get("full_name") or "", email=head_fields.get("email") or "",
+                                phone=head_fields.get("phone"), name=body.get("name"),
+                                language=body.get("language") or "ky", consent=body.get("consent") is True)
+    try:
+        with attempt(), force_locale("en"):  # the API answers in English; the mail goes out in `language`
+            created = delegations.create(slug, head, [_member(m) for m in body["members"]])
+            members = [{"full_name": m.full_name, "status": m.status, "waitlist_position": regs.waitlist_position(m),
+                        "code": m.code} for m in created.members]
+    except NotFound:
+        return jsonify({"error": {"message": "Event not found.", "field": None}}), 404
+    except regs.InvalidRegistration as error:
+        return invalid_fields(error)
+    except regs.RegistrationClosed as error:  # its message was written in English, above
+        return jsonify({"error": {"message": error.message, "field": None}}), 409
+    return jsonify({"id": created.id, "manage_url": external_url("events.delegation", token=created.token),
+                    "members": members}), 201

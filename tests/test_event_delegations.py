@@ -1,0 +1,282 @@
+"""Delegations through HTTP: a head registers several people at once (API and form), members placed in order
+across the waitlist boundary, approval events, errors naming the member and the field, mail, the head's private
+page (editing, adding, cancelling one or all), and the organizer's view and exports."""
+import re
+
+from sqlalchemy import select
+
+from diaspora.models import Delegation, Event, OutboxMessage, Registration
+from tests.conftest import REGISTRANT
+from tests.test_events import outbox
+
+HEAD = {"full_name": "Бакыт Осмонов", "email": "bakyt@example.org", "phone": "+996 555 123 456"}
+NAMES = ["Айбек Ташиев", "Гүлнара Жумабаева", "Нурлан Садыков", "Жыпар Асанова", "Эрлан Мамытов"]
+
+
+def member(i: int, **fields) -> dict:
+    body = {"full_name": NAMES[i % len(NAMES)], "email": f"member{i}@example.org", "country": "KG", "city": "Ош",
+            "home_region": "osh", "sector": "trade"}
+    body.update(fields)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def delegation_body(members, **fields) -> dict:
+    body = {"head": dict(HEAD), "members": members, "consent": True, "language": "ky",
+            "name": "Ош облусунун ишкер делегациясы"}
+    body.update(fields)
+    return body
+
+
+def post_delegation(client, slug, body):
+    return client.post(f"/api/v1/events/{slug}/delegations", json=body)
+
+
+def rows(db_query, slug):
+    def read(db):
+        db.session.expire_all()
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        return db.session.scalars(select(Registration).where(Registration.event_id == event.id)
+                                  .order_by(Registration.id)).all()
+    return db_query(read)
+
+
+def head_page_path(answer_json) -> str:
+    return "/" + answer_json["manage_url"].split("/", 3)[3]
+
+
+# --- the API ------------------------------------------------------------------------------------
+
+def test_members_are_placed_in_order_across_the_waitlist_boundary(client, make_event, db_query):
+    slug = make_event(capacity=3)
+    assert client.post(f"/api/v1/events/{slug}/registrations", json=REGISTRANT).status_code == 201
+    response = post_delegation(client, slug, delegation_body([member(i) for i in range(4)]))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    answer = response.get_json()
+    assert [m["full_name"] for m in answer["members"]] == NAMES[:4]
+    assert [m["status"] for m in answer["members"]] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
+    assert [m["waitlist_position"] for m in answer["members"]] == [None, None, 1, 2]
+    assert all(re.fullmatch(r"[A-Z0-9]{8}", m["code"]) for m in answer["members"])
+    assert "/d/" in answer["manage_url"]
+    # the counters the single registration's fast path reads are right: the next one waits at 3
+    single = client.post(f"/api/v1/events/{slug}/registrations", json={**REGISTRANT, "email": "late@example.org"})
+    assert single.get_json()["status"] == "waitlisted" and single.get_json()["waitlist_position"] == 3
+    event = db_query(lambda db: db.session.scalar(select(Event).where(Event.slug == slug)))
+    assert (event.places_taken, event.waiting) == (3, 3)
+
+
+def test_an_approval_event_puts_members_in_pending(client, make_event):
+    slug = make_event(capacity=2, approval=True)
+    answer = post_delegation(client, slug, delegation_body([member(i) for i in range(3)])).get_json()
+    assert [m["status"] for m in answer["members"]] == ["pending", "pending", "waitlisted"]
+
+
+def test_errors_name_the_member_and_the_field(client, make_event, db_query):
+    slug = make_event(capacity=10, questions=[{"kind": "text", "label": "Суроо", "required": True}])
+    bad = [member(0, answers={}), member(1, email="not-an-address"), member(2, sessions=[12345])]
+    response = post_delegation(client, slug, delegation_body(bad))
+    assert response.status_code == 422
+    fields = response.get_json()["error"]["fields"]
+    assert "members.1.email" in fields and "members.2.sessions" in fields
+    assert any(name.startswith("members.0.answers.") for name in fields)
+    # the schema's own errors name the path too
+    response = post_delegation(client, slug, delegation_body([member(0), {"full_name": "Жок", "country": "XX"}]))
+    assert response.status_code == 422 and "members.1.country" in response.get_json()["error"]["fields"]
+    assert "members.1.city" in response.get_json()["error"]["fields"]
+    response = post_delegation(client, slug, delegation_body([member(0)], head={"full_name": "Б"}))
+    assert "head.email" in response.get_json()["error"]["fields"]
+    response = post_delegation(client, slug, delegation_body([member(0)], consent=False))
+    assert response.get_json()["error"]["field"] == "consent"
+    assert post_delegation(client, slug, delegation_body([])).status_code == 422
+    assert rows(db_query, slug) == []
+
+
+def test_a_registered_email_is_named_and_nothing_is_registered(client, make_event, db_query):
+    slug = make_event(capacity=10)
+    client.post(f"/api/v1/events/{slug}/registrations", json={**REGISTRANT, "email": "member1@example.org"})
+    response = post_delegation(client, slug, delegation_body([member(0), member(1)]))
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["fields"] == {"members.1.email": "member1@example.org is already registered for this event."}
+    assert len(rows(db_query, slug)) == 1
+    twice = post_delegation(client, slug, delegation_body([member(0), member(2, email="MEMBER0@example.org")]))
+    assert "members.1.email" in twice.get_json()["error"]["fields"]
+
+
+def test_closed_registration_is_a_409(client, make_event):
+    slug = make_event(status="cancelled")
+    assert post_delegation(client, slug, delegation_body([member(0)])).status_code == 409
+    assert post_delegation(client, "no-such-event", delegation_body([member(0)])).status_code == 404
+
+
+def test_mail_goes_to_members_with_an_email_and_to_the_head(client, make_event, db_query):
+    slug = make_event(capacity=10)
+    answer = post_delegation(client, slug, delegation_body([member(0), member(1, email=None)])).get_json()
+    mails = outbox(db_query)
+    assert sorted(m.to_address for m in mails) == ["bakyt@example.org", "member0@example.org"]
+    head = next(m for m in mails if m.to_address == "bakyt@example.org")
+    assert head.locale == "ky" and answer["manage_url"] in head.body_text
+    assert NAMES[0] in head.body_text and NAMES[1] in head.body_text
+    registrations = rows(db_query, slug)
+    assert [r.email for r in registrations] == ["member0@example.org", None]
+
+
+# --- the head's page -----------------------------------------------------------------------------
+
+def test_the_private_page_shows_statuses_and_tickets_and_escapes_names(client, make_event, db_query):
+    slug = make_event(capacity=1)
+    hostile = '<script>alert("x")</script>'
+    answer = post_delegation(client, slug, delegation_body([member(0), member(1, full_name=hostile)],
+                                                           name="<b>Ош</b>")).get_json()
+    path = head_page_path(answer)
+    response = client.get(path)
+    page = response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert hostile not in page and "&lt;script&gt;" in page and "<b>Ош</b>" not in page
+    assert NAMES[0] in page and "waitlist-position" in page
+    (first, second) = rows(db_query, slug)
+    ticket = client.get(f"{path}/members/{first.id}/ticket.pdf")
+    assert ticket.status_code == 200 and ticket.data.startswith(b"%PDF")
+    assert client.get(f"{path}/members/{second.id}/ticket.pdf").status_code == 404  # waiting: no ticket
+    other = post_delegation(client, slug, delegation_body([member(3)])).get_json()
+    stranger_id = rows(db_query, slug)[-1].id
+    assert client.get(f"{path}/members/{stranger_id}").status_code == 404  # another delegation's member
+    assert client.get(head_page_path(other)).status_code == 200
+    assert client.get("/d/nope").status_code == 404
+
+
+def test_the_head_edits_a_member(client, make_event, db_query):
+    slug = make_event(capacity=5)
+    path = head_page_path(post_delegation(client, slug, delegation_body([member(0, email=None)])).get_json())
+    (registration,) = rows(db_query, slug)
+    url = f"{path}/members/{registration.id}"
+    assert client.get(url).status_code == 200
+    response = client.post(url, data={"full_name": "Айбек Ташиев-уулу", "country": "KZ", "city": "Алматы",
+                                      "phone": "", "home_region": "", "sector": "", "organization_id": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    (registration,) = rows(db_query, slug)
+    assert (registration.full_name, registration.country, registration.city) == ("Айбек Ташиев-уулу", "KZ", "Алматы")
+    page = client.post(url, data={"full_name": "", "country": "KZ", "city": "Алматы"}).get_data(as_text=True)
+    assert 'class="error"' in page
+
+
+def test_the_head_adds_a_member_at_the_end(client, make_event, db_query):
+    slug = make_event(capacity=2)
+    path = head_page_path(post_delegation(client, slug, delegation_body([member(0)])).get_json())
+    client.post(f"/api/v1/events/{slug}/registrations", json=REGISTRANT)
+    response = client.post(f"{path}/add", data={"member-full_name": "Жаңы Мүчө", "member-country": "KG",
+                                                "member-city": "Баткен"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    added = rows(db_query, slug)[-1]
+    assert added.full_name == "Жаңы Мүчө" and added.status == "waitlisted" and added.delegation_id is not None
+    page = client.post(f"{path}/add", data={"member-full_name": "Жок", "member-country": "KG", "member-city": ""})
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    assert 'id="member-city-error"' in text and 'value="Жок"' in text
+    page = client.post(f"{path}/add", data={"member-full_name": "Жок", "member-country": "KG",
+                                            "member-city": "Ош", "member-email": "member0@example.org"})
+    text = page.get_data(as_text=True)
+    assert 'id="member-email-error"' in text and 'value="member0@example.org"' in text
+    assert len(rows(db_query, slug)) == 3
+
+
+def test_cancelling_one_member_promotes_exactly_one(client, make_event, db_query):
+    slug = make_event(capacity=2)
+    path = head_page_path(post_delegation(client, slug, delegation_body([member(i) for i in range(4)])).get_json())
+    first = rows(db_query, slug)[0]
+    confirm = client.get(f"{path}/cancel?member={first.id}")
+    assert confirm.status_code == 200 and NAMES[0] in confirm.get_data(as_text=True)
+    assert rows(db_query, slug)[0].status == "confirmed"  # only the "yes" cancels
+    assert client.post(f"{path}/cancel", data={"member": first.id, "confirm": "yes"}).status_code == 302
+    statuses = [r.status for r in rows(db_query, slug)]
+    assert statuses == ["cancelled", "confirmed", "confirmed", "waitlisted"]
+    kinds = [(m.to_address, m.kind) for m in outbox(db_query)]
+    assert ("member0@example.org", "registration_cancelled") in kinds
+    assert ("bakyt@example.org", "members_cancelled") in kinds
+    assert ("member2@example.org", "registration_promoted") in kinds
+
+
+def test_cancelling_the_whole_delegation(client, make_event, db_query):
+    slug = make_event(capacity=3)
+    path = head_page_path(post_delegation(client, slug, delegation_body([member(i) for i in range(3)])).get_json())
+    client.post(f"/api/v1/events/{slug}/registrations", json=REGISTRANT)  # waiting, number 1
+    assert client.get(f"{path}/cancel").status_code == 200
+    assert client.post(f"{path}/cancel", data={"confirm": "yes"}).status_code == 302
+    registrations = rows(db_query, slug)
+    assert [r.status for r in registrations] == ["cancelled"] * 3 + ["confirmed"]
+    head_mails = [m for m in outbox(db_query) if m.kind == "members_cancelled"]
+    assert len(head_mails) == 1 and all(name in head_mails[0].body_text for name in NAMES[:3])
+    assert client.get(f"{path}/cancel").status_code == 302  # nobody left to cancel
+
+
+# --- the form ------------------------------------------------------------------------------------
+
+def form_data(rows_, **head):
+    data = {"head_name": HEAD["full_name"], "head_email": HEAD["email"], "head_phone": HEAD["phone"],
+            "name": "Ош", "consent": "y", **head}
+    for i, row in enumerate(rows_):
+        for key, value in row.items():
+            data[f"members-{i}-{key}"] = value
+    return data
+
+
+def test_the_form_adds_a_row_without_javascript_and_keeps_everything(client, make_event):
+    slug = make_event(capacity=10)
+    assert "register-delegation" in client.get(f"/events/{slug}").get_data(as_text=True)
+    page = client.get(f"/events/{slug}/delegation").get_data(as_text=True)
+    assert "members-2-full_name" in page and "members-3-full_name" not in page
+    assert "js/delegation.js" in page and "<script>" not in page
+    typed = form_data([{"full_name": "Айбек", "phone": "+996 555 000 111"}, {}, {"full_name": "Гүлнара"}],
+                      add_member="1")
+    page = client.post(f"/events/{slug}/delegation", data=typed).get_data(as_text=True)
+    assert "members-3-full_name" in page and 'value="Айбек"' in page and 'value="Гүлнара"' in page
+    assert 'value="+996 555 000 111"' in page and 'value="bakyt@example.org"' in page
+
+
+def test_the_form_registers_and_shows_errors_next_to_the_members_fields(client, make_event, db_query):
+    slug = make_event(capacity=1)
+    bad = form_data([{"full_name": "Айбек", "country": "KG", "city": "Ош"}, {},
+                     {"full_name": "Гүлнара", "country": "KG", "city": "", "email": "nope"}])
+    response = client.post(f"/events/{slug}/delegation", data=bad, headers={"Accept-Language": "ru"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="members-2-email-error"' in page and 'id="members-2-city-error"' in page
+    assert "Введите правильный адрес электронной почты." in page  # in the reader's language
+    assert 'value="Гүлнара"' in page and rows(db_query, slug) == []
+    good = form_data([{"full_name": "Айбек", "country": "KG", "city": "Ош"},
+                      {"full_name": "Гүлнара", "country": "KG", "city": "Ош"}])
+    response = client.post(f"/events/{slug}/delegation", data=good)
+    assert response.status_code == 302 and "/d/" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Айбек" in page and "Гүлнара" in page and "delegation-registered" in page
+    assert [r.status for r in rows(db_query, slug)] == ["confirmed", "waitlisted"]
+    assert all(r.email is None for r in rows(db_query, slug))
+    assert [m.to_address for m in outbox(db_query)] == ["bakyt@example.org"]  # no mail to members without one
+
+
+# --- the organizer -------------------------------------------------------------------------------
+
+def test_the_organizer_sees_the_delegation_in_the_list_detail_and_exports(client, make_event, make_user, login,
+                                                                          db_query):
+    admin = make_user(is_admin=True)
+    slug = make_event(capacity=10)
+    post_delegation(client, slug, delegation_body([member(0), member(1, email=None)]))
+    client.post(f"/api/v1/events/{slug}/registrations", json=REGISTRANT)
+    delegation_id = db_query(lambda db: db.session.scalar(select(Delegation.id)))
+    login(admin)
+    page = client.get(f"/events/{slug}/manage/registrations").get_data(as_text=True)
+    assert "Ош облусунун ишкер делегациясы" in page and "None" not in page
+    filtered = client.get(f"/events/{slug}/manage/registrations?delegation={delegation_id}").get_data(as_text=True)
+    assert NAMES[0] in filtered and REGISTRANT["full_name"] not in filtered
+    member_id = rows(db_query, slug)[1].id
+    detail = client.get(f"/events/{slug}/manage/registrations/{member_id}").get_data(as_text=True)
+    assert "Ош облусунун ишкер делегациясы" in detail and HEAD["email"] in detail and "mailto:None" not in detail
+    csv_text = client.get(f"/events/{slug}/manage/export.csv").get_data(as_text=True)
+    header, *lines = csv_text.lstrip("\ufeff").splitlines()
+    assert "Delegation" in header or "Делегация" in header
+    assert sum("Ош облусунун ишкер делегациясы" in line for line in lines) == 2
+    assert client.get(f"/events/{slug}/manage/export.xlsx").status_code == 200
+    sent = client.post(f"/events/{slug}/manage/message", data={"subject": "Салам", "body": "Кат"})
+    assert sent.status_code == 302
+    messages = db_query(lambda db: db.session.scalars(select(OutboxMessage.to_address).where(
+        OutboxMessage.kind == "organizer_message")).all())
+    assert sorted(messages) == sorted(["member0@example.org", REGISTRANT["email"]])
