@@ -83,7 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from diaspora.auth.routes import bp as auth_bp
     from diaspora.contacts.routes import bp as contacts_bp
     from diaspora.directory.routes import bp as directory_bp
-    from diaspora.events import manage, team_routes  # noqa: F401  (organizer routes on the events blueprint)
+    from diaspora.events import manage, programme_routes, team_routes  # noqa: F401  (organizer routes on the events blueprint)
     from diaspora.events.routes import bp as events_bp
     from diaspora.guides.routes import bp as guides_bp
     from diaspora.mail.routes import bp as mail_bp

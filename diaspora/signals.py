@@ -27,3 +27,7 @@ HelpRequest; `news` says what: "request_accepted", "request_in_progress", "reque
 help_request_forgotten = _signals.signal("help-request-forgotten", doc="""
 A request's personal data were removed (the person deleted it, or the retention period ended). Sender: the
 request's id. Whoever keeps more about the person (a linked Telegram chat) removes it too.""")
+
+session_seated = _signals.signal("session-seated", doc="""
+A person waiting for a programme session got a seat in it (a seat freed, or the session grew). Sender: the
+Registration; `session_id`: the session. The events mail tells the person.""")

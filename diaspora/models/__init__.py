@@ -9,7 +9,15 @@ from diaspora.models.assistance import (
     OfferFlag,
 )
 from diaspora.models.contact import Contact, ContactReport
-from diaspora.models.event import Event, EventQuestion, EventSession, Registration, RegistrationSession
+from diaspora.models.event import (
+    Event,
+    EventQuestion,
+    EventSession,
+    Registration,
+    RegistrationSession,
+    SessionSpeaker,
+    Speaker,
+)
 from diaspora.models.event_team import EventTeamMember
 from diaspora.models.geocache import GeocodeCache
 from diaspora.models.guide import Guide, GuideVersion
@@ -59,6 +67,8 @@ __all__ = [
     "PeriodicJob",
     "Registration",
     "RegistrationSession",
+    "SessionSpeaker",
+    "Speaker",
     "TelegramLink",
     "TelegramLinkCode",
     "User",

@@ -1,0 +1,197 @@
+"""The programme's pages: editing a session, the speakers (with their photos), and the photo itself."""
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from diaspora.content_forms import fill_form, form_text, translated_form
+from diaspora.content_i18n import first_field
+from diaspora.errors import ServiceError
+from diaspora.events import programme, services, session_seats
+from diaspora.events.forms import SessionEditForm, SpeakerForm
+from diaspora.events.manage import _aware, _field_error, _managed
+from diaspora.events.routes import bp
+from diaspora.i18n import current_locale
+from diaspora.unit_of_work import attempt
+
+PHOTO_MAX_AGE = 60 * 60 * 24 * 365  # the URL carries the photo's version: a new photo is a new URL
+
+
+@bp.app_template_global("session_parallel")
+def session_parallel(event) -> dict[int, list[int]]:
+    """For the registration form's script: which sessions run at the same time as each."""
+    return programme.parallel(event)
+
+
+@bp.app_template_global("seat_states")
+def seat_states(registration) -> dict[int, str]:
+    """{session id: "Seat" or "Waiting, position 3"} for the private and the organizer's pages."""
+    positions = session_seats.positions(registration.session_links)
+    states = {}
+    for link in registration.session_links:
+        if link.status == "seated":
+            states[link.session_id] = _("seat") if registration.holds_place else _("waiting for a place in the event")
+        elif link.session_id in positions:
+            states[link.session_id] = _("waiting, position %(num)d", num=positions[link.session_id])
+        else:
+            states[link.session_id] = _("waiting for a place in the event")
+    return states
+
+
+@bp.app_template_global("event_day")
+def event_day(day) -> str:
+    """A programme day's heading, in the reader's language: "четверг, 15 октября 2026 г."."""
+    return format_date(day, "full", locale=current_locale())
+
+
+@bp.app_template_global("programme_by_day")
+def programme_by_day(event) -> list:
+    return programme.by_day(event)
+
+
+def _session_or_404(event, session_id: int):
+    try:
+        return programme.session_of(event, session_id)
+    except ServiceError:
+        abort(404)
+
+
+@bp.route("/events/<slug>/manage/programme/<id:session_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_session(slug: str, session_id: int):
+    event = _managed(slug, "settings")
+    session = _session_or_404(event, session_id)
+    form = translated_form(SessionEditForm)
+    speakers = programme.speakers(event)
+    linked = [s.id for s in session.speakers]
+    # the session's speakers first, in their order; then the others
+    form.speakers.choices = [(s.id, s.name) for s in sorted(
+        speakers, key=lambda s: (linked.index(s.id) if s.id in linked else len(linked), s.name))]
+    if request.method == "GET":
+        zone = ZoneInfo(event.timezone)
+        for name in SessionEditForm.TRANSLATED:
+            fill_form(form, name, getattr(session, name))
+        form.starts_at.data = session.starts_at.astimezone(zone).replace(tzinfo=None)
+        form.ends_at.data = session.ends_at.astimezone(zone).replace(tzinfo=None)
+        form.capacity.data = session.capacity
+        form.checkin_required.data = session.checkin_required
+        form.speakers.data = linked
+    if form.validate_on_submit():
+        zone_name = event.timezone
+        try:
+            with attempt():
+                seated = programme.update_session(current_user, event, session, programme.SessionChanges(
+                    titles=form_text(form, "title"), room=form_text(form, "room"),
+                    descriptions=form_text(form, "description"),
+                    starts_at=_aware(zone_name, form.starts_at.data), ends_at=_aware(zone_name, form.ends_at.data),
+                    capacity=form.capacity.data, checkin_required=bool(form.checkin_required.data),
+                    speaker_ids=[int(s) for s in form.speakers.data or []]))
+        except ServiceError as error:
+            _field_error(form, error, first_field("title"))
+        else:
+            flash(_("Saved."), "success")
+            if seated:
+                flash(_("%(num)d people waiting for this session got a seat.", num=len(seated)), "success")
+            return redirect(url_for("events.programme", slug=slug))
+    return render_template("events/manage/session_form.html", event=event, session=session, form=form)
+
+
+def _speaker_data(form) -> programme.SpeakerData:
+    upload = request.files.get(form.photo.name)
+    return programme.SpeakerData(
+        name=form.name.data or "", roles=form_text(form, "role"), organisations=form_text(form, "organisation"),
+        photo=upload.read(programme.MAX_UPLOAD + 1) if upload and upload.filename else None,
+        remove_photo=bool(form.remove_photo.data))
+
+
+def _allow_photo_upload() -> None:
+    # the site's limit (1 MB) is for forms; a phone's photo is larger, and is checked and resized
+    request.max_content_length = programme.MAX_UPLOAD + 64 * 1024
+
+
+@bp.post("/events/<slug>/manage/programme/speakers")
+@login_required
+def add_speaker(slug: str):
+    _allow_photo_upload()
+    event = _managed(slug, "settings")
+    form = translated_form(SpeakerForm)
+    if form.validate_on_submit():
+        try:
+            with attempt():
+                programme.add_speaker(current_user, event, _speaker_data(form))
+        except ServiceError as error:
+            _field_error(form, error, "name")
+        else:
+            flash(_("Speaker added."), "success")
+            return redirect(url_for("events.programme", slug=slug) + "#speakers")
+    from diaspora.events.manage import programme_page
+
+    return programme_page(event, speaker_form=form), 422
+
+
+@bp.route("/events/<slug>/manage/programme/speakers/<id:speaker_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_speaker(slug: str, speaker_id: int):
+    _allow_photo_upload()
+    event = _managed(slug, "settings")
+    try:
+        speaker = programme.speaker_of(event, speaker_id)
+    except ServiceError:
+        abort(404)
+    form = translated_form(SpeakerForm)
+    if request.method == "GET":
+        form.name.data = speaker.name
+        fill_form(form, "role", speaker.role)
+        fill_form(form, "organisation", speaker.organisation)
+    if form.validate_on_submit():
+        try:
+            with attempt():
+                programme.update_speaker(current_user, event, speaker, _speaker_data(form))
+        except ServiceError as error:
+            _field_error(form, error, "name")
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("events.programme", slug=slug) + "#speakers")
+    return render_template("events/manage/speaker_form.html", event=event, speaker=speaker, form=form)
+
+
+@bp.post("/events/<slug>/manage/programme/speakers/<id:speaker_id>/delete")
+@login_required
+def delete_speaker(slug: str, speaker_id: int):
+    event = _managed(slug, "settings")
+    try:
+        speaker = programme.speaker_of(event, speaker_id)
+    except ServiceError:
+        abort(404)
+    programme.delete_speaker(current_user, event, speaker)
+    flash(_("Speaker removed."), "success")
+    return redirect(url_for("events.programme", slug=slug) + "#speakers")
+
+
+@bp.get("/events/<slug>/speakers/<id:speaker_id>/photo")
+def speaker_photo(slug: str, speaker_id: int):
+    """The photo, as public as the event's page: cached for long, since its URL changes with it (?v=)."""
+    event = services.event_by_slug(slug)
+    if event is None or (event.status == "draft" and services.role_of(current_user, event) is None):
+        abort(404)
+    try:
+        speaker = programme.speaker_of(event, speaker_id)
+    except ServiceError:
+        abort(404)
+    if not speaker.photo_type or speaker.photo is None:
+        abort(404)
+    etag = f"speaker-{speaker.id}-{speaker.photo_version}"
+    if request.if_none_match.contains(etag):
+        response = make_response("", 304)
+    else:
+        response = make_response(speaker.photo)
+        response.headers["Content-Type"] = speaker.photo_type
+    response.set_etag(etag)
+    public = event.status != "draft"
+    response.headers["Cache-Control"] = (f"public, max-age={PHOTO_MAX_AGE}, immutable" if public
+                                         else "private, no-cache")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = "inline"
+    return response
