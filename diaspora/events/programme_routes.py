@@ -100,21 +100,33 @@ def edit_session(slug: str, session_id: int):
 
 def _speaker_data(form) -> programme.SpeakerData:
     upload = request.files.get(form.photo.name)
+    photo = None
+    if upload is not None:
+        try:
+            photo = upload.read(programme.MAX_UPLOAD + 1) if upload.filename else None
+        finally:  # a large upload is a temporary file: closed now, not whenever it is collected
+            upload.close()
     return programme.SpeakerData(
         name=form.name.data or "", roles=form_text(form, "role"), organisations=form_text(form, "organisation"),
-        photo=upload.read(programme.MAX_UPLOAD + 1) if upload and upload.filename else None,
-        remove_photo=bool(form.remove_photo.data))
+        photo=photo, remove_photo=bool(form.remove_photo.data))
+
+
+PHOTO_UPLOADS = {"events.add_speaker", "events.edit_speaker"}
 
 
 def _allow_photo_upload() -> None:
-    # the site's limit (1 MB) is for forms; a phone's photo is larger, and is checked and resized
-    request.max_content_length = programme.MAX_UPLOAD + 64 * 1024
+    """The site's limit (1 MB) is for forms; a phone's photo is larger, and is checked and resized. Run
+    before every other before_request handler: the first to read the form (the NUL check) applies the limit."""
+    if request.endpoint in PHOTO_UPLOADS:
+        request.max_content_length = programme.MAX_UPLOAD + 64 * 1024
+
+
+bp.record_once(lambda state: state.app.before_request_funcs.setdefault(None, []).insert(0, _allow_photo_upload))
 
 
 @bp.post("/events/<slug>/manage/programme/speakers")
 @login_required
 def add_speaker(slug: str):
-    _allow_photo_upload()
     event = _managed(slug, "settings")
     form = translated_form(SpeakerForm)
     if form.validate_on_submit():
@@ -134,7 +146,6 @@ def add_speaker(slug: str):
 @bp.route("/events/<slug>/manage/programme/speakers/<id:speaker_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_speaker(slug: str, speaker_id: int):
-    _allow_photo_upload()
     event = _managed(slug, "settings")
     try:
         speaker = programme.speaker_of(event, speaker_id)
