@@ -268,9 +268,9 @@ def test_a_full_session_puts_the_person_on_its_waitlist_instead_of_refusing(clie
     assert full.status_code == 201 and full.get_json()["status"] == "confirmed"  # the event's place is theirs
     page = client.post(f"/events/{slug}/register", data={**form(email="c@example.org"), "sessions": [str(business)]})
     assert page.status_code == 302
-    private = client.get(page.headers["Location"]).get_data(as_text=True)
+    private = client.get(page.headers["Location"], headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "waiting, position 2" in private
-    show = client.get(f"/events/{slug}").get_data(as_text=True)
+    show = client.get(f"/events/{slug}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Бизнес" in show and "Full: you can wait for a seat" in show
 
 
@@ -278,7 +278,7 @@ def test_promotion_keeps_a_full_session_as_waiting_and_says_so(client, make_even
     slug = make_event(capacity=1, sessions=[{"title": "Бизнес", "capacity": 1}])
     (business,), _ = event_ids(slug)
     first = api_register(client, slug, email="a@example.org", sessions=[business]).get_json()
-    api_register(client, slug, email="b@example.org", sessions=[business])  # waitlisted: a wish
+    api_register(client, slug, email="b@example.org", sessions=[business], language="en")  # waitlisted: a wish
     # the organizer raises the event's capacity: b gets a place, and waits for the session, still full
     with client.application.app_context():
         from diaspora.events import registrations, services
