@@ -47,18 +47,14 @@ class SpeakerData:
     remove_photo: bool = False
 
 
-def session_of(event: Event, session_id: int) -> EventSession:
+def find_session(event: Event, session_id: int) -> EventSession | None:
     session = db.session.get(EventSession, session_id)
-    if session is None or session.event_id != event.id:
-        raise ServiceError(_("No such session."), None)
-    return session
+    return session if session is not None and session.event_id == event.id else None
 
 
-def speaker_of(event: Event, speaker_id: int) -> Speaker:
+def find_speaker(event: Event, speaker_id: int) -> Speaker | None:
     speaker = db.session.get(Speaker, speaker_id)
-    if speaker is None or speaker.event_id != event.id:
-        raise ServiceError(_("No such speaker."), None)
-    return speaker
+    return speaker if speaker is not None and speaker.event_id == event.id else None
 
 
 def speakers(event: Event) -> list[Speaker]:

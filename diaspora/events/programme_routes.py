@@ -52,10 +52,17 @@ def programme_by_day(event) -> list:
 
 
 def _session_or_404(event, session_id: int):
-    try:
-        return programme.session_of(event, session_id)
-    except ServiceError:
+    session = programme.find_session(event, session_id)
+    if session is None:
         abort(404)
+    return session
+
+
+def _speaker_or_404(event, speaker_id: int):
+    speaker = programme.find_speaker(event, speaker_id)
+    if speaker is None:
+        abort(404)
+    return speaker
 
 
 @bp.route("/events/<slug>/manage/programme/<id:session_id>/edit", methods=["GET", "POST"])
@@ -147,10 +154,7 @@ def add_speaker(slug: str):
 @login_required
 def edit_speaker(slug: str, speaker_id: int):
     event = _managed(slug, "settings")
-    try:
-        speaker = programme.speaker_of(event, speaker_id)
-    except ServiceError:
-        abort(404)
+    speaker = _speaker_or_404(event, speaker_id)
     form = translated_form(SpeakerForm)
     if request.method == "GET":
         form.name.data = speaker.name
@@ -172,10 +176,7 @@ def edit_speaker(slug: str, speaker_id: int):
 @login_required
 def delete_speaker(slug: str, speaker_id: int):
     event = _managed(slug, "settings")
-    try:
-        speaker = programme.speaker_of(event, speaker_id)
-    except ServiceError:
-        abort(404)
+    speaker = _speaker_or_404(event, speaker_id)
     programme.delete_speaker(current_user, event, speaker)
     flash(_("Speaker removed."), "success")
     return redirect(url_for("events.programme", slug=slug) + "#speakers")
@@ -187,10 +188,7 @@ def speaker_photo(slug: str, speaker_id: int):
     event = services.event_by_slug(slug)
     if event is None or (event.status == "draft" and services.role_of(current_user, event) is None):
         abort(404)
-    try:
-        speaker = programme.speaker_of(event, speaker_id)
-    except ServiceError:
-        abort(404)
+    speaker = _speaker_or_404(event, speaker_id)
     if not speaker.photo_type or speaker.photo is None:
         abort(404)
     etag = f"speaker-{speaker.id}-{speaker.photo_version}"
