@@ -108,11 +108,20 @@ def test_speakers_with_and_without_a_photo_shown_under_their_sessions(client, ma
     ids = [int(i) for i in re.findall(r"/speakers/(\d+)/edit", page)]
     assert len(ids) == 2 and "Бирөө" not in page
     aselle, nurlan = sorted(ids)
-    # the session's speakers, Nurlan first
-    edit(client, slug, session_id, starts, starts + timedelta(hours=1), speakers=[str(nurlan), str(aselle)])
+    # the session's speakers, Nurlan first; a number that is none keeps what was typed
+    wrong = edit(client, slug, session_id, starts, starts + timedelta(hours=1), **{f"speaker_{nurlan}": "x"})
+    assert 'id="speakers-error"' in wrong.get_data(as_text=True) and wrong.status_code == 200
+    edit(client, slug, session_id, starts, starts + timedelta(hours=1),
+         **{f"speaker_{nurlan}": "1", f"speaker_{aselle}": "2"})
     shown = client.get(f"/events/{slug}").get_data(as_text=True)
     programme = shown.split('id="programme"', 1)[1]
     assert programme.index("Нурлан Исаев") < programme.index("Асель Бакирова") and "Модератор" in programme
+    edit(client, slug, session_id, starts, starts + timedelta(hours=1),
+         **{f"speaker_{nurlan}": "3", f"speaker_{aselle}": "1"})
+    reordered = client.get(f"/events/{slug}").get_data(as_text=True).split('id="programme"', 1)[1]
+    assert reordered.index("Асель Бакирова") < reordered.index("Нурлан Исаев")
+    form_page = client.get(f"/events/{slug}/manage/programme/{session_id}/edit").get_data(as_text=True)
+    assert f'name="speaker_{aselle}" value="1"' in form_page and f'name="speaker_{nurlan}" value="2"' in form_page
     photo_url = re.search(rf'src="(/events/[^"]+/speakers/{nurlan}/photo\?v=\d+)"', shown).group(1)
     assert f"/speakers/{aselle}/photo" not in shown  # no photo, no image
     photo = client.get(photo_url)

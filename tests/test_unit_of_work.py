@@ -11,7 +11,7 @@ from diaspora.database import utcnow
 from diaspora.errors import ServiceError
 from diaspora.models import OutboxMessage, PeriodicJob, Registration, User
 from tests.test_auth import mailed_path, outbox, signup
-from tests.test_events import api_register, form
+from tests.test_events import api_register
 
 
 def _job(name: str) -> PeriodicJob:

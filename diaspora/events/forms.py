@@ -13,7 +13,6 @@ from diaspora.forms import (
     LocalizedDecimalField,
     LocalizedIntegerField,
     MaxLength,
-    MultiCheckboxField,
     Required,
     in_range,
     options,
@@ -93,7 +92,7 @@ class SessionForm(Form):
 
 
 class SessionEditForm(SessionForm):
-    speakers = MultiCheckboxField(_l("Speakers"), coerce=int)
+    """The session's speakers are numbered beside it (speaker_<id>: 1, 2 …), read by the view."""
 
 
 class SpeakerForm(Form):

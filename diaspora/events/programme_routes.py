@@ -73,9 +73,11 @@ def edit_session(slug: str, session_id: int):
     form = translated_form(SessionEditForm)
     speakers = programme.speakers(event)
     linked = [s.id for s in session.speakers]
-    # the session's speakers first, in their order; then the others
-    form.speakers.choices = [(s.id, s.name) for s in sorted(
-        speakers, key=lambda s: (linked.index(s.id) if s.id in linked else len(linked), s.name))]
+    # each speaker's place in the session (1, 2 …; empty: not speaking), as saved or as typed
+    order = {s.id: str(linked.index(s.id) + 1) if s.id in linked else "" for s in speakers}
+    if request.method == "POST":
+        order = {s.id: (request.form.get(f"speaker_{s.id}") or "").strip()[:3] for s in speakers}
+    speaker_ids, order_error = _speaker_order(order, speakers)
     if request.method == "GET":
         zone = ZoneInfo(event.timezone)
         for name in SessionEditForm.TRANSLATED:
@@ -84,8 +86,7 @@ def edit_session(slug: str, session_id: int):
         form.ends_at.data = session.ends_at.astimezone(zone).replace(tzinfo=None)
         form.capacity.data = session.capacity
         form.checkin_required.data = session.checkin_required
-        form.speakers.data = linked
-    if form.validate_on_submit():
+    if form.validate_on_submit() and order_error is None:
         zone_name = event.timezone
         try:
             with attempt():
@@ -94,7 +95,7 @@ def edit_session(slug: str, session_id: int):
                     descriptions=form_text(form, "description"),
                     starts_at=_aware(zone_name, form.starts_at.data), ends_at=_aware(zone_name, form.ends_at.data),
                     capacity=form.capacity.data, checkin_required=bool(form.checkin_required.data),
-                    speaker_ids=[int(s) for s in form.speakers.data or []]))
+                    speaker_ids=speaker_ids))
         except ServiceError as error:
             _field_error(form, error, first_field("title"))
         else:
@@ -102,7 +103,22 @@ def edit_session(slug: str, session_id: int):
             if seated:
                 flash(_("%(num)d people waiting for this session got a seat.", num=len(seated)), "success")
             return redirect(url_for("events.programme", slug=slug))
-    return render_template("events/manage/session_form.html", event=event, session=session, form=form)
+    return render_template("events/manage/session_form.html", event=event, session=session, form=form,
+                           speakers=speakers, order=order,
+                           order_error=order_error if request.method == "POST" else None)
+
+
+def _speaker_order(order: dict[int, str], speakers) -> tuple[list[int], str | None]:
+    """The speakers given a number, in its order (then by name): ([speaker id, ...], or an error)."""
+    chosen = []
+    for speaker in speakers:
+        typed = order.get(speaker.id, "")
+        if not typed:
+            continue
+        if not typed.isdigit() or not 1 <= int(typed) <= 99:
+            return [], _("Enter a number from %(min)s to %(max)s.", min=1, max=99)
+        chosen.append((int(typed), speaker.name, speaker.id))
+    return [speaker_id for *_, speaker_id in sorted(chosen)], None
 
 
 def _speaker_data(form) -> programme.SpeakerData:
