@@ -14,8 +14,8 @@ Mutual help gives back the requests it accepted and stops routing new ones to it
 
 registration_changed = _signals.signal("registration-changed", doc="""
 A registration's status changed after it was made. Sender: the Registration; `change` says how:
-"confirmed" (approved), "rejected", "promoted" (from the waitlist; `dropped`: titles of full sessions
-it lost), "cancelled" (by the person). The events mail tells the person; Telegram stops
+"confirmed" (approved), "rejected", "promoted" (from the waitlist; a full session it chose is kept, waiting:
+events.session_seats), "cancelled" (by the person). The events mail tells the person; Telegram stops
 the chats linked to a cancelled registration.""")
 
 help_request_news = _signals.signal("help-request-news", doc="""

@@ -281,6 +281,7 @@ def test_check_in_at_a_sessions_door(client, make_event, admin, db_query):
     assert again["result"] == "already"
     waiting = client.post(url, json={"code": codes["b@example.org"], "session": str(business)}, headers=EN).get_json()
     assert waiting["result"] == "waiting" and "no seat" in waiting["message"]
+    assert waiting["sessions"] == ["Бизнес (waiting for a seat)"]
     other = client.post(url, json={"code": codes["c@example.org"], "session": str(business)}, headers=EN).get_json()
     assert other["result"] == "not_chosen" and "did not choose" in other["message"]
     # the entrance is its own check-in; a session that does not ask for one is the entrance too

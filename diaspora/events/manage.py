@@ -493,4 +493,10 @@ def _check_in(event, code: str | None, session_id: int | None = None) -> dict:
     # what the door needs and no more (a check-in volunteer sees no contacts): name, status, sessions
     return {"result": outcome, "message": text, "name": name,
             "status": str(STATUSES[registration.status]) if registration else None,
-            "sessions": [s.title() for s in chosen_sessions(registration)] if registration else []}
+            "sessions": [_seat_label(s, registration) for s in chosen_sessions(registration)] if registration else []}
+
+
+def _seat_label(session, registration) -> str:
+    """A chosen session's title, marked when the person has no seat in it (yet)."""
+    waiting = any(link.session_id == session.id and link.status == "waiting" for link in registration.session_links)
+    return _("%(session)s (waiting for a seat)", session=session.title()) if waiting else session.title()
