@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
         delegation_routes,
         letter_routes,
         manage,
+        programme_routes,
         project_routes,
         team_routes,
     )

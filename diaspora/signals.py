@@ -14,8 +14,8 @@ Mutual help gives back the requests it accepted and stops routing new ones to it
 
 registration_changed = _signals.signal("registration-changed", doc="""
 A registration's status changed after it was made. Sender: the Registration; `change` says how:
-"confirmed" (approved), "rejected", "promoted" (from the waitlist; `dropped`: titles of full sessions
-it lost), "cancelled" (by the person). The events mail tells the person; Telegram stops
+"confirmed" (approved), "rejected", "promoted" (from the waitlist; a full session it chose is kept, waiting:
+events.session_seats), "cancelled" (by the person). The events mail tells the person; Telegram stops
 the chats linked to a cancelled registration.""")
 
 help_request_news = _signals.signal("help-request-news", doc="""
@@ -31,3 +31,6 @@ request's id. Whoever keeps more about the person (a linked Telegram chat) remov
 project_decided = _signals.signal("project-decided", doc="""
 Organizers accepted or declined a project proposal. Sender: the Project; `decision`: "accepted" or "declined".
 The events mail tells the author, in the language they registered in.""")
+session_seated = _signals.signal("session-seated", doc="""
+A person waiting for a programme session got a seat in it (a seat freed, or the session grew). Sender: the
+Registration; `session_id`: the session. The events mail tells the person.""")

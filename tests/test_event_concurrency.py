@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select
 
-from diaspora.models import Event, Registration
+from diaspora.models import Event, Registration, RegistrationSession
 from tests.conftest import REGISTRANT
 from tests.servers import gunicorn, post_json  # noqa: F401  (gunicorn: the fixture)
 
@@ -112,13 +112,26 @@ def test_the_same_email_at_the_same_moment_registers_once(gunicorn, make_event, 
     assert now["confirmed"] == [REGISTRANT["email"]]
 
 
-def test_the_last_seats_of_a_session_go_to_exactly_as_many(gunicorn, make_event, event_ids, db_query):
-    slug = make_event(capacity=50, sessions=[{"title": "Бизнес", "capacity": 3}])
+def test_the_last_seats_of_a_session_go_to_exactly_as_many_and_the_rest_wait_in_order(gunicorn, make_event,
+                                                                                      event_ids, db_query):
+    """A full session no longer refuses anyone: exactly its seats are taken, everyone else waits for it at
+    positions 1..N with no gap and no duplicate (events.session_seats, under the event's lock)."""
+    slug = make_event(capacity=50, sessions=[{"title": "Бизнес", "capacity": 5}])
     (business,), _ = event_ids(slug)
     server = gunicorn(RATELIMIT_ENABLED="0", MAIL_SERVER="")
     server.wait_healthy()
     url = f"{server.url}/api/v1/events/{slug}/registrations"
+    people = 20
     answers = at_once(lambda i: post_json(url, {**REGISTRANT, "email": f"s{i}@example.org", "sessions": [business]}),
-                      list(range(12)))
-    assert sorted(status for status, _ in answers) == [201] * 3 + [422] * 9
-    assert all(body["error"]["field"] == "sessions" for status, body in answers if status == 422)
+                      list(range(people)))
+    assert [status for status, _ in answers] == [201] * people, answers
+    assert all(body["status"] == "confirmed" for _, body in answers)
+
+    def links(db):
+        db.session.expire_all()
+        return db.session.execute(select(RegistrationSession.status, RegistrationSession.waiting_seq)
+                                  .where(RegistrationSession.session_id == business)).all()
+    rows = db_query(links)
+    assert sum(1 for status, _ in rows if status == "seated") == 5
+    assert sorted(seq for status, seq in rows if status == "waiting") == list(range(1, people - 5 + 1))
+    assert "Traceback" not in server.output(), server.output()

@@ -280,3 +280,20 @@ def test_the_organizer_sees_the_delegation_in_the_list_detail_and_exports(client
     messages = db_query(lambda db: db.session.scalars(select(OutboxMessage.to_address).where(
         OutboxMessage.kind == "organizer_message")).all())
     assert sorted(messages) == sorted(["member0@example.org", REGISTRANT["email"]])
+
+
+def test_a_member_waits_for_a_full_session_instead_of_being_refused(client, make_event, event_ids, db_query):
+    """Members choose sessions as single registrants do: seats while they last, then that session's own
+    waiting line (events.session_seats), numbered in the members' order; nobody is refused."""
+    from diaspora.models import RegistrationSession
+
+    slug = make_event(capacity=10, sessions=[{"title": "Инвестиция", "capacity": 1}])
+    (session,), _questions = event_ids(slug)
+    response = post_delegation(client, slug, delegation_body([member(i, sessions=[session]) for i in range(3)]))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert [m["status"] for m in response.get_json()["members"]] == ["confirmed"] * 3
+    links = db_query(lambda db: [(link.status, link.waiting_seq) for link in db.session.scalars(
+        select(RegistrationSession).where(RegistrationSession.session_id == session)
+        .order_by(RegistrationSession.registration_id))])
+    assert [status for status, _seq in links] == ["seated", "waiting", "waiting"]
+    assert links[1][1] < links[2][1]

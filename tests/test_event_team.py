@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from diaspora.models import Event, EventTeamMember, OutboxMessage, Project, Registration
+from diaspora.models import Event, EventTeamMember, OutboxMessage, Project, Registration, Speaker
 from tests.conftest import REGISTRANT
 
 LINK = re.compile(r"https?://[^/\s]+(/event-team/[\w-]+)")
@@ -40,6 +40,7 @@ def forum(client, make_user, make_event, login, db_query, event_ids):
     for role, person in people.items():
         assert add_member(client, slug, person.email.upper(), role).status_code == 302
     add_member(client, slug, "victim@example.org", "checkin")  # no account: an invitation, removed below
+    client.post(f"/events/{slug}/manage/programme/speakers", data={"name": "Спикер"})
     client.post("/auth/logout")
     sessions, questions = event_ids(slug)
     api_register(client, slug, sessions=sessions)
@@ -50,8 +51,10 @@ def forum(client, make_user, make_event, login, db_query, event_ids):
     registrations = db_query(lambda db: db.session.scalars(select(Registration.id).order_by(Registration.id)).all())
     victim = db_query(lambda db: db.session.scalar(select(EventTeamMember.id).where(
         EventTeamMember.email == "victim@example.org")))
+    speaker = db_query(lambda db: db.session.scalar(select(Speaker.id)))
     return {"slug": slug, "admin": admin, "people": people, "session": sessions[0], "question": questions[0],
-            "registrations": registrations, "victim": victim, "plain": make_user(), "project": project}
+            "registrations": registrations, "victim": victim, "plain": make_user(), "project": project,
+            "speaker": speaker}
 
 
 def management_calls(f):
@@ -74,11 +77,18 @@ def management_calls(f):
         ("GET", f"{base}/checkin", None, "checkin"),
         ("POST", f"{base}/checkin", {"code": "NOPE1234"}, "checkin"),
         ("POST", f"{base}/checkin.json", {"json": {"code": "NOPE1234"}}, "checkin"),
+        ("POST", f"{base}/checkin.json", {"json": {"code": "NOPE1234", "session": str(f["session"])}}, "checkin"),
         ("GET", f"{base}/edit", None, "settings"),
         ("POST", f"{base}/publish", {}, "settings"),
         ("POST", f"{base}/reminders", {}, "settings"),
         ("GET", f"{base}/cancel", None, "settings"),
         ("GET", f"{base}/programme", None, "settings"),
+        ("GET", f"{base}/programme/{f['session']}/edit", None, "settings"),
+        ("POST", f"{base}/programme/{f['session']}/edit", {"title_ky": "Ош"}, "settings"),
+        ("POST", f"{base}/programme/speakers", {"name": "Жаңы спикер"}, "settings"),
+        ("GET", f"{base}/programme/speakers/{f['speaker']}/edit", None, "settings"),
+        ("POST", f"{base}/programme/speakers/{f['speaker']}/edit", {"name": "Спикер"}, "settings"),
+        ("POST", f"{base}/programme/speakers/{f['speaker']}/delete", {}, "settings"),
         ("POST", f"{base}/programme/{f['session']}/delete", {}, "settings"),
         ("GET", f"{base}/questions", None, "settings"),
         ("POST", f"{base}/questions/{f['question']}/delete", {}, "settings"),

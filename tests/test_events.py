@@ -260,26 +260,26 @@ def test_approval_flow(client, make_user, make_event, login, db_query):
     assert confirmation.kind == "registration_confirmed"
 
 
-def test_session_capacity(client, make_event, event_ids, db_query):
+def test_a_full_session_puts_the_person_on_its_waitlist_instead_of_refusing(client, make_event, event_ids, db_query):
     slug = make_event(capacity=3, sessions=[{"title": "Бизнес", "capacity": 1}, {"title": "Маданият"}])
     (business, culture), _ = event_ids(slug)
     assert api_register(client, slug, email="a@example.org", sessions=[business, culture]).status_code == 201
     full = api_register(client, slug, email="b@example.org", sessions=[business])
-    assert full.status_code == 422 and full.get_json()["error"]["field"] == "sessions"
+    assert full.status_code == 201 and full.get_json()["status"] == "confirmed"  # the event's place is theirs
     page = client.post(f"/events/{slug}/register", data={**form(email="c@example.org"), "sessions": [str(business)]})
-    assert 'id="sessions-error"' in page.get_data(as_text=True)
-    assert api_register(client, slug, email="b@example.org", sessions=[culture]).status_code == 201
-    show = client.get(f"/events/{slug}").get_data(as_text=True)
-    assert show.count("badge") >= 0 and "Бизнес" in show
+    assert page.status_code == 302
+    private = client.get(page.headers["Location"], headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "waiting, position 2" in private
+    show = client.get(f"/events/{slug}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Бизнес" in show and "Full: you can wait for a seat" in show
 
 
-def test_promotion_skips_a_full_session_and_says_so(client, make_event, event_ids, db_query):
+def test_promotion_keeps_a_full_session_as_waiting_and_says_so(client, make_event, event_ids, db_query):
     slug = make_event(capacity=1, sessions=[{"title": "Бизнес", "capacity": 1}])
     (business,), _ = event_ids(slug)
     first = api_register(client, slug, email="a@example.org", sessions=[business]).get_json()
-    api_register(client, slug, email="b@example.org", sessions=[business])  # waitlisted: a wish
-    # the first person keeps the session place but frees the event place by... the organizer raising
-    # the event's capacity: b gets a place, but the session is still full
+    api_register(client, slug, email="b@example.org", sessions=[business], language="en")  # waitlisted: a wish
+    # the organizer raises the event's capacity: b gets a place, and waits for the session, still full
     with client.application.app_context():
         from diaspora.events import registrations, services
         from diaspora.extensions import db
@@ -290,9 +290,9 @@ def test_promotion_skips_a_full_session_and_says_so(client, make_event, event_id
         registrations.promote(event)
         db.session.commit()
     a, b = regs_of(db_query, slug)
-    assert b.status == "confirmed" and b.session_ids == [] and a.session_ids == [business]
+    assert b.status == "confirmed" and b.session_ids == [business] and a.session_ids == [business]
     mail = [m for m in outbox(db_query) if m.to_address == "b@example.org"][-1]
-    assert "Бизнес" in mail.body_text
+    assert "Бизнес" in mail.body_text and "you wait for a seat" in mail.body_text
     assert first["status"] == "confirmed"
 
 

@@ -108,6 +108,11 @@ def clean(event: "Event | EventRules", data: RegistrationData, email_required: b
         errors.add("sessions", _("Choose from the list."))
         known = []
     out.sessions = sorted(set(known))
+    clash = overlapping([s for s in event.sessions if s.id in out.sessions])
+    if clash:
+        first, second = clash
+        errors.add("sessions", _("“%(first)s” and “%(second)s” run at the same time: choose one of them.",
+                                 first=first.title(out.language), second=second.title(out.language)))
     out.answers = _clean_answers(event, data.answers if isinstance(data.answers, dict) else {}, errors)
     if data.consent is not True:
         errors.add("consent", _("We can only register you with your consent to the processing of your data."))
@@ -115,6 +120,18 @@ def clean(event: "Event | EventRules", data: RegistrationData, email_required: b
     out.public_listing = data.public_listing is True
     errors.raise_if_any(InvalidRegistration)
     return out
+
+
+def overlapping(sessions) -> tuple | None:
+    """The first two of these sessions that run at the same time (one ending as the other starts does not
+    count), or None."""
+    ordered = sorted(sessions, key=lambda s: (s.starts_at, s.id))
+    for i, first in enumerate(ordered):
+        for second in ordered[i + 1:]:
+            if second.starts_at >= first.ends_at:
+                break
+            return first, second
+    return None
 
 
 def _clean_answers(event: "Event | EventRules", answers: dict, errors: Errors) -> dict:

@@ -20,10 +20,9 @@ from diaspora.codes import random_code
 from diaspora.database import utcnow
 from diaspora.directory import contacts
 from diaspora.errors import NotFound
-from diaspora.events import notify
+from diaspora.events import notify, session_seats
 from diaspora.events import registrations as regs
 from diaspora.events.locking import lock_event, lock_for_registration
-from diaspora.events.places import session_places_taken
 from diaspora.events.registration_rules import EventRules, event_rules
 from diaspora.extensions import db
 from diaspora.models import Delegation, Registration, RegistrationSession
@@ -118,18 +117,6 @@ def _open_rules(slug: str) -> EventRules:
     return rules
 
 
-def _refuse_full_sessions(rules: EventRules, data: regs.RegistrationData, index: int) -> None:
-    """What a single registration does with a full session, for now: it refuses the registration (the
-    per-session waitlist replaces this at merge)."""
-    limited = [s for s in rules.sessions if s.id in data.sessions and s.capacity is not None]
-    seats = session_places_taken([s.id for s in limited]) if limited else {}
-    full = [s for s in limited if seats[s.id] >= s.capacity]
-    if full:
-        raise regs.InvalidRegistration({f"members.{index}.sessions": _(
-            "No places left in: %(sessions)s. Choose other sessions.",
-            sessions=", ".join(s.title(data.language) for s in full))})
-
-
 def _already_registered(rules: EventRules, members: list[regs.RegistrationData], first: int) -> dict[str, Registration]:
     """{email: the event's cancelled registration to take over}; an address registered and not cancelled is
     refused as the single registration path would say it (nothing more about that registration)."""
@@ -154,7 +141,6 @@ def _place(rules: EventRules, delegation: Delegation, data: regs.RegistrationDat
     if row is None:
         raise NotFound(_("This page does not exist, or it is not public."))
     if not row.last_registration_waitlisted:
-        _refuse_full_sessions(rules, data, index)  # the caller rolls back, and with it the counters
         status, seq = ("pending" if rules.requires_approval else "confirmed"), None
     else:
         status, seq = "waitlisted", row.waitlist_seq
@@ -180,8 +166,13 @@ def _place(rules: EventRules, delegation: Delegation, data: regs.RegistrationDat
     registration.consented_at = registration.created_at = registration.updated_at = now
     registration.delegation = delegation
     registration.search_text = search_text(data.full_name, data.email, data.city, code, delegation.label)
-    registration.session_links += [RegistrationSession(session_id=s) for s in data.sessions]
+    # chosen sessions wait unnumbered, then a member who holds a place gets a seat or the next number in
+    # each (a full session does not refuse anyone: events.session_seats); a waitlisted member's wait until
+    # promote() places them
+    registration.session_links += [RegistrationSession(session_id=s, status="waiting", waiting_seq=None)
+                                   for s in data.sessions]
     db.session.flush()
+    session_seats.place(registration)
     notify.queue(registration.id, registration.email, registration.language, notify.NEW_REGISTRATION[status])
     return registration
 

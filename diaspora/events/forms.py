@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, Field, StringField, TextAreaField
+from wtforms import BooleanField, Field, FileField, StringField, TextAreaField
 from wtforms.validators import Optional
 from wtforms.widgets import DateTimeLocalInput
 
@@ -82,11 +82,26 @@ class EventForm(Form):
 
 class SessionForm(Form):
     TRANSLATED: ClassVar[dict[str, Translated]] = {"title": Translated(_l("Title"), 200),
-                                                   "room": Translated(_l("Room"), 120)}
+                                                   "room": Translated(_l("Room"), 120),
+                                                   "description": Translated(_l("Description"), 5000,
+                                                                             multiline=True)}
     starts_at = LocalDateTimeField(_l("Starts"), validators=[Required()])
     ends_at = LocalDateTimeField(_l("Ends"), validators=[Required()])
     capacity = LocalizedIntegerField(_l("Places (empty: as many as the event)"),
                                      validators=[Optional(), in_range(0, 1_000_000)])
+    checkin_required = BooleanField(_l("Check-in at the door of this session"))
+
+
+class SessionEditForm(SessionForm):
+    """The session's speakers are numbered beside it (speaker_<id>: 1, 2 …), read by the view."""
+
+
+class SpeakerForm(Form):
+    TRANSLATED: ClassVar[dict[str, Translated]] = {"role": Translated(_l("Role"), 200),
+                                                   "organisation": Translated(_l("Organisation"), 200)}
+    name = StringField(_l("Name"), filters=[strip], validators=[Required(), MaxLength(200)])
+    photo = FileField(_l("Photo (optional, JPEG or PNG)"), render_kw={"accept": "image/jpeg,image/png"})
+    remove_photo = BooleanField(_l("Remove the photo"))
 
 
 class QuestionForm(Form):
@@ -125,13 +140,16 @@ class MessageForm(Form):
 
 
 class CheckinForm(Form):
+    # "entrance", or the id of a session that asks for check-in at its door (choices set by the view)
+    where = ChoiceField(_l("Checking in at"), default="entrance")
     code = StringField(_l("Code from the ticket"), filters=[strip], validators=[Required(), MaxLength(40)],
                        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false",
                                   # the next person is already at the door: ready to type again
                                   "autofocus": True})
 
 
-__all__ = ["CheckinForm", "EventForm", "MessageForm", "QuestionForm", "ReasonForm", "RegistrationForm", "SessionForm"]
+__all__ = ["CheckinForm", "EventForm", "MessageForm", "QuestionForm", "ReasonForm", "RegistrationForm",
+           "SessionEditForm", "SessionForm", "SpeakerForm"]
 
 
 TEAM_ROLE_CHOICES = (

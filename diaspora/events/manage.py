@@ -184,16 +184,27 @@ def programme(slug: str):
         try:
             with attempt():
                 services.add_session(current_user, event, services.SessionData(
-                    titles=form_text(form, "title"),
+                    titles=form_text(form, "title"), descriptions=form_text(form, "description"),
                     starts_at=_aware(zone, form.starts_at.data), ends_at=_aware(zone, form.ends_at.data),
-                    room=form_text(form, "room"), capacity=form.capacity.data))
+                    room=form_text(form, "room"), capacity=form.capacity.data,
+                    checkin_required=bool(form.checkin_required.data)))
         except ServiceError as error:
             _field_error(form, error, first_field("title"))
         else:
             flash(_("Session added."), "success")
             return redirect(url_for("events.programme", slug=slug))
+    return programme_page(event, form=form)
+
+
+def programme_page(event, form=None, speaker_form=None) -> str:
+    """The programme's management page: sessions by day, the speakers, the forms to add either."""
+    from diaspora.events import programme as programme_service
+    from diaspora.events.forms import SpeakerForm
+
     taken = regs.session_places_taken([s.id for s in event.sessions])
-    return render_template("events/manage/programme.html", event=event, form=form, taken=taken,
+    return render_template("events/manage/programme.html", event=event, form=form or translated_form(SessionForm),
+                           speaker_form=speaker_form or translated_form(SpeakerForm), taken=taken,
+                           speakers=programme_service.speakers(event), days=programme_service.by_day(event),
                            locale=current_locale())
 
 
@@ -422,12 +433,25 @@ def reminders(slug: str):
 def checkin(slug: str):
     event = _managed(slug, "checkin")
     form = CheckinForm()
+    form.where.choices = options(_checkin_places(event))
+    if request.method == "GET" and request.args.get("where") in {str(k) for k, _ in _checkin_places(event)}:
+        form.where.data = request.args["where"]
     result = None
     if form.validate_on_submit():
-        result = _check_in(event, form.code.data)
+        result = _check_in(event, form.code.data, _session_id(event, form.where.data))
         form.code.data = ""
     return render_template("events/manage/checkin.html", event=event, form=form, result=result,
                            counts=dashboard.counts(event))
+
+
+def _checkin_places(event) -> list[tuple[str, str]]:
+    """Where the volunteer stands: the entrance, or a session that checks tickets at its door."""
+    return [("entrance", _("Entrance")), *((str(s.id), s.title()) for s in event.sessions if s.checkin_required)]
+
+
+def _session_id(event, where) -> int | None:
+    """The session chosen at the check-in page (None: the entrance, or anything that is no such session)."""
+    return next((s.id for s in event.sessions if s.checkin_required and str(s.id) == str(where)), None)
 
 
 @bp.post("/events/<slug>/manage/checkin.json")
@@ -437,25 +461,45 @@ def checkin_json(slug: str):
     event = _managed(slug, "checkin")
     payload = request.get_json(silent=True)
     code = payload.get("code") if isinstance(payload, dict) else None
-    result = _check_in(event, code[:40] if isinstance(code, str) else "")
+    where = payload.get("session") if isinstance(payload, dict) else None
+    result = _check_in(event, code[:40] if isinstance(code, str) else "",
+                       _session_id(event, where) if isinstance(where, (str, int)) else None)
     return jsonify(result)
 
 
-def _check_in(event, code: str | None) -> dict:
-    outcome, registration = regs.check_in(current_user, event, code)
+def _check_in(event, code: str | None, session_id: int | None = None) -> dict:
+    outcome, registration = regs.check_in(current_user, event, code, session_id)
     locale = current_locale()
     name = registration.full_name if registration else None
+    session = next((s for s in event.sessions if s.id == session_id), None)
+    title = session.title() if session is not None else ""
     if registration is None:  # "unknown"
         text = _("No registration with this code for this event.")
+    elif outcome == "ok" and session is not None:
+        text = _("Welcome to %(session)s, %(name)s! Checked in.", session=title, name=name)
     elif outcome == "ok":
         text = _("Welcome, %(name)s! Checked in.", name=name)
+    elif outcome == "already" and session is not None:
+        link = next(link for link in registration.session_links if link.session_id == session_id)
+        text = _("%(name)s was already checked in to %(session)s at %(time)s.", name=name, session=title,
+                 time=local(event, link.checked_in_at, "time", locale))
     elif outcome == "already":
         text = _("%(name)s was already checked in at %(time)s.", name=name,
                  time=local(event, registration.checked_in_at, "time", locale))
+    elif outcome == "waiting":
+        text = _("%(name)s has no seat in %(session)s: they are waiting for one.", name=name, session=title)
+    elif outcome == "not_chosen":
+        text = _("%(name)s did not choose %(session)s: no seat in it.", name=name, session=title)
     else:  # "not_confirmed"
         text = _("%(name)s is not confirmed (%(status)s).", name=name,
                  status=STATUSES[registration.status])
     # what the door needs and no more (a check-in volunteer sees no contacts): name, status, sessions
     return {"result": outcome, "message": text, "name": name,
             "status": str(STATUSES[registration.status]) if registration else None,
-            "sessions": [s.title() for s in chosen_sessions(registration)] if registration else []}
+            "sessions": [_seat_label(s, registration) for s in chosen_sessions(registration)] if registration else []}
+
+
+def _seat_label(session, registration) -> str:
+    """A chosen session's title, marked when the person has no seat in it (yet)."""
+    waiting = any(link.session_id == session.id and link.status == "waiting" for link in registration.session_links)
+    return _("%(session)s (waiting for a seat)", session=session.title()) if waiting else session.title()

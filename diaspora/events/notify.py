@@ -25,6 +25,7 @@ STILL_TRUE = {
     "registration_rejected": {"rejected"},
     "event_reminder": {"confirmed"},
     "registration_cancelled": {"cancelled"},
+    "session_seated": {"confirmed", "pending"},
 }
 
 
@@ -80,6 +81,13 @@ def compose(template: str, params: dict, message=None):
         return f"outdated: the registration is now {registration.status}"
     if registration.event.status == "cancelled" and name != "event_cancelled":
         return "outdated: the event was cancelled"
+    seated_in = None
+    if name == "session_seated":
+        link = next((link for link in registration.session_links if link.session_id == params.get("session_id")),
+                    None)
+        if link is None or link.status != "seated":
+            return "outdated: no longer seated in the session"
+        seated_in = next(s for s in registration.event.sessions if s.id == link.session_id)
     attachments = []
     if name in WITH_CALENDAR and registration.holds_place:
         attachments.append(("event.ics", "text/calendar", f"registration-ics:{registration.id}"))
@@ -92,7 +100,11 @@ def compose(template: str, params: dict, message=None):
         "event_url": external_url("events.show", slug=event.slug),
         "position": waitlist_position(registration),
         "time_left": time_left(event.starts_at),
-        **{key: value for key, value in params.items() if key not in ("registration_id", "event_id", "email")},
+        "session": seated_in,
+        "waiting_sessions": [s.title(registration.language) for s in chosen_sessions(registration)
+                             if s.id in waiting_for(registration)],
+        **{key: value for key, value in params.items()
+           if key not in ("registration_id", "event_id", "email", "session_id")},
     }
     return mail.Composed(context, attachments, template=f"events/{name}", reply_to=event.reply_to)
 
@@ -136,6 +148,11 @@ def chosen_sessions(registration: Registration) -> list:
     return [s for s in registration.event.sessions if s.id in chosen]
 
 
+def waiting_for(registration: Registration) -> set[int]:
+    """The sessions this person waits for a seat in (events.session_seats)."""
+    return {link.session_id for link in registration.session_links if link.status == "waiting"}
+
+
 # What a registration's change (signals.registration_changed) tells the person.
 MAIL_FOR_CHANGE = {"confirmed": "registration_confirmed", "rejected": "registration_rejected",
                    "promoted": "registration_promoted", "cancelled": "registration_cancelled"}
@@ -147,8 +164,14 @@ def tell_participant(registration: Registration, change: str, **details) -> None
         mail_participant(registration, MAIL_FOR_CHANGE[change], **details)
 
 
+def tell_seated(registration: Registration, session_id: int) -> None:
+    """The receiver of signals.session_seated: "you have a seat in …"."""
+    mail_participant(registration, "session_seated", session_id=session_id)
+
+
 def init_app(app) -> None:
     signals.registration_changed.connect(tell_participant)
+    signals.session_seated.connect(tell_seated)
     mail.register_renderer("ticket", render_ticket)
     mail.register_renderer("registration-ics", render_registration_ics)
     mail.register_composer("events", compose)
@@ -156,4 +179,5 @@ def init_app(app) -> None:
     mail.register_kinds("registration_confirmed", "registration_pending", "registration_waitlisted",
                         "registration_promoted", "registration_rejected", "registration_link", "registration_new",
                         "event_reminder", "event_cancelled", "registration_cancelled", "organizer_message",
+                        "session_seated",
                         redact=r"(/r/)[\w-]{20,}")

@@ -3,7 +3,7 @@ lock these are for display; under it (events.locking) they are what a decision i
 from sqlalchemy import func, select
 
 from diaspora.extensions import db
-from diaspora.models import Event, EventSession, Registration, RegistrationSession
+from diaspora.models import Event, Registration, RegistrationSession
 from diaspora.models.event import HOLDING
 
 
@@ -13,12 +13,14 @@ def places_taken(event: Event) -> int:
 
 
 def session_places_taken(session_ids: list[int]) -> dict[int, int]:
+    """Seats taken: seated links of registrations holding a place (events.session_seats)."""
     if not session_ids:
         return {}
     rows = db.session.execute(
         select(RegistrationSession.session_id, func.count())
         .join(Registration, Registration.id == RegistrationSession.registration_id)
-        .where(RegistrationSession.session_id.in_(session_ids), Registration.status.in_(HOLDING))
+        .where(RegistrationSession.session_id.in_(session_ids), RegistrationSession.status == "seated",
+               Registration.status.in_(HOLDING))
         .group_by(RegistrationSession.session_id)).all()
     taken = dict.fromkeys(session_ids, 0)
     taken.update(dict(rows))
@@ -30,14 +32,6 @@ def places_left(event: Event) -> int | None:
     if event.capacity is None:
         return None
     return max(event.capacity - places_taken(event), 0)
-
-
-def full_sessions(event: Event, session_ids: list[int], exclude: Registration | None = None) -> list[EventSession]:
-    """Chosen sessions that have no seat left (a registration's own seats do not count against it)."""
-    limited = [(s, s.capacity) for s in event.sessions if s.id in session_ids and s.capacity is not None]
-    taken = session_places_taken([s.id for s, _ in limited])
-    own = set(exclude.session_ids) if exclude is not None and exclude.holds_place else set()
-    return [s for s, capacity in limited if taken[s.id] - (1 if s.id in own else 0) >= capacity]
 
 
 def waitlist_position(registration: Registration) -> int | None:

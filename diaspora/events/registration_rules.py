@@ -30,6 +30,8 @@ class SessionRule:
     id: int
     capacity: int | None
     titles: tuple  # ((lang, title), ...)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
 
     def title(self, locale: str | None = None) -> str:
         return I18nText(dict(self.titles)).get(locale)
@@ -66,7 +68,8 @@ _RULES_ROW = select(*EVENT_FIELDS).where(Event.__table__.c.slug == bindparam("sl
 
 
 def _session_rule(session) -> SessionRule:
-    return SessionRule(session.id, session.capacity, tuple(session.title.as_dict().items()))
+    return SessionRule(session.id, session.capacity, tuple(session.title.as_dict().items()), session.starts_at,
+                       session.ends_at)
 
 
 def _question_rule(question) -> QuestionRule:

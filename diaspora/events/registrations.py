@@ -11,18 +11,18 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from diaspora import mail, signals, unit_of_work
 from diaspora.codes import random_code
 from diaspora.database import dialect_insert, rows_matched, utcnow
 from diaspora.errors import NotFound, ServiceError
+from diaspora.events import session_seats
 from diaspora.events.answers import InvalidRegistration, RegistrationData, clean
 from diaspora.events.locking import lock_event, lock_for_registration, recount
 from diaspora.events.permissions import require
 from diaspora.events.places import (
-    full_sessions,
     places_left,
     places_taken,
     session_places_taken,
@@ -193,12 +193,7 @@ def _register(rules: EventRules, raw: RegistrationData, data: RegistrationData,
         values = _row(data, code, now, user_id)
     position = None
     if not row.last_registration_waitlisted:
-        limited = [s for s in rules.sessions if s.id in data.sessions and s.capacity is not None]
-        seats = session_places_taken([s.id for s in limited]) if limited else {}
-        full = [s for s in limited if seats[s.id] >= s.capacity]
-        if full:  # the caller rolls back, and with it the counters
-            raise InvalidRegistration({"sessions": _("No places left in: %(sessions)s. Choose other sessions.",
-                                                     sessions=", ".join(s.title(data.language) for s in full))})
+        # a full session does not refuse anyone: the person waits for it (session_seats, below)
         values.update(status="pending" if rules.requires_approval else "confirmed", waitlist_seq=None)
     else:
         values.update(status="waitlisted", waitlist_seq=row.waitlist_seq)
@@ -230,9 +225,8 @@ def _register(rules: EventRules, raw: RegistrationData, data: RegistrationData,
                                      "promoted_at": None,
                                      "created_at": now, **values})
         conn.execute(delete(RegistrationSession).where(RegistrationSession.registration_id == registration_id))
-    if data.sessions:
-        conn.execute(insert(RegistrationSession),
-                     [{"registration_id": registration_id, "session_id": s} for s in data.sessions])
+    if data.sessions:  # the one statement sessions add: seats decided by the database, under the lock
+        session_seats.insert_links(conn, registration_id, data.sessions, holds=values["status"] != "waitlisted")
     if not mailed:
         notify.queue(registration_id, data.email, data.language, notify.NEW_REGISTRATION[values["status"]])
     return Outcome(RegistrationRef(registration_id, values["status"], token, position), created=True)
@@ -252,16 +246,15 @@ def update_registration(registration: Registration, data: RegistrationData) -> N
     db.session.refresh(registration)  # its status may have changed while the form was open
     if registration.status in ("cancelled", "rejected"):
         raise ServiceError(_("This registration is closed."), None)
-    if registration.holds_place:
-        added = [s for s in data.sessions if s not in registration.session_ids]
-        full = full_sessions(event, added, exclude=registration)
-        if full:
-            raise InvalidRegistration({"sessions": _("No places left in: %(sessions)s. Choose other sessions.",
-                                                     sessions=", ".join(s.title(registration.language) for s in full))})
     _apply(registration, data)
+    dropped = [link.session_id for link in registration.session_links if link.session_id not in data.sessions]
     registration.session_links = [link for link in registration.session_links if link.session_id in data.sessions]
-    registration.session_links += [RegistrationSession(session_id=s) for s in data.sessions
-                                   if s not in registration.session_ids]
+    registration.session_links += [RegistrationSession(session_id=s, status="waiting", waiting_seq=None)
+                                   for s in data.sessions if s not in registration.session_ids]
+    db.session.flush()
+    session_seats.place(registration)  # new choices: a seat, or the end of that session's line
+    if dropped:
+        session_seats.fill(event, dropped)
 
 
 def cancel(registration: Registration) -> list[Outcome[Registration]]:
@@ -276,6 +269,13 @@ def cancel(registration: Registration) -> list[Outcome[Registration]]:
     registration.waitlist_seq = None
     db.session.flush()
     _changed(registration, "cancelled")
+    return _freed(registration)
+
+
+def _freed(registration: Registration) -> list[Outcome[Registration]]:
+    """A registration let go of its place: its seats go to those waiting for them first, then the
+    event's waitlist moves up (whose people then queue for full sessions behind them)."""
+    session_seats.fill(registration.event, registration.session_ids)
     return promote(registration.event)
 
 
@@ -307,7 +307,7 @@ def reject(user, registration: Registration, reason: str | None) -> list[Outcome
     registration.waitlist_seq = None
     db.session.flush()
     _changed(registration, "rejected")
-    return promote(registration.event)
+    return _freed(registration)
 
 
 def promote(event: Event) -> list[Outcome[Registration]]:
@@ -325,16 +325,14 @@ def promote(event: Event) -> list[Outcome[Registration]]:
             .order_by(Registration.waitlist_seq).limit(1))
         if first is None:
             break
-        full = full_sessions(event, first.session_ids)
-        if full:  # the place in the event is theirs; a full session is not
-            first.session_links = [link for link in first.session_links
-                                   if link.session_id not in {s.id for s in full}]
         first.status = "pending" if event.requires_approval else "confirmed"
         first.waitlist_seq = None
         first.promoted_at = utcnow()
         db.session.flush()
-        _changed(first, "promoted", dropped=[s.title(first.language) for s in full])
-        promoted.append(Outcome(first, created=False, dropped_sessions=full))
+        session_seats.park(first)
+        session_seats.place(first)  # a full session: they wait for it now, rather than losing it
+        _changed(first, "promoted")
+        promoted.append(Outcome(first, created=False))
         if free is not None:
             free -= 1
     db.session.flush()
@@ -342,9 +340,10 @@ def promote(event: Event) -> list[Outcome[Registration]]:
     return promoted
 
 
-def check_in(user, event: Event, code: str | None) -> tuple[str, Registration | None]:
-    """("ok" | "already" | "not_confirmed" | "unknown", registration). A second scanner at the same moment
-    gets "already": the UPDATE only changes a row nobody has checked in."""
+def check_in(user, event: Event, code: str | None, session_id: int | None = None) -> tuple[str, Registration | None]:
+    """("ok" | "already" | "not_confirmed" | "unknown", registration); at a session's door (session_id, a
+    session that asks for check-in) also "waiting" (no seat yet) and "not_chosen". A second scanner at the
+    same moment gets "already": the UPDATE only changes a row nobody has checked in."""
     require(user, event, "checkin")
     code = "".join(ch for ch in (code or "").upper() if ch.isalnum())
     registration = db.session.scalar(select(Registration).where(
@@ -353,6 +352,8 @@ def check_in(user, event: Event, code: str | None) -> tuple[str, Registration | 
         return "unknown", None
     if registration.status != "confirmed":
         return "not_confirmed", registration
+    if session_id is not None:
+        return session_seats.check_in(registration, session_id), registration
     checked_in = rows_matched(
         update(Registration).where(Registration.id == registration.id, Registration.checked_in_at.is_(None))
         .values(checked_in_at=utcnow(), checked_in_by_id=getattr(user, "id", None)))

@@ -67,6 +67,8 @@ class SessionData:
     ends_at: datetime
     room: Texts = field(default_factory=dict)
     capacity: int | None = None
+    descriptions: Texts = field(default_factory=dict)
+    checkin_required: bool = False
 
 
 @dataclass
@@ -232,7 +234,8 @@ def _programme_changed(event: Event) -> None:
 
 def add_session(user, event: Event, data: SessionData) -> EventSession:
     require_manager(user, event)
-    refuse_control_characters({"title": dict(data.titles), "room": dict(data.room)})
+    refuse_control_characters({"title": dict(data.titles), "room": dict(data.room),
+                               "description": dict(data.descriptions)}, multiline=("description",))
     if not i18n(data.titles):
         raise ServiceError(_("Give the title in at least one language."), first_field("title"))
     if data.ends_at < data.starts_at:
@@ -241,7 +244,8 @@ def add_session(user, event: Event, data: SessionData) -> EventSession:
         EventSession.event_id == event.id)) or 0) + 1
     session = EventSession(event_id=event.id, starts_at=data.starts_at, ends_at=data.ends_at,
                            room=i18n(data.room), capacity=data.capacity, position=position,
-                           title=i18n(data.titles))
+                           title=i18n(data.titles), description=i18n(data.descriptions),
+                           checkin_required=data.checkin_required)
     db.session.add(session)
     _programme_changed(event)
     return session

@@ -9,7 +9,16 @@ from diaspora.models.assistance import (
     OfferFlag,
 )
 from diaspora.models.contact import Contact, ContactReport
-from diaspora.models.event import Delegation, Event, EventQuestion, EventSession, Registration, RegistrationSession
+from diaspora.models.event import (
+    Delegation,
+    Event,
+    EventQuestion,
+    EventSession,
+    Registration,
+    RegistrationSession,
+    SessionSpeaker,
+    Speaker,
+)
 from diaspora.models.event_letters import EventLetters
 from diaspora.models.event_team import EventTeamMember
 from diaspora.models.geocache import GeocodeCache
@@ -65,6 +74,8 @@ __all__ = [
     "ProjectReview",
     "Registration",
     "RegistrationSession",
+    "SessionSpeaker",
+    "Speaker",
     "TelegramLink",
     "TelegramLinkCode",
     "User",

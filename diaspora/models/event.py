@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -110,10 +111,51 @@ class EventSession(Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     room: Mapped[I18nText] = mapped_column(I18nJSON, default=I18nText, server_default="{}")
+    description: Mapped[I18nText] = mapped_column(I18nJSON, default=I18nText, server_default="{}")
     capacity: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # the door of this session checks tickets too (the check-in page offers it besides the entrance)
+    checkin_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     event: Mapped[Event] = relationship(back_populates="sessions")
+    speaker_links: Mapped[list["SessionSpeaker"]] = relationship(
+        cascade="all, delete-orphan", order_by="(SessionSpeaker.position, SessionSpeaker.speaker_id)")
+
+    @property
+    def speakers(self) -> list["Speaker"]:
+        return [link.speaker for link in self.speaker_links]
+
+    def overlaps(self, other) -> bool:
+        """Both run at some moment (one ending as the other starts does not count)."""
+        return self.starts_at < other.ends_at and other.starts_at < self.ends_at
+
+
+class Speaker(Model):
+    """Someone on the programme: shown under each session they speak at. The photo is kept in the
+    database (at most 400 px, re-encoded), served by its own route with caching headers."""
+
+    __tablename__ = "event_speakers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[I18nText] = mapped_column(I18nJSON, default=I18nText, server_default="{}")
+    organisation: Mapped[I18nText] = mapped_column(I18nJSON, default=I18nText, server_default="{}")
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    photo_type: Mapped[str | None] = mapped_column(String(20))
+    photo_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # in the URL: caches
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SessionSpeaker(Model):
+    __tablename__ = "event_session_speakers"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("event_sessions.id", ondelete="CASCADE"), primary_key=True)
+    speaker_id: Mapped[int] = mapped_column(ForeignKey("event_speakers.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    speaker: Mapped[Speaker] = relationship(lazy="joined")
 
 
 class EventQuestion(Model):
@@ -235,10 +277,19 @@ class Delegation(Model):
 
 
 class RegistrationSession(Model):
-    """A session a participant chose. It holds a seat while the registration does (HOLDING)."""
+    """A session a participant chose: "seated" (a seat, counted while the registration holds a place) or
+    "waiting" for one, in the order of waiting_seq (handed out under the event's lock, once per session;
+    None while the registration itself waits for a place in the event). See events.session_seats."""
 
     __tablename__ = "registration_sessions"
+    __table_args__ = (
+        CheckConstraint("status IN ('seated', 'waiting')", name="status"),
+        UniqueConstraint("session_id", "waiting_seq", name="uq_registration_sessions_waiting"),
+    )
 
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("event_sessions.id", ondelete="CASCADE"), primary_key=True,
                                             index=True)
+    status: Mapped[str] = mapped_column(String(10), default="seated", server_default="seated")
+    waiting_seq: Mapped[int | None] = mapped_column(Integer)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,6 +8,7 @@
   var video = document.getElementById("scan-video");
   var canvas = document.getElementById("scan-canvas");
   var result = document.getElementById("checkin-result");
+  var where = document.getElementById("where");  // the entrance or a session's door
   var last = "", lastAt = 0, busy = false;
 
   function show(message, ok) {
@@ -23,7 +24,7 @@
     fetch(box.getAttribute("data-url"), {
       method: "POST",
       headers: {"Content-Type": "application/json", "X-CSRFToken": box.getAttribute("data-csrf")},
-      body: JSON.stringify({code: code}),
+      body: JSON.stringify({code: code, session: where ? where.value : "entrance"}),
       credentials: "same-origin"
     }).then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (data) { show(data.message, data.result === "ok"); })
