@@ -5,8 +5,8 @@ A page is the same for everyone when nothing of the person is in it: an anonymou
 (a form that posts), no flashed message taken from the session, no cookie set, no CSP nonce in the body
 (the inline map scripts), and the view did not mark it private or no-store (a help request's secret link).
 Its ETag is the hash of the body itself, so a 304 can never hide a change; `Cache-Control: no-cache` makes
-the browser ask each time, and `Vary` names what the language follows. Everything else personal gets
-`Cache-Control: private` and no ETag.
+the browser ask each time, and `Vary` names what the language follows. Other pages and JSON answers get
+`Cache-Control: private` (unless their view said more, e.g. no-store) and no ETag.
 
 Streamed responses (PDF, CSV and spreadsheet downloads, exports) are never compressed nor buffered; static
 files are, when their type compresses (CSS, JavaScript, JSON, SVG)."""
@@ -14,17 +14,16 @@ from flask import Flask, Response, g, request, session
 from flask_compress import Compress
 from flask_login import current_user
 
-COMPRESSED_TYPES = [
-    "text/html", "text/css", "text/javascript", "application/javascript", "text/plain", "text/calendar",
-    "application/json", "application/geo+json", "application/manifest+json", "image/svg+xml",
-]
 # Pages and API answers that may carry an ETag when they are the same for everyone.
 SHAREABLE_TYPES = frozenset({"text/html", "application/json", "application/geo+json"})
+# Text compresses; images, PDF and spreadsheets already are compressed, and CSV downloads are streamed.
+COMPRESSED_TYPES = SHAREABLE_TYPES | {"text/css", "text/javascript", "application/javascript", "text/plain",
+                                      "text/calendar", "application/manifest+json", "image/svg+xml"}
 
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
-    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
+    app.config.setdefault("COMPRESS_MIMETYPES", sorted(COMPRESSED_TYPES))
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)  # below it the headers cost more than they save
     app.config["COMPRESS_STREAMS"] = False
     # called below, after the ETag is set, rather than as a hook of its own
@@ -50,7 +49,7 @@ def init_app(app: Flask) -> None:
 
 def _compressible(response: Response, static: bool) -> bool:
     return (response.status_code == 200 and request.range is None and "Content-Encoding" not in response.headers
-            and response.mimetype in SHAREABLE_TYPES | set(COMPRESSED_TYPES)
+            and response.mimetype in COMPRESSED_TYPES
             and (static or not response.is_streamed))
 
 
