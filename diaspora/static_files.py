@@ -29,12 +29,12 @@ MANIFEST = "cache_manifest.json"
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("FLASK_STATIC_DIGEST_BLACKLIST_FILTER", NOT_DIGESTED)
-    # compressed copies would need a web server to choose them: Flask-Compress compresses (diaspora.compression)
+    # compressed copies would need a web server to choose them: Flask-Compress compresses (diaspora.responses)
     app.config.setdefault("FLASK_STATIC_DIGEST_COMPRESSION", [])
     digest = FlaskStaticDigest(app)
     manifest: dict[str, str] = digest.manifests.get("static", {})
     hashed = frozenset(manifest.values())
-    app.extensions["static_names"] = manifest
+    app.extensions["static_names"] = manifest  # plain name -> hashed name, for folium's Leaflet (geo/maps.py)
     app.cli.add_command(digest_cli.digest)
 
     @app.url_defaults
@@ -57,11 +57,6 @@ def init_app(app: Flask) -> None:
         return response
 
 
-def hashed_name(app: Flask, filename: str) -> str:
-    """The name under which static/`filename` is served (its hashed copy when the build made one)."""
-    return app.extensions.get("static_names", {}).get(filename, filename)
-
-
 def is_stale(static_folder: str) -> bool:
     """True when the manifest is missing, older than a file of static/, or names a copy that is gone."""
     folder = Path(static_folder)
@@ -70,7 +65,7 @@ def is_stale(static_folder: str) -> bool:
         return True
     built = manifest.stat().st_mtime
     names = json.loads(manifest.read_text())
-    sources = digester._filter_files(str(folder), NOT_DIGESTED)
+    sources = digester._filter_files(str(folder), NOT_DIGESTED)  # the files the library would digest
     return (any(Path(source).stat().st_mtime > built for source in sources)
             or any(not (folder / name).is_file() for name in names.values())
             or len(names) != len(sources))

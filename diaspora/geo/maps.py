@@ -100,7 +100,7 @@ def _asset_list(static_url: str, name_of: Callable[[str], str], *pairs: tuple[st
 
 # Leaflet's scripts, given to the page apart from folium's header: they go at the end of the body, just
 # before the map's own script that needs them, so that they do not hold up the page above the map.
-_SCRIPTS: dict[str, str] = {}
+_SCRIPTS = {key: f"/static/{VENDOR[key]}" for key in ("leaflet_js", "cluster_js")}
 
 
 def configure_assets(static_url_path: str, name_of: Callable[[str], str] = lambda name: name) -> None:
