@@ -35,7 +35,7 @@ lint: setup-dev
 bench: setup-dev
 	$(BIN)/python bench/run.py
 
-setup: $(VENV)/.installed static/vendor/.installed $(MO)
+setup: $(VENV)/.installed static/vendor/.installed static/cache_manifest.json $(MO)
 
 setup-dev: setup $(VENV)/.installed-dev node_modules/.installed
 
@@ -72,6 +72,13 @@ static/vendor/.installed: node_modules/.installed Makefile
 	cp node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf static/vendor/fonts/
 	touch $@
 
+# Static files under content-hashed names, cached a year by browsers (diaspora/static_files.py): made again
+# whenever a file of static/ changes. The hashed copies and the manifest are not in git.
+DIGESTED := -name '*-$(subst x,[0-9a-f],xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx).*'
+STATIC_SOURCES := $(shell find static/css static/js static/img -type f ! $(DIGESTED) 2>/dev/null)
+static/cache_manifest.json: $(STATIC_SOURCES) static/vendor/.installed | $(VENV)/.installed
+	$(BIN)/python -c 'from diaspora.static_files import build; build("static")'
+
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -i $< -o $@
 
@@ -83,4 +90,5 @@ translations-update: $(VENV)/.installed
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor $(MO)
+	rm -rf $(VENV) node_modules static/vendor $(MO) static/cache_manifest.json
+	find static -type f $(DIGESTED) -delete

@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     if isinstance(app.config["CONTENT_LANGUAGES"], str):  # given as in the environment
         app.config["CONTENT_LANGUAGES"] = parse_content_languages(app.config["CONTENT_LANGUAGES"])
     register_proxy_fix(app)
+    register_response_bytes(app)
     register_extensions(app)
     register_template_filters(app)
     register_blueprints(app)
@@ -53,6 +54,13 @@ def register_proxy_fix(app: Flask) -> None:
 
         # Flask's documented way to wrap the WSGI app, which mypy sees as replacing a method
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+
+
+def register_response_bytes(app: Flask) -> None:
+    from diaspora import responses, static_files
+
+    responses.init_app(app)  # first: its hook runs after every other one
+    static_files.init_app(app)  # before the maps, which name Leaflet's files
 
 
 def register_extensions(app: Flask) -> None:

@@ -24,6 +24,17 @@ IN_CI = bool(os.environ.get("CI"))
 DATA_KEY = "dGVzdC1kYXRhLWtleS1mb3ItZ3VuaWNvcm4tMDEyMzQ="
 
 
+def pytest_configure(config):
+    """The hashed copies of static files (what `make setup` builds), made again when a file changed: once, in
+    the process that starts the xdist workers, before they build apps that read the manifest."""
+    if not hasattr(config, "workerinput"):
+        from diaspora.static_files import build, is_stale
+
+        static = str(ROOT / "static")
+        if is_stale(static):
+            build(static)
+
+
 def pytest_report_header(config):
     return f"database: {os.environ.get('DATABASE_URL') or 'SQLite (temporary file)'}"
 

@@ -12,7 +12,7 @@ The directory map carries only [lat, lng, id] per marker; popups are fetched as 
 (static/js/map.js), which keeps /map at ~25 bytes per association.
 """
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal, cast
 
@@ -94,19 +94,25 @@ class EmbeddedMap(folium.Map):
     )
 
 
-def _asset_list(static_url: str, *pairs: tuple[str, str]) -> list[tuple[str, str]]:
-    return [(name, f"{static_url}/{VENDOR[key]}") for name, key in pairs]
+def _asset_list(static_url: str, name_of: Callable[[str], str], *pairs: tuple[str, str]) -> list[tuple[str, str]]:
+    return [(name, f"{static_url}/{name_of(VENDOR[key])}") for name, key in pairs]
 
 
-def configure_assets(static_url_path: str) -> None:
-    """Point folium at our copies of Leaflet, once at start-up. These lists are class attributes shared
-    by every map, so they must never be changed per request."""
-    folium.Map.default_js = _asset_list(static_url_path, ("leaflet", "leaflet_js"))
-    folium.Map.default_css = _asset_list(static_url_path, ("leaflet_css", "leaflet_css"))
+# Leaflet's scripts, given to the page apart from folium's header: they go at the end of the body, just
+# before the map's own script that needs them, so that they do not hold up the page above the map.
+_SCRIPTS = {key: f"/static/{VENDOR[key]}" for key in ("leaflet_js", "cluster_js")}
+
+
+def configure_assets(static_url_path: str, name_of: Callable[[str], str] = lambda name: name) -> None:
+    """Point folium at our copies of Leaflet (under the names `name_of` gives: hashed ones), once at start-up.
+    These lists are class attributes shared by every map, so they must never be changed per request."""
+    folium.Map.default_js = []
+    folium.Map.default_css = _asset_list(static_url_path, name_of, ("leaflet_css", "leaflet_css"))
     for cls in (folium.plugins.MarkerCluster, folium.plugins.FastMarkerCluster):
-        cls.default_js = _asset_list(static_url_path, ("markerclusterjs", "cluster_js"))
-        cls.default_css = _asset_list(
-            static_url_path, ("markerclustercss", "cluster_css"), ("markerclusterdefaultcss", "cluster_default_css"))
+        cls.default_js = []
+        cls.default_css = _asset_list(static_url_path, name_of, ("markerclustercss", "cluster_css"),
+                                      ("markerclusterdefaultcss", "cluster_default_css"))
+    _SCRIPTS.update({key: f"{static_url_path}/{name_of(VENDOR[key])}" for key in ("leaflet_js", "cluster_js")})
 
 
 POINTS_TOKEN = "__DIASPORA_POINTS__"
@@ -182,7 +188,12 @@ def _parts(fmap: EmbeddedMap, layers: dict | None = None, points: str | None = N
     if layers:
         data = htmlsafe_json_dumps({"map": fmap.get_name(), **layers})
         html += f'<script type="application/json" class="map-layers">{data}</script>'
-    return {"header": Markup(figure.header.render()), "html": Markup(html), "script": Markup(script)}
+    scripts = [_SCRIPTS["leaflet_js"]]
+    if any(isinstance(child, _PointsCluster) for child in fmap._children.values()):
+        scripts.append(_SCRIPTS["cluster_js"])
+    tags = Markup("").join(Markup('<script src="{}"></script>').format(src) for src in scripts)
+    return {"header": Markup(figure.header.render()), "html": Markup(html), "script": Markup(script),
+            "scripts": tags}
 
 
 def directory_map(points: Sequence[tuple[float, float, int]], *, tiles_url: str | None, attribution: str,
@@ -233,4 +244,5 @@ def countries_map(discs: Sequence[Disc], *, tiles_url: str | None, attribution: 
 
 
 def init_app(app) -> None:
-    configure_assets(app.static_url_path)
+    names = app.extensions.get("static_names", {})
+    configure_assets(app.static_url_path, lambda name: names.get(name, name))

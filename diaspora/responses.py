@@ -1,0 +1,81 @@
+"""What every response goes through on its way out: an ETag when it is the same for everyone, compression
+(Flask-Compress: brotli where the browser accepts it, else gzip), then the answer to a conditional request.
+
+A page is the same for everyone when nothing of the person is in it: an anonymous visitor, no CSRF token
+(a form that posts), no flashed message taken from the session, no cookie set, no CSP nonce in the body
+(the inline map scripts), and the view did not mark it private or no-store (a help request's secret link).
+Its ETag is the hash of the body itself, so a 304 can never hide a change; `Cache-Control: no-cache` makes
+the browser ask each time, and `Vary` names what the language follows. Other pages and JSON answers get
+`Cache-Control: private` (unless their view said more, e.g. no-store) and no ETag.
+
+Streamed responses (PDF, CSV and spreadsheet downloads, exports) are never compressed nor buffered; static
+files are, when their type compresses (CSS, JavaScript, JSON, SVG)."""
+from flask import Flask, Response, g, request, session
+from flask_compress import Compress
+from flask_login import current_user
+
+# Pages and API answers that may carry an ETag when they are the same for everyone.
+SHAREABLE_TYPES = frozenset({"text/html", "application/json", "application/geo+json"})
+# Text compresses; images, PDF and spreadsheets already are compressed, and CSV downloads are streamed.
+COMPRESSED_TYPES = SHAREABLE_TYPES | {"text/css", "text/javascript", "application/javascript", "text/plain",
+                                      "text/calendar", "application/manifest+json", "image/svg+xml"}
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_MIMETYPES", sorted(COMPRESSED_TYPES))
+    app.config.setdefault("COMPRESS_MIN_SIZE", 500)  # below it the headers cost more than they save
+    app.config["COMPRESS_STREAMS"] = False
+    # called below, after the ETag is set, rather than as a hook of its own
+    app.config["COMPRESS_REGISTER"] = False
+    app.config["COMPRESS_EVALUATE_CONDITIONAL_REQUEST"] = False
+    compress = Compress(app)
+
+    # Registered before every other hook, so it runs after them all (Flask runs them last-registered first):
+    # it sees the cookies they set and the body they leave.
+    @app.after_request
+    def smaller_and_conditional(response: Response) -> Response:
+        shared = tag_if_shared(response)
+        static = request.endpoint == "static" and response.status_code == 200
+        if _compressible(response, static):
+            if static:
+                response.direct_passthrough = False
+                response.get_data()  # a file is streamed: read it (it is small) so that it can be compressed
+            response = compress.after_request(response)
+        if shared or static:
+            response.make_conditional(request)
+        return response
+
+
+def _compressible(response: Response, static: bool) -> bool:
+    return (response.status_code == 200 and request.range is None and "Content-Encoding" not in response.headers
+            and response.mimetype in COMPRESSED_TYPES
+            and (static or not response.is_streamed))
+
+
+def is_shared(response: Response) -> bool:
+    """True when `response` is the same for every visitor who sends the same URL and language."""
+    if (request.method not in ("GET", "HEAD") or response.status_code != 200 or response.is_streamed
+            or response.mimetype not in SHAREABLE_TYPES or request.endpoint == "static"):
+        return False
+    if response.cache_control.no_store or response.cache_control.private or "ETag" in response.headers:
+        return False
+    if "Set-Cookie" in response.headers or session.modified or "csrf_token" in g:
+        return False  # a cookie set, a flash taken, a login, a form's CSRF token
+    if current_user.is_authenticated:
+        return False
+    nonce = getattr(request, "csp_nonce", "")
+    return not (nonce and nonce.encode() in response.get_data())
+
+
+def tag_if_shared(response: Response) -> bool:
+    """An ETag from the body on a page that is the same for everyone; `private` on other personal pages."""
+    if is_shared(response):
+        response.add_etag()
+        response.cache_control.no_cache = True
+        response.vary.update(("Cookie", "Accept-Language"))  # the language: the lang cookie, else the browser's
+        return True
+    if (response.mimetype in SHAREABLE_TYPES and "Cache-Control" not in response.headers
+            and request.endpoint != "static"):
+        response.cache_control.private = True
+    return False
