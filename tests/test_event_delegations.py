@@ -224,7 +224,7 @@ def test_the_form_adds_a_row_without_javascript_and_keeps_everything(client, mak
     assert "register-delegation" in client.get(f"/events/{slug}").get_data(as_text=True)
     page = client.get(f"/events/{slug}/delegation").get_data(as_text=True)
     assert "members-2-full_name" in page and "members-3-full_name" not in page
-    assert "js/delegation.js" in page and "<script>" not in page
+    assert "js/delegation-" in page and "<script>" not in page
     typed = form_data([{"full_name": "Айбек", "phone": "+996 555 000 111"}, {}, {"full_name": "Гүлнара"}],
                       add_member="1")
     page = client.post(f"/events/{slug}/delegation", data=typed).get_data(as_text=True)
