@@ -17,6 +17,7 @@ from diaspora.models.guide import Guide, GuideVersion
 from diaspora.models.invitation import Invitation
 from diaspora.models.job import PeriodicJob
 from diaspora.models.mail import OutboxAttachment, OutboxMessage
+from diaspora.models.member import OrganizationMember, OrganizationNews
 from diaspora.models.organization import (
     Category,
     Membership,
@@ -56,6 +57,8 @@ __all__ = [
     "Organization",
     "OrganizationEdit",
     "OrganizationLanguage",
+    "OrganizationMember",
+    "OrganizationNews",
     "OrganizationReport",
     "OrganizationRevision",
     "OutboxAttachment",
