@@ -123,7 +123,7 @@ def test_bad_input_is_a_form_error_in_the_users_language(client, login, people, 
     as_user(client, login, people["owner"])
     client.get("/lang/ru")
     response = client.post(f"/organizations/{org_id}/news", data={"title": "", "body": "текст"})
-    assert response.status_code == 422 and "Обязательное поле" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Это поле обязательно." in response.get_data(as_text=True)
     response = client.post(f"/organizations/{org_id}/members/invite", data={"email": "not an email", "role": "member"})
     assert response.status_code == 422 and "адрес" in response.get_data(as_text=True).lower()
     response = client.post(f"/organizations/{org_id}/members/{people['member'].id}/role", data={"role": "king"})
