@@ -105,7 +105,7 @@ def test_a_declined_request_is_mailed_and_gives_nothing(client, login, people, o
     as_user(client, login, people["owner"])
     assert client.post(f"/organizations/{org_id}/members/{people['compatriot'].id}/decline").status_code == 302
     [(to, locale, subject, body)] = outbox(db_query, "membership_declined")
-    assert (to, locale) == ("asel@example.org", "ru") and "Ала-Тоо" in subject
+    assert (to, locale) == ("asel@example.org", "ru") and "Ала-Тоо" in subject and "отклонили" in body
     as_user(client, login, people["compatriot"])
     assert client.get(f"/organizations/{org_id}/news").status_code == 403
     # she may ask again: a new request
