@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from diaspora.database import utcnow
 from diaspora.models import Invitation, Membership, OrganizationMember, OutboxMessage
@@ -73,6 +73,9 @@ def test_a_compatriot_asks_to_join_and_the_admin_accepts(client, login, people, 
     page = client.get(f"/organizations/{org_id}").get_data(as_text=True)
     assert 'id="join-waiting"' in page
     assert client.get(f"/organizations/{org_id}/news").status_code == 403  # a request is not membership yet
+    # her note may tell her story: it is not in the database as text
+    stored = db_query(lambda db: db.session.execute(text("SELECT message FROM organization_members")).scalars().all())
+    assert stored and not any("Бишкек" in (value or "") for value in stored)
     # the owner and the co-admin are told, with a link to the members' page
     assert sorted(to for to, *_ in outbox(db_query, "membership_requested")) == [
         "coadmin@example.org", "owner@example.org"]

@@ -142,7 +142,7 @@ def request_to_join(user, org: Organization, message: str | None, share_contact:
         except IntegrityError:  # the same request sent twice at the same moment: the first one stands
             row = _row(org, user.id)
             assert row is not None
-    row.status, row.message = "requested", text
+    row.status, row.message = "requested", text or None
     row.share_contact, row.news_by_mail = bool(share_contact), bool(news_by_mail)
     row.created_at, row.decided_at, row.decided_by_id = utcnow(), None, None
     link = external_url("directory.members", org_id=org.id)

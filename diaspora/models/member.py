@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from diaspora.crypto import EncryptedText
 from diaspora.database import UTCDateTime, utcnow
 from diaspora.extensions import Model
 from diaspora.models.organization import Organization
@@ -29,7 +30,8 @@ class OrganizationMember(Model):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="requested")
-    message: Mapped[str] = mapped_column(Text, default="")  # the request's note to the admins
+    # the request's note to the admins: a person's story may be in it, so it is encrypted like a help request's
+    message: Mapped[str | None] = mapped_column(EncryptedText)
     # consent to the association's admins exporting the name and address with the member list
     share_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     news_by_mail: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -20,7 +20,7 @@ def upgrade():
     sa.Column('organization_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=True),
     sa.Column('share_contact', sa.Boolean(), nullable=False),
     sa.Column('news_by_mail', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
