@@ -370,3 +370,28 @@ def test_a_pending_association_has_no_members_yet(client, login, people, make_or
     assert client.post(f"/organizations/{org_id}/join", data={}).status_code == 404
     as_user(client, login, people["owner"])
     assert client.get(f"/organizations/{org_id}/members").status_code == 404
+
+
+def test_withdrawing_a_members_invitation_and_the_account_page(client, login, people, org_id, db_query):
+    as_user(client, login, people["owner"])
+    client.post(f"/organizations/{org_id}/members/invite", data={"email": "admin-to-be@example.org", "role": "admin"})
+    as_user(client, login, people["coadmin"])
+    client.post(f"/organizations/{org_id}/members/invite", data={"email": "newcomer@example.org", "role": "member"})
+    page = client.get(f"/organizations/{org_id}/members").get_data(as_text=True)
+    listed = page.split('id="invitations"', 1)[1].split("</ul>", 1)[0]
+    # a co-admin sees the members' invitations, not the owner's invitations of admins
+    assert "newcomer@example.org" in listed and "admin-to-be@example.org" not in listed
+    ids = db_query(lambda db: {i.email: i.id for i in db.session.scalars(select(Invitation))})
+    revoke_admin = f"/organizations/{org_id}/invitations/{ids['admin-to-be@example.org']}/revoke"
+    assert client.post(revoke_admin).status_code == 403
+    path = invitation_path(db_query, "newcomer@example.org")
+    response = client.post(f"/organizations/{org_id}/invitations/{ids['newcomer@example.org']}/revoke")
+    assert response.status_code == 302 and response.headers["Location"] == f"/organizations/{org_id}/members"
+    assert client.get(path).status_code == 404
+    as_user(client, login, people["stranger"])
+    assert client.post(revoke_admin).status_code == 403
+
+    # a member finds the association on their account page, with the way to its news
+    as_user(client, login, people["member"])
+    page = client.get("/auth/account").get_data(as_text=True)
+    assert f'href="/organizations/{org_id}/news">Ала-Тоо' in page.split('id="joined"', 1)[1]

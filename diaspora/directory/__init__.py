@@ -9,4 +9,5 @@ def init_app(app) -> None:
     invitations.init_app(app)
     members.init_app(app)
     add_account_section("directory/account_section.html",
-                        lambda user: {"organizations": services.organizations_of(user)})
+                        lambda user: {"organizations": services.organizations_of(user),
+                                      "joined": members.joined(user)})

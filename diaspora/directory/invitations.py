@@ -159,7 +159,8 @@ def accept(user: User, token: str) -> Invitation:
     return invitation
 
 
-def revoke(user: User, org: Organization, invitation_id: int) -> None:
+def revoke(user: User, org: Organization, invitation_id: int) -> str:
+    """Withdraw an open invitation; the role it offered."""
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.organization_id != org.id:
         members.require_manager(user, org)
@@ -174,6 +175,7 @@ def revoke(user: User, org: Organization, invitation_id: int) -> None:
     if revoked:
         services.record(org, user, "invitation_revoked",
                         {"invitations": [f"{invitation.email} ({invitation.role})", None]})
+    return invitation.role
 
 
 def init_app(app) -> None:

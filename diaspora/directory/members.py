@@ -113,6 +113,17 @@ def join_by_invitation(user, org: Organization) -> None:
     services.record(org, user, "member_accepted", {"members": [None, user.email]})
 
 
+def joined(user) -> Sequence[Organization]:
+    """The published associations `user` is a plain member of (those they act for are listed apart)."""
+    return db.session.scalars(select(Organization).join(
+        OrganizationMember, OrganizationMember.organization_id == Organization.id).where(
+        OrganizationMember.user_id == user.id, OrganizationMember.status == "member",
+        Organization.status == "published",
+        ~select(Membership.user_id).where(Membership.organization_id == Organization.id,
+                                          Membership.user_id == user.id).exists())
+        .order_by(Organization.sort_key)).all()
+
+
 # --- joining -------------------------------------------------------------------------------------
 
 def _clean_message(message: str | None) -> str:

@@ -248,9 +248,10 @@ def admins(org_id: int):
 @login_required
 def revoke_invitation(org_id: int, invitation_id: int):
     org = _get_visible(org_id)
-    invitations.revoke(current_user, org, invitation_id)
+    role = invitations.revoke(current_user, org, invitation_id)
     flash(_("The invitation was withdrawn: its link no longer works."), "success")
-    return redirect(url_for("directory.admins", org_id=org.id))
+    # back to the page it was listed on: members' invitations are on the members' page
+    return redirect(url_for("directory.members" if role == "member" else "directory.admins", org_id=org.id))
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
