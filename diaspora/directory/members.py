@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, union
+from sqlalchemy import func, select, union, update
 from sqlalchemy.exc import IntegrityError
 
 from diaspora import mail
-from diaspora.database import utcnow
+from diaspora.database import rows_matched, utcnow
 from diaspora.directory import services
 from diaspora.errors import Forbidden, NotFound, ServiceError
 from diaspora.extensions import db
@@ -167,10 +167,14 @@ def decide(user, org: Organization, person_id: int, accept: bool) -> Organizatio
     """Accept or decline a request; the person gets a mail in their language."""
     require_manager(user, org)
     row = _row(org, person_id)
-    if row is None or row.status != "requested":
+    # one conditional UPDATE: two admins answering at the same moment cannot both send the person a mail
+    answered = row is not None and rows_matched(
+        update(OrganizationMember).where(OrganizationMember.id == row.id, OrganizationMember.status == "requested")
+        .values(status="member" if accept else "declined", decided_at=utcnow(), decided_by_id=user.id)
+        .execution_options(synchronize_session=False)) == 1
+    if row is None or not answered:
         raise NotFound(_("This request was already answered or withdrawn."))
-    row.status = "member" if accept else "declined"
-    row.decided_at, row.decided_by_id = utcnow(), user.id
+    db.session.refresh(row)
     person = row.user
     mail.queue(person.email, "membership_accepted" if accept else "membership_declined", person.locale or "ru",
                org=org, link=external_url("directory.news", org_id=org.id) if accept
@@ -253,7 +257,11 @@ def set_role(user, org: Organization, person_id: int, role: str) -> None:
         assert staff is not None
         db.session.delete(staff)
     elif staff is None:
-        db.session.add(Membership(organization_id=org.id, user_id=person_id, role=role))
+        try:
+            with db.session.begin_nested():
+                db.session.add(Membership(organization_id=org.id, user_id=person_id, role=role))
+        except IntegrityError:  # another admin gave a role at the same moment: theirs stands
+            raise ServiceError(_("Someone changed this person's role a moment ago."), "role") from None
     else:
         staff.role = role
     email = db.session.get(User, person_id).email  # type: ignore[union-attr]
