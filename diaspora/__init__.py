@@ -105,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from diaspora.assistance.routes import bp as assistance_bp
     from diaspora.auth.routes import bp as auth_bp
     from diaspora.contacts.routes import bp as contacts_bp
+    from diaspora.directory import member_routes  # noqa: F401  (members' routes on the directory blueprint)
     from diaspora.directory.routes import bp as directory_bp
     from diaspora.events import (  # noqa: F401  (more routes on the events blueprint)
         delegation_routes,

@@ -4,8 +4,10 @@
 def init_app(app) -> None:
     """The feature's mail and its part of the account page."""
     from diaspora.auth.routes import add_account_section
-    from diaspora.directory import invitations, services
+    from diaspora.directory import invitations, members, services
 
     invitations.init_app(app)
+    members.init_app(app)
     add_account_section("directory/account_section.html",
-                        lambda user: {"organizations": services.organizations_of(user)})
+                        lambda user: {"organizations": services.organizations_of(user),
+                                      "joined": members.joined(user)})

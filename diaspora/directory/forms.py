@@ -2,7 +2,7 @@ from datetime import date
 from typing import ClassVar
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, StringField, TextAreaField
 from wtforms.validators import Email, Optional, ValidationError
 
 from diaspora.content_forms import Translated
@@ -135,3 +135,37 @@ class MapFilterForm(Form):
     radius_km = ChoiceField(_l("Within"), coerce=int, default=50, validators=[Optional()])
     lat = LocalizedDecimalField(_l("Latitude"), places=None, validators=[Optional(), in_range(-90, 90)])
     lng = LocalizedDecimalField(_l("Longitude"), places=None, validators=[Optional(), in_range(-180, 180)])
+
+
+# --- members (diaspora.directory.members) -----------------------------------------------------------
+
+MEMBER_ROLE_CHOICES = (
+    ("member", _l("Member: reads the association's news")),
+    ("volunteer", _l("Volunteer: publishes offers of help and takes requests")),
+    ("admin", _l("Admin: edits the association's page, its events and offers")),
+)
+
+
+class MemberChoicesForm(Form):
+    share_contact = BooleanField(_l("The association's admins may have my name and email in the member list "
+                                    "they download"))
+    news_by_mail = BooleanField(_l("Send me the association's news by email"))
+
+
+class JoinForm(MemberChoicesForm):
+    message = TextAreaField(_l("A message to the admins (optional)"), validators=[Optional(), MaxLength(1000)])
+
+
+class NewsForm(Form):
+    title = StringField(_l("Title"), validators=[Required(), MaxLength(200)])
+    body = TextAreaField(_l("Text"), validators=[Required(), MaxLength(10000)])
+
+
+class MemberRoleForm(Form):
+    role = ChoiceField(_l("Role"), choices=options(MEMBER_ROLE_CHOICES), validators=[Required()])
+
+
+class MemberInviteForm(Form):
+    email = EmailField(_l("Their email"), filters=[strip], validators=[
+        Required(), Email(message=_l("Enter a valid email address."), check_deliverability=False), MaxLength(254)])
+    role = ChoiceField(_l("Role"), default="member", choices=options(MEMBER_ROLE_CHOICES), validators=[Required()])

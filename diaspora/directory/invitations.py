@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from diaspora import mail
 from diaspora.auth.services import normalize_email
 from diaspora.database import rows_matched, utcnow
-from diaspora.directory import services
+from diaspora.directory import members, services
 from diaspora.errors import Forbidden, NotFound, ServiceError
 from diaspora.extensions import db
 from diaspora.models import Invitation, Membership, Organization, User
@@ -33,9 +33,9 @@ from diaspora.urls import external_url
 VALID_FOR = timedelta(days=7)
 MAX_OPEN = 20  # open invitations per association: enough for a team, too few to use us for bulk mail
 MAX_PER_DAY = 20  # invitations mailed per association in 24 hours, whatever became of them
-ROLES = ("admin", "volunteer")
+ROLES = ("admin", "volunteer", "member")
 # roles in the order of what they allow: taking an invitation never lowers a role someone has
-_RANK = {"volunteer": 1, "admin": 2, "owner": 3}
+_RANK = {"member": 0, "volunteer": 1, "admin": 2, "owner": 3}
 MAIL_KIND = "organization_invitation"
 
 
@@ -51,17 +51,21 @@ def open_invitations(org: Organization) -> Sequence[Invitation]:
 
 
 def invite(user: User, org: Organization, email: str | None, role: str, locale: str) -> Invitation:
-    """Mail an invitation to `email`. The same answer whether or not the address has an account."""
-    services.require_owner(user, org)
+    """Mail an invitation to `email`. The same answer whether or not the address has an account. The owner
+    invites admins and volunteers; the admins invite members too (see diaspora.directory.members)."""
+    if role == "member":
+        members.require_manager(user, org)
+    else:
+        services.require_owner(user, org)
     if not org.is_published:
         raise ServiceError(_("Invitations can be sent once a moderator has published the association."), "email")
     if role not in ROLES:
         raise ServiceError(_("Choose from the list."), "role")
     email = normalize_email(email)
-    # members' addresses are on the admins page already: saying so tells the owner nothing new. A member
+    # members' addresses are on the admins' pages already: saying so tells them nothing new. A member
     # may be invited to a higher role (a volunteer becoming an admin), never to the same or a lower one.
-    member = next((m for m in services.admins_of(org) if m.user.email == email), None)
-    if member is not None and _RANK[member.role] >= _RANK[role]:
+    current = members.role_of_address(org, email)
+    if current is not None and _RANK[current] >= _RANK[role]:
         raise ServiceError(_("This person already has this role in the association, or a higher one."), "email")
     now = utcnow()
     # The counts below hold under concurrency: PostgreSQL locks the association's row here; on SQLite the
@@ -135,6 +139,9 @@ def accept(user: User, token: str) -> Invitation:
         raise gone
     db.session.refresh(invitation)
     org = invitation.organization
+    if invitation.role == "member":
+        members.join_by_invitation(user, org)
+        return invitation
     membership = db.session.get(Membership, (org.id, user.id))
     if membership is None:
         try:
@@ -152,17 +159,23 @@ def accept(user: User, token: str) -> Invitation:
     return invitation
 
 
-def revoke(user: User, org: Organization, invitation_id: int) -> None:
-    services.require_owner(user, org)
+def revoke(user: User, org: Organization, invitation_id: int) -> str:
+    """Withdraw an open invitation; the role it offered."""
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.organization_id != org.id:
+        members.require_manager(user, org)
         raise NotFound(_("Not found."))
+    if invitation.role == "member":
+        members.require_manager(user, org)
+    else:
+        services.require_owner(user, org)
     revoked = rows_matched(
         update(Invitation).where(Invitation.id == invitation.id, Invitation.status == "pending")
         .values(status="revoked", closed_at=utcnow()).execution_options(synchronize_session=False))
     if revoked:
         services.record(org, user, "invitation_revoked",
                         {"invitations": [f"{invitation.email} ({invitation.role})", None]})
+    return invitation.role
 
 
 def init_app(app) -> None:

@@ -7,7 +7,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from diaspora.content_forms import form_data, form_text, translated_form
-from diaspora.directory import edits, invitations, services
+from diaspora.directory import edits, invitations, members, services
 from diaspora.directory import search as finder
 from diaspora.directory.contacts import contact_links
 from diaspora.directory.forms import (
@@ -163,6 +163,8 @@ def show(org_id: int):
         rejected_edit = None if waiting else edits.last_rejected_edit(org)
     return render_template(
         "directory/show.html", org=org, fmap=fmap, links=contact_links(org),
+        member_count=members.member_count(org), member_role=members.role_of(current_user, org),
+        join_waiting=members.pending_request(current_user, org),
         can_edit=can_edit, locale=current_locale(), waiting=waiting, rejected_edit=rejected_edit,
         change_rows=edits.change_rows(org, waiting) if waiting else [], field_labels=field_labels(),
     )
@@ -246,9 +248,10 @@ def admins(org_id: int):
 @login_required
 def revoke_invitation(org_id: int, invitation_id: int):
     org = _get_visible(org_id)
-    invitations.revoke(current_user, org, invitation_id)
+    role = invitations.revoke(current_user, org, invitation_id)
     flash(_("The invitation was withdrawn: its link no longer works."), "success")
-    return redirect(url_for("directory.admins", org_id=org.id))
+    # back to the page it was listed on: members' invitations are on the members' page
+    return redirect(url_for("directory.members" if role == "member" else "directory.admins", org_id=org.id))
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
@@ -271,8 +274,10 @@ def invitation(token: str):
                 return render_template("directory/invitation.html", invitation=None, form=None), error.status
             status = error.status  # the page below says why
         else:
-            flash(_("You are now an admin of %(name)s.", name=accepted.organization.name) if accepted.role == "admin"
-                  else _("You are now a volunteer of %(name)s.", name=accepted.organization.name), "success")
+            name = accepted.organization.name
+            flash({"admin": _("You are now an admin of %(name)s.", name=name),
+                   "member": _("You are now a member of %(name)s.", name=name)}.get(
+                accepted.role, _("You are now a volunteer of %(name)s.", name=name)), "success")
             return redirect(url_for("directory.show", org_id=accepted.organization_id))
     back = url_for("directory.invitation", token=token)
     return render_template("directory/invitation.html", invitation=found, form=form, for_this_account=for_this_account,

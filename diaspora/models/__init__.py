@@ -26,6 +26,7 @@ from diaspora.models.guide import Guide, GuideVersion
 from diaspora.models.invitation import Invitation
 from diaspora.models.job import PeriodicJob
 from diaspora.models.mail import OutboxAttachment, OutboxMessage
+from diaspora.models.member import OrganizationMember, OrganizationNews
 from diaspora.models.organization import (
     Category,
     Membership,
@@ -65,6 +66,8 @@ __all__ = [
     "Organization",
     "OrganizationEdit",
     "OrganizationLanguage",
+    "OrganizationMember",
+    "OrganizationNews",
     "OrganizationReport",
     "OrganizationRevision",
     "OutboxAttachment",

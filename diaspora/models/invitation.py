@@ -19,8 +19,8 @@ class Invitation(Model):
 
     __tablename__ = "invitations"
     __table_args__ = (
-        # the roles an owner gives today; members (issue 11) will be one more
-        CheckConstraint("role IN ('admin', 'volunteer')", name="role"),
+        # admins and volunteers act for the association (Membership); members belong to it (OrganizationMember)
+        CheckConstraint("role IN ('admin', 'volunteer', 'member')", name="role"),
         CheckConstraint("status IN ('pending', 'accepted', 'revoked', 'replaced')", name="status"),
         # one open invitation per address and association: inviting again replaces it
         Index("uq_invitations_pending", "organization_id", "email", unique=True,
