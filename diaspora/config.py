@@ -162,6 +162,9 @@ def load_config(instance_path: str, testing: bool = False) -> dict:
         # Reset and sign-up mail to one address.
         "ACCOUNT_MAIL_RATE_LIMIT": os.environ.get("ACCOUNT_MAIL_RATE_LIMIT", "5 per hour"),
         "PUBLIC_POST_RATE_LIMIT": os.environ.get("PUBLIC_POST_RATE_LIMIT", "10 per minute;60 per hour"),
+        # people registered through delegations, per client: a delegation is one request of the limit above
+        # and as many people of this one as it has members
+        "DELEGATION_MEMBERS_RATE_LIMIT": os.environ.get("DELEGATION_MEMBERS_RATE_LIMIT", "100 per hour;300 per day"),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
         # Encryption at rest of requests for help (diaspora/crypto.py); several keys: the first encrypts.
         "DATA_KEY": os.environ.get("DATA_KEY", ""),

@@ -3,6 +3,7 @@ across the waitlist boundary, approval events, errors naming the member and the 
 page (editing, adding, cancelling one or all), and the organizer's view and exports."""
 import re
 
+import pytest
 from sqlalchemy import select
 
 from diaspora.models import Delegation, Event, OutboxMessage, Registration
@@ -297,3 +298,105 @@ def test_a_member_waits_for_a_full_session_instead_of_being_refused(client, make
         .order_by(RegistrationSession.registration_id))])
     assert [status for status, _seq in links] == ["seated", "waiting", "waiting"]
     assert links[1][1] < links[2][1]
+
+
+# --- consent, ids, limits ------------------------------------------------------------------------
+
+def test_the_head_cannot_publish_a_members_name(client, make_event, db_query):
+    """Only the person may list their own name publicly: the API refuses public_listing (and a project, which
+    its author proposes on the projects page), the head's edit form neither shows nor changes the choice."""
+    slug = make_event(capacity=10)
+    for name, value in (("public_listing", True), ("project_title", "Күн панелдери"), ("project_text", "Цех")):
+        response = post_delegation(client, slug, delegation_body([member(0, **{name: value})]))
+        assert response.status_code == 422 and f"members.0.{name}" in response.get_json()["error"]["fields"]
+    assert rows(db_query, slug) == []
+    path = head_page_path(post_delegation(client, slug, delegation_body([member(0)])).get_json())
+    (registration,) = rows(db_query, slug)
+    url = f"{path}/members/{registration.id}"
+    assert 'name="public_listing"' not in client.get(url).get_data(as_text=True)
+    edit = {"full_name": NAMES[0], "country": "KG", "city": "Ош", "public_listing": "y"}
+    assert client.post(url, data=edit).status_code == 302
+    assert NAMES[0] not in client.get(f"/events/{slug}").get_data(as_text=True)
+    # the member chooses on their own page; the head's later edit keeps that choice
+    own = {"full_name": NAMES[0], "country": "KG", "city": "Ош", "public_listing": "y", "consent": "y"}
+    assert client.post(f"/r/{registration.token}", data=own).status_code == 302
+    assert client.post(url, data={**edit, "city": "Бишкек"}).status_code == 302
+    assert NAMES[0] in client.get(f"/events/{slug}").get_data(as_text=True)
+    (registration,) = rows(db_query, slug)
+    assert registration.city == "Бишкек" and registration.public_listing
+
+
+def test_member_ids_that_are_not_this_delegations_are_not_found(client, make_event, db_query):
+    slug = make_event(capacity=10)
+    path = head_page_path(post_delegation(client, slug, delegation_body([member(0), member(1)])).get_json())
+    huge = "99999999999999999999"
+    for url in (f"{path}/members/{huge}", f"{path}/members/{huge}/ticket.pdf", f"{path}/members/0"):
+        assert client.get(url).status_code == 404
+    for value in (huge, "abc", "0", "", "-1", "1e3", "٣"):
+        assert client.get(f"{path}/cancel", query_string={"member": value}).status_code == 404
+        assert client.post(f"{path}/cancel", data={"member": value, "confirm": "yes"}).status_code == 404
+    assert [r.status for r in rows(db_query, slug)] == ["confirmed", "confirmed"]  # nobody cancelled
+    stranger = post_delegation(client, slug, delegation_body([member(2)]))
+    assert stranger.status_code == 201
+    stranger_id = rows(db_query, slug)[-1].id
+    assert client.post(f"{path}/cancel", data={"member": stranger_id, "confirm": "yes"}).status_code == 404
+    assert [r.status for r in rows(db_query, slug)] == ["confirmed"] * 3
+
+
+def _filled(n: int) -> list[dict]:
+    return [{"full_name": f"Мүчө {i}", "country": "KG", "city": "Ош"} for i in range(n)]
+
+
+EN = {"Accept-Language": "en"}
+
+
+def test_the_form_says_at_most_100_members_instead_of_failing_or_dropping_rows(client, make_event, db_query):
+    slug = make_event(capacity=500)
+    full = client.post(f"/events/{slug}/delegation", data=form_data(_filled(100), add_member="1"), headers=EN)
+    page = full.get_data(as_text=True)
+    assert full.status_code == 422 and "At most 100 members at once." in page
+    assert "members-99-full_name" in page and "members-100-full_name" not in page
+    assert 'data-max="100"' in page
+    too_many = client.post(f"/events/{slug}/delegation", data=form_data(_filled(105)), headers=EN)
+    assert too_many.status_code == 422 and "At most 100 members at once." in too_many.get_data(as_text=True)
+    assert rows(db_query, slug) == []
+    # the head's page adds no member past the limit either
+    path = head_page_path(post_delegation(client, slug, delegation_body([member(i) for i in range(100)])).get_json())
+    added = client.post(f"{path}/add", data={"member-full_name": "Жаңы", "member-country": "KG", "member-city": "Ош"},
+                        headers=EN)
+    assert added.status_code == 422 and "At most 100 members at once." in added.get_data(as_text=True)
+    assert len(rows(db_query, slug)) == 100
+    # a cancelled member frees a row
+    first = rows(db_query, slug)[0]
+    client.post(f"{path}/cancel", data={"member": first.id, "confirm": "yes"})
+    added = client.post(f"{path}/add", data={"member-full_name": "Жаңы", "member-country": "KG", "member-city": "Ош"})
+    assert added.status_code == 302
+
+
+@pytest.fixture
+def limited(app_config):
+    app_config.update(RATELIMIT_ENABLED=True, PUBLIC_POST_RATE_LIMIT="10 per minute",
+                      DELEGATION_MEMBERS_RATE_LIMIT="10 per minute")
+
+
+def test_a_delegation_counts_as_many_people_as_it_has_members(limited, client, make_event, db_query):
+    """One request of the public limit, and as many people of the delegations' own (shared by the API and the
+    form) as it has members; adding a row without JavaScript registers nobody and costs nothing of it."""
+    slug = make_event(capacity=100)
+    assert post_delegation(client, slug, delegation_body([member(i) for i in range(6)])).status_code == 201
+    second = post_delegation(client, slug, delegation_body([member(i) for i in range(6, 12)]))
+    assert second.status_code == 429
+    assert len(rows(db_query, slug)) == 6
+    assert client.post(f"/events/{slug}/delegation", data=form_data(_filled(3), add_member="1")).status_code == 200
+    assert client.post(f"/events/{slug}/delegation", data=form_data(_filled(6), head_email="b2@example.org")
+                       ).status_code == 429
+    assert len(rows(db_query, slug)) == 6
+
+
+def test_a_delegation_larger_than_the_per_minute_limit_of_single_registrations_registers(app_config, client,
+                                                                                         make_event, db_query):
+    app_config.update(RATELIMIT_ENABLED=True, PUBLIC_POST_RATE_LIMIT="10 per minute;60 per hour")
+    slug = make_event(capacity=100)
+    response = post_delegation(client, slug, delegation_body([member(i) for i in range(20)]))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert len(rows(db_query, slug)) == 20

@@ -271,3 +271,43 @@ def test_a_reviewer_of_one_event_sees_no_other_events_projects(client, forum, ma
     client.post("/auth/logout")
     login(make_user(is_admin=True))
     assert client.get(f"/events/{other}/manage/projects/{project_id}").status_code == 404
+
+
+def test_a_cancelled_registration_no_longer_changes_or_withdraws_its_proposal(client, forum, db_query):
+    token = forum["token"]
+    assert submit(client, token).status_code == 302
+    (project_id,) = project_ids(db_query)
+    assert client.post(f"/r/{token}/cancel", data={"confirm": "yes"}).status_code == 302
+    edit_url = f"/r/{token}/projects/{project_id}/edit"
+    assert client.get(edit_url).status_code == 302  # back to the private page: no form to fill
+    client.post(edit_url, data={**PROJECT, "title": "Жаңгак цехи"})
+    client.post(f"/r/{token}/projects/{project_id}/withdraw", data={"confirm": "yes"})
+    project = db_query(lambda db: db.session.get(Project, project_id))
+    assert (project.title, project.status) == (PROJECT["title"], "submitted")
+
+
+def test_a_delegation_member_taking_over_a_cancelled_registration_does_not_inherit_its_projects(client, forum,
+                                                                                               db_query):
+    from tests.test_event_delegations import delegation_body, member, post_delegation
+
+    token = forum["token"]
+    assert submit(client, token).status_code == 302
+    (project_id,) = project_ids(db_query)
+    assert client.post(f"/r/{token}/cancel", data={"confirm": "yes"}).status_code == 302
+    response = post_delegation(client, forum["slug"], delegation_body([member(0, email=REGISTRANT["email"])]))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    new_token = db_query(lambda db: db.session.scalar(select(Registration.token).where(
+        Registration.email == REGISTRANT["email"])))
+    assert new_token != token
+    page = client.get(f"/r/{new_token}").get_data(as_text=True)
+    assert PROJECT["title"] not in page
+    assert client.get(f"/r/{new_token}/projects/{project_id}/edit").status_code == 404
+    assert db_query(lambda db: db.session.get(Project, project_id).registration_id) is None
+
+
+@pytest.mark.parametrize("lang,words", [("en", "title, summary, region and district"),
+                                        ("ru", "название, описание, регион и район"),
+                                        ("ky", "аталышы, кыскача баяндамасы, аймагы жана району")])
+def test_the_public_consent_names_everything_the_public_list_shows(client, forum, lang, words):
+    page = client.get(f"/r/{forum['token']}/projects/new", headers={"Accept-Language": lang}).get_data(as_text=True)
+    assert words in page

@@ -1,13 +1,19 @@
 """POST /api/v1/events/<slug>/delegations: a head registers several people at once. The same rules, capacity
 and rate limits as a single registration (events.delegations places each member as one)."""
 import marshmallow as ma
-from flask import jsonify
+from flask import jsonify, request
 from flask_babel import force_locale
 from flask_smorest import Blueprint
 from marshmallow import validate
 
 from diaspora.api.events import CONSENT, RegistrationRequestSchema
-from diaspora.api.intake import invalid_fields, json_fields, public_post_limit
+from diaspora.api.intake import (
+    delegation_members_limit,
+    invalid_fields,
+    json_fields,
+    json_object,
+    public_post_limit,
+)
 from diaspora.api.schemas import (
     NOT_AN_OBJECT,
     PHONE,
@@ -41,11 +47,12 @@ class HeadSchema(RequestBody):
 
 
 class MemberSchema(RegistrationRequestSchema):
-    """A member: a single registration's fields, the email optional, without consent (the head's) and
-    language (the delegation's)."""
+    """A member: a single registration's fields, the email optional, without consent (the head's), language
+    (the delegation's), public_listing (only the person may publish their own name: on their own page) and a
+    project (proposed by its author on the event's projects page)."""
 
     class Meta(RegistrationRequestSchema.Meta):
-        exclude = ("consent", "language")
+        exclude = ("consent", "language", "public_listing", "project_title", "project_text")
 
     # no "email" format: empty or null (no address) is allowed, and the service checks a given address
     email = text(254, description="An email address, optional (empty or null: none); a member with one gets their "
@@ -88,8 +95,17 @@ def _member(fields: dict) -> regs.RegistrationData:
     return data
 
 
+def _members_cost() -> int:
+    """A delegation is one request of the public limit and as many people of the delegations' own limit as it
+    has members."""
+    body = json_object() if request.mimetype == "application/json" else None
+    members = body.get("members") if isinstance(body, dict) else None
+    return max(1, min(len(members), delegations.MAX_MEMBERS)) if isinstance(members, list) else 1
+
+
 @blp.route("/<slug>/delegations", methods=["POST"])
 @limiter.limit(public_post_limit)
+@limiter.shared_limit(delegation_members_limit, scope="delegation-members", cost=_members_cost)
 @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": DelegationRequestSchema}}})
 @blp.response(201, DelegationResponseSchema)
 @error_responses(blp, {

@@ -16,11 +16,15 @@ def public_post_limit() -> str:
     return current_app.config["PUBLIC_POST_RATE_LIMIT"]
 
 
+def delegation_members_limit() -> str:
+    return current_app.config["DELEGATION_MEMBERS_RATE_LIMIT"]
+
+
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _json_object() -> dict | None:
+def json_object() -> dict | None:
     """The body as a JSON object, or None: not JSON, not an object, NaN/Infinity, or nested too deep."""
     try:
         body = json.loads(request.get_data(as_text=True), parse_constant=_reject_constant)
@@ -57,7 +61,7 @@ def json_fields(schema: RequestBody, nested: bool = False):
     `nested`: a body with objects in it names the field at fault by its path (members.2.email)."""
     if request.mimetype != "application/json":
         return None, (jsonify({"error": {"message": UNSUPPORTED_TYPE, "field": None}}), 415)
-    body = _json_object()
+    body = json_object()
     if body is None:
         return None, (jsonify({"error": {"message": "Send a JSON object.", "field": None}}), 400)
     body = normalize_strings(body)  # NFC, as forms and imports have it: lengths count the same characters

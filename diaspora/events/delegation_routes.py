@@ -1,7 +1,7 @@
 """Delegations on the web: the head's registration form (/events/<slug>/delegation) and the delegation's
 private page (/d/<token>, the link in the head's mail): each member's status, waitlist place and ticket,
 editing, adding and cancelling members."""
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from diaspora.errors import ServiceError
@@ -16,11 +16,19 @@ from diaspora.events.web import show_errors as show_registration_errors
 from diaspora.extensions import limiter
 from diaspora.i18n import current_locale
 from diaspora.unit_of_work import attempt
-from diaspora.urls import external_url
+from diaspora.urls import MAX_ID, external_url
+
+
+def _members_cost() -> int:
+    """A delegation counts as many people as it has members, against the delegations' own limit."""
+    return max(1, min(web.members_sent(request.form), delegations.MAX_MEMBERS))
 
 
 @bp.route("/events/<slug>/delegation", methods=["GET", "POST"], endpoint="register_delegation")
 @limiter.limit(_public_post_limit, methods=["POST"])
+@limiter.shared_limit(lambda: current_app.config["DELEGATION_MEMBERS_RATE_LIMIT"], scope="delegation-members",
+                      methods=["POST"], cost=_members_cost,
+                      exempt_when=lambda: "add_member" in request.form)  # a row added: nobody registered yet
 def register_delegation(slug: str):
     """Without JavaScript "add a member" sends the form and gets it back with one more row, nothing typed
     lost; delegation.js adds the row in the page instead."""
@@ -33,7 +41,14 @@ def register_delegation(slug: str):
         flash(regs.closed_message(state), "error")
         status = 409
     elif request.method == "POST" and "add_member" in request.form:
-        web.add_row(form, locale)
+        if web.can_add_row(form):
+            web.add_row(form, locale)
+        else:
+            flash(delegations.too_many_message(), "error")
+            status = 422
+    elif request.method == "POST" and web.too_many(form):
+        flash(delegations.too_many_message(), "error")
+        status = 422
     elif request.method == "POST" and form.validate_on_submit():
         rows = web.filled_rows(form)
         try:
@@ -50,6 +65,7 @@ def register_delegation(slug: str):
         else:
             return redirect(url_for("events.delegation", token=created.token, new=1))
     return render_template("events/delegation_register.html", event=event, form=form, state=state,
+                           max_members=delegations.MAX_MEMBERS,
                            closed_message=regs.closed_message(state), places_left=regs.places_left(event)), status
 
 
@@ -105,7 +121,7 @@ def add_member(token: str):
     return _page(delegation, form, 422)
 
 
-@bp.route("/d/<token>/members/<int:registration_id>", methods=["GET", "POST"], endpoint="delegation_member")
+@bp.route("/d/<token>/members/<id:registration_id>", methods=["GET", "POST"], endpoint="delegation_member")
 @limiter.limit(_public_post_limit, methods=["POST"])
 def edit_member(token: str, registration_id: int):
     delegation = _delegation(token)
@@ -113,6 +129,7 @@ def edit_member(token: str, registration_id: int):
     event = delegation.event
     form = registration_form(event, delegation.language, None, registration=member,
                              formdata=request.form if request.method == "POST" else None)
+    del form.public_listing  # publishing a name is the member's own choice, made on their own page
     if request.method == "POST" and form.validate_on_submit():
         try:
             with attempt():
@@ -134,7 +151,13 @@ def edit_member(token: str, registration_id: int):
 def cancel(token: str):
     """A confirmation page for one member (?member=<id>) or everyone; only its "yes" cancels."""
     delegation = _delegation(token)
-    member_id = request.values.get("member", type=int)
+    member_id = None
+    if "member" in request.values:  # one member: a valid id of this delegation, never "everyone" by mistake
+        value = request.values["member"]
+        valid = value.isascii() and value.isdigit() and len(value) <= 10 and 0 < int(value) <= MAX_ID
+        member_id = int(value) if valid else None
+        if member_id is None:
+            abort(404)
     chosen = [_member(delegation, member_id)] if member_id else delegations.active_members(delegation)
     chosen = [m for m in chosen if m.status not in ("cancelled", "rejected")]
     if not chosen:
@@ -149,7 +172,7 @@ def cancel(token: str):
     return _no_store(response)
 
 
-@bp.get("/d/<token>/members/<int:registration_id>/ticket.pdf", endpoint="delegation_ticket")
+@bp.get("/d/<token>/members/<id:registration_id>/ticket.pdf", endpoint="delegation_ticket")
 def ticket(token: str, registration_id: int):
     delegation = _delegation(token)
     member = _member(delegation, registration_id)

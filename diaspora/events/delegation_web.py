@@ -7,7 +7,7 @@ from wtforms import Form as PlainForm
 
 from diaspora.events.answers import RegistrationData
 from diaspora.events.choices import HOME_REGIONS, SECTORS
-from diaspora.events.delegations import HeadData
+from diaspora.events.delegations import MAX_MEMBERS, HeadData
 from diaspora.events.web import session_label
 from diaspora.forms import ChoiceField, Form, MultiCheckboxField, options, strip
 from diaspora.i18n import COMMON_COUNTRIES, country_choices
@@ -70,7 +70,9 @@ def delegation_form(event: Event, locale: str, rows: int = FIRST_ROWS):
     """The whole form: the head and `rows` empty member rows (or as many as were sent)."""
 
     class Form_(DelegationForm):
-        members = FieldList(FormField(member_row_class(event, locale)), min_entries=rows, max_entries=100)
+        # one row more than a delegation may have: rows past the limit are refused (too_many), never dropped
+        members = FieldList(FormField(member_row_class(event, locale)), min_entries=rows,
+                            max_entries=MAX_MEMBERS + 1)
 
     form = Form_()
     fill_choices(form.members, locale)
@@ -91,6 +93,25 @@ def member_form(event: Event, locale: str):
 def fill_choices(members, locale: str) -> None:
     for entry in members:
         _choices(entry.form, locale)
+
+
+def can_add_row(form) -> bool:
+    return len(form.members) < MAX_MEMBERS
+
+
+def too_many(form) -> bool:
+    """More rows filled than a delegation may have (the form keeps one row more, to tell)."""
+    return len(filled_rows(form)) > MAX_MEMBERS
+
+
+def members_sent(values, field: str = "members") -> int:
+    """How many member rows a request fills, read before the form is built (the rate limit's cost)."""
+    rows = set()
+    for key, value in values.items(multi=True):
+        parts = key.split("-", 2)
+        if len(parts) == 3 and parts[0] == field and parts[1].isdigit() and len(parts[1]) < 10 and value.strip():
+            rows.add(parts[1])
+    return len(rows)
 
 
 def add_row(form, locale: str) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from diaspora import mail, unit_of_work
@@ -25,7 +25,7 @@ from diaspora.events import registrations as regs
 from diaspora.events.locking import lock_event, lock_for_registration
 from diaspora.events.registration_rules import EventRules, event_rules
 from diaspora.extensions import db
-from diaspora.models import Delegation, Registration, RegistrationSession
+from diaspora.models import Delegation, Project, Registration, RegistrationSession
 from diaspora.text import search_text
 from diaspora.validation import Errors
 
@@ -55,6 +55,10 @@ def _prefixed(errors: Errors, prefix: str, error: regs.InvalidRegistration) -> N
     for name, messages in error.errors.items():
         for message in messages:
             errors.add(f"{prefix}.{name}", message)
+
+
+def too_many_message() -> str:
+    return _("At most %(num)d members at once.", num=MAX_MEMBERS)
 
 
 def clean_head(head: HeadData, errors: Errors) -> HeadData:
@@ -91,6 +95,7 @@ def clean_members(rules: EventRules, members: list[regs.RegistrationData], langu
     seen: dict[str, int] = {}
     for index, member in enumerate(members, start=first):
         member.consent = True  # the head consents for the delegation (checked in clean_head)
+        member.public_listing = False  # only the person may publish their name, from their own page
         member.language = language
         try:
             data = regs.clean(rules, member, email_required=False)
@@ -151,6 +156,9 @@ def _place(rules: EventRules, delegation: Delegation, data: regs.RegistrationDat
         db.session.add(registration)
     else:  # cancelled before: the row comes back as a new registration, as registering again does
         db.session.execute(delete(RegistrationSession).where(RegistrationSession.registration_id == registration.id))
+        # the earlier person's proposals stay theirs: not shown to, nor editable by, whoever takes the row
+        db.session.execute(update(Project).where(Project.registration_id == registration.id)
+                           .values(registration_id=None))
         db.session.expire(registration, ["session_links"])
         registration.session_links = []
         registration.checked_in_at = registration.checked_in_by_id = registration.reminded_at = None
@@ -198,7 +206,7 @@ def create(slug: str, head: HeadData, members: list[regs.RegistrationData]) -> D
     if not members:
         errors.add("members", _("Add at least one member."))
     elif len(members) > MAX_MEMBERS:
-        errors.add("members", _("At most %(num)d members at once.", num=MAX_MEMBERS))
+        errors.add("members", too_many_message())
     # read now, not this process's copy: a delegation is rare, and its members are judged on the event as it is
     checked = event_rules(slug, fresh=True)
     if checked is None or checked.status == "draft":
@@ -248,6 +256,10 @@ def add_member(delegation: Delegation, member: regs.RegistrationData) -> Registr
             again_cleaned = clean_members(current, [member], delegation.language, again, first=index)
             again.raise_if_any(regs.InvalidRegistration)
             checked = again_cleaned[0]
+        active = db.session.scalar(select(func.count()).select_from(Registration).where(
+            Registration.delegation_id == delegation_id, Registration.status.not_in(("cancelled", "rejected"))))
+        if (active or 0) >= MAX_MEMBERS:
+            raise regs.InvalidRegistration({"members": [too_many_message()]})
         cancelled = _already_registered(current, [checked], index)
         return _place(current, db.session.get_one(Delegation, delegation_id), checked, index, cancelled)
 
@@ -258,6 +270,7 @@ def update_member(delegation: Delegation, registration: Registration, data: regs
     """The head edits a member's answers (the email stays as it is, as on a member's own page)."""
     _require_member(delegation, registration)
     data.language = registration.language
+    data.public_listing = registration.public_listing  # the member's own choice, not the head's
     regs.update_registration(registration, data)
     registration.search_text = search_text(registration.full_name, registration.email, registration.city,
                                            registration.code, delegation.label)

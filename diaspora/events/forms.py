@@ -201,8 +201,10 @@ class ProjectForm(Form):
                             render_kw={"rows": 8})
     contact_consent = BooleanField(_l("Interested investors and partners may get my contact through the "
                                       "organizers"))
-    public_consent = BooleanField(_l("If accepted, list the project on the event's page (title, region, sector, "
-                                     "amount and stage; never my name or contacts)"))
+    # name everything the public page and GET /api/v1/events/<slug>/projects show (events/_public_project.html)
+    public_consent = BooleanField(_l("If accepted, list the project on the event's page and in its open data "
+                                     "(title, summary, region and district, sector, amount and stage; never my "
+                                     "name or contacts)"))
 
 
 class ReviewForm(Form):

@@ -84,6 +84,8 @@ def propose_project(token: str):
 def edit_project(token: str, project_id: int):
     registration = _private(token)
     project = projects.authors_project(registration, project_id)  # NotFound: 404
+    if not projects.can_propose(registration):  # cancelled or rejected: nothing left to change
+        return redirect(url_for("events.private", token=token) + "#projects")
     if project.status != "submitted":
         flash(_("Only a proposal waiting for the decision can be changed."), "warning")
         return redirect(url_for("events.private", token=token) + "#projects")

@@ -16,6 +16,7 @@ from diaspora import signals
 from diaspora.database import utcnow
 from diaspora.errors import NotFound, ServiceError
 from diaspora.events.choices import HOME_REGIONS, SECTORS
+from diaspora.events.locking import lock_event
 from diaspora.events.permissions import require
 from diaspora.extensions import db
 from diaspora.models import Event, EventSession, Project, ProjectReview, Registration
@@ -111,10 +112,18 @@ def can_propose(registration: Registration) -> bool:
     return registration.status in AUTHOR_STATUSES and registration.event.status == "published"
 
 
-def submit(registration: Registration, data: ProjectData) -> Project:
+def _require_author(registration: Registration) -> None:
     if not can_propose(registration):
         raise ServiceError(_("Only participants of an event that takes place can propose projects."))
+
+
+def submit(registration: Registration, data: ProjectData) -> Project:
+    _require_author(registration)
     cleaned = clean(data)
+    # two submissions at once must not both count below the limit: the event's lock orders them
+    lock_event(registration.event_id)
+    db.session.refresh(registration)
+    _require_author(registration)
     if len(of_author(registration)) >= MAX_PER_AUTHOR:
         raise ServiceError(_("At most %(num)d projects per participant.", num=MAX_PER_AUTHOR))
     project = Project(event_id=registration.event_id, registration_id=registration.id, status="submitted")
@@ -133,6 +142,7 @@ def authors_project(registration: Registration, project_id: int) -> Project:
 
 def edit(registration: Registration, project_id: int, data: ProjectData) -> Project:
     """The author changes the proposal while it waits for the decision."""
+    _require_author(registration)
     project = authors_project(registration, project_id)
     if project.status != "submitted":
         raise ServiceError(_("Only a proposal waiting for the decision can be changed."))
@@ -141,6 +151,7 @@ def edit(registration: Registration, project_id: int, data: ProjectData) -> Proj
 
 
 def withdraw(registration: Registration, project_id: int) -> Project:
+    _require_author(registration)
     project = authors_project(registration, project_id)
     if project.status not in ("submitted", "accepted"):
         raise ServiceError(_("This proposal was already decided or withdrawn."))

@@ -122,7 +122,8 @@ def data_from(form, event: Event, locale: str) -> RegistrationData:
         country=form.country.data or "", city=form.city.data or "", home_region=form.home_region.data or None,
         organization_id=_organization_id(form.organization_id), sector=form.sector.data or None,
         sessions=(form.sessions.data or []) if event.sessions else [], answers=answers,
-        consent=bool(form.consent.data), public_listing=bool(form.public_listing.data), language=locale,
+        consent=bool(form.consent.data), language=locale,
+        public_listing=form.public_listing is not None and bool(form.public_listing.data),
     )
 
 

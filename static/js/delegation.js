@@ -22,6 +22,21 @@
     });
   }
 
+  var max = parseInt(button.getAttribute("data-max"), 10) || 100;
+  var limitHint = document.getElementById("members-limit");
+
+  // at the limit the button stops adding rows and says why (the server refuses more rows as well)
+  function stopAtLimit(count) {
+    if (count >= max) {
+      button.disabled = true;
+      if (limitHint) {
+        limitHint.hidden = false;
+      }
+    }
+  }
+
+  stopAtLimit(list.querySelectorAll("[data-member-row]").length);
+
   button.addEventListener("click", function (event) {
     var rows = list.querySelectorAll("[data-member-row]");
     var last = rows[rows.length - 1];
@@ -29,6 +44,10 @@
       return;
     }
     event.preventDefault();
+    if (rows.length >= max) {
+      stopAtLimit(rows.length);
+      return;
+    }
     var copy = last.cloneNode(true);
     renumber(copy, rows.length - 1, rows.length);
     copy.querySelectorAll("input, select, textarea").forEach(function (field) {
@@ -48,6 +67,7 @@
       legend.textContent = legend.getAttribute("data-number-text").replace("%d", String(rows.length + 1));
     }
     list.appendChild(copy);
+    stopAtLimit(rows.length + 1);
     var first = copy.querySelector("input");
     if (first) {
       first.focus();
