@@ -31,3 +31,6 @@ request's id. Whoever keeps more about the person (a linked Telegram chat) remov
 project_decided = _signals.signal("project-decided", doc="""
 Organizers accepted or declined a project proposal. Sender: the Project; `decision`: "accepted" or "declined".
 The events mail tells the author, in the language they registered in.""")
+
+event_published = _signals.signal("event-published", doc="""
+An event was published (from a draft). Sender: the Event. Alerts note when, for the digests.""")
