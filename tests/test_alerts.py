@@ -170,6 +170,7 @@ def test_the_api_names_the_field_at_fault(client, fields, field):
 
 def test_a_country_subscription_and_the_web_form(client, db_query):
     assert subscribe(client, near=None, country="ru").status_code == 202
+    assert subscribe(client, near=None, country="RU", topics=["events"]).status_code == 202  # the same one
     response = client.post("/alerts", data={"email": "web@example.org", "near": "", "country": "KZ",
                                             "radius_km": "50", "topics": ["events"], "language": "ky"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/alerts/sent")

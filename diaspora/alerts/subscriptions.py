@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from diaspora import crypto, mail
 from diaspora.database import utcnow
@@ -53,7 +54,7 @@ def _area(errors: Errors, data: SubscriptionData, subscription: AlertSubscriptio
     if not near:
         if country is None:
             errors.add("near", _("Give a city, or choose a country."))
-        subscription.country = country
+        subscription.country, subscription.place = country, ""
         subscription.area_key = f"country:{country}"
         return
     radius = data.radius_km if data.radius_km is not None else DEFAULT_RADIUS_KM
@@ -109,16 +110,24 @@ def subscribe(data: SubscriptionData) -> AlertSubscription:
     and area again replace the filters of the one subscription (a confirmed one stays confirmed)."""
     email, new = clean(data)
     hashes = crypto.keyed_hashes(email)
-    existing = db.session.scalar(select(AlertSubscription).where(
-        AlertSubscription.email_hash.in_(hashes), AlertSubscription.area_key == new.area_key))
-    subscription = existing or new
-    if existing is not None:
+    same = select(AlertSubscription).where(AlertSubscription.email_hash.in_(hashes),
+                                           AlertSubscription.area_key == new.area_key)
+    subscription = db.session.scalar(same)
+    if subscription is None:
+        new.email, new.email_hash, new.token = email, hashes[0], secrets.token_urlsafe(32)
+        try:
+            with db.session.begin_nested():  # the same request twice at once: the second finds the first's row
+                db.session.add(new)
+        except IntegrityError:
+            subscription = db.session.scalar(same)
+            if subscription is None:
+                raise
+        else:
+            subscription = new
+    if subscription is not new:
         for name in ("topics", "categories", "languages", "locale", "place"):
-            setattr(existing, name, getattr(new, name))
-    else:
-        new.email, new.token = email, secrets.token_urlsafe(32)
-        db.session.add(new)
-    subscription.email_hash = hashes[0]
+            setattr(subscription, name, getattr(new, name))
+        subscription.email_hash = hashes[0]
     db.session.flush()
     if subscription.confirmed_at is None:
         mail.queue_later("", "alerts/alert_confirm", subscription.locale, subscription_id=subscription.id)
