@@ -208,3 +208,22 @@ def test_atom_feeds_list_what_is_public_with_escaped_titles(client, make_org, ma
     assert client.get("/help/offers.atom?country=XX").status_code == 404
     assert 'type="application/atom+xml"' in client.get("/events").get_data(as_text=True)
     assert "/help/offers.atom" in client.get("/help").get_data(as_text=True)
+
+
+def test_an_address_nobody_confirmed_is_forgotten_after_a_week(client, runner, db_query):
+    from datetime import timedelta
+
+    from diaspora.models import AlertSubscription
+
+    subscribe(client, email="old@example.org")
+    subscribe(client, email="new@example.org")
+
+    def age(db):
+        row = db.session.scalars(select(AlertSubscription).order_by(AlertSubscription.id)).first()
+        row.created_at -= timedelta(days=8)
+        db.session.commit()
+
+    db_query(age)
+    result = runner.invoke(args=["send-alerts"])
+    assert "1 unconfirmed addresses forgotten" in result.output
+    assert subscription_count(db_query) == 1

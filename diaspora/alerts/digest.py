@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select
 
 from diaspora import mail
+from diaspora.assistance import offers as offer_service
 from diaspora.content_i18n import I18nText
 from diaspora.database import rows_matched, utcnow
 from diaspora.extensions import db
@@ -73,12 +74,13 @@ def _events(subscription: AlertSubscription, since: datetime) -> list[int]:
 
 
 def _offers(subscription: AlertSubscription, since: datetime) -> list[int]:
-    rows = db.session.scalars(select(HelpOffer).join(Organization, Organization.id == HelpOffer.organization_id).where(
-        HelpOffer.status == "active", HelpOffer.created_at >= since, Organization.status == "published",
-        *([HelpOffer.country == subscription.country] if subscription.country else []),
-    ).order_by(HelpOffer.created_at, HelpOffer.id)).all()
+    # what anyone may see (active, not expired, of a published association); a remote offer is in every country
+    public = offer_service.public_filters(offer_service.OfferSearch(country=subscription.country))
+    rows = db.session.scalars(select(HelpOffer).where(*public, HelpOffer.created_at >= since)
+                              .order_by(HelpOffer.created_at, HelpOffer.id)).all()
     return [offer.id for offer in rows
-            if _in_area(subscription, offer.country, offer.latitude, offer.longitude, offer.radius_km or 0)
+            if ((offer.scope == "remote" and subscription.country is not None)
+                or _in_area(subscription, offer.country, offer.latitude, offer.longitude, offer.radius_km or 0))
             and _speaks(subscription, offer.languages) and _serves(subscription, [offer.category.slug])]
 
 
@@ -147,8 +149,8 @@ def _digest_items(items: dict, locale: str) -> list[tuple[str, list[tuple[str, s
     if events:
         sections.append(("events", [(f"{_title(e.title, locale)} — {e.starts_at:%Y-%m-%d}, {e.city}",
                                      external_url("events.show", slug=e.slug)) for e in events]))
-    offers = db.session.scalars(select(HelpOffer).where(HelpOffer.id.in_(ids["offers"]),
-                                                        HelpOffer.status == "active")).all()
+    public = offer_service.public_filters(offer_service.OfferSearch())
+    offers = db.session.scalars(select(HelpOffer).where(HelpOffer.id.in_(ids["offers"]), *public)).all()
     if offers:
         sections.append(("offers", [(f"{_title(o.title, locale)} ({o.city or o.country or ''})",
                                      external_url("assistance.offer", offer_id=o.id)) for o in offers]))
