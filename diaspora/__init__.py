@@ -83,13 +83,14 @@ def register_extensions(app: Flask) -> None:
     init_login(app)
     api.init_app(app)
     init_geo(app)
-    from diaspora import assistance, contacts, directory, events, guides
+    from diaspora import alerts, assistance, contacts, directory, events, guides
 
     directory.init_app(app)
     events.init_app(app)
     assistance.init_app(app)
     contacts.init_app(app)
     guides.init_app(app)
+    alerts.init_app(app)
 
 
 def register_template_filters(app: Flask) -> None:
@@ -100,6 +101,7 @@ def register_template_filters(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from diaspora import urls
+    from diaspora.alerts.routes import bp as alerts_bp
     from diaspora.api import register_api
     from diaspora.assistance import coordination  # noqa: F401  (coordinators' routes on the same blueprint)
     from diaspora.assistance.routes import bp as assistance_bp
@@ -133,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(mail_bp)
     app.register_blueprint(offline_bp)
+    app.register_blueprint(alerts_bp)
     register_api(app)
     from diaspora import telegram
 

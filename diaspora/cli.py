@@ -2,6 +2,7 @@
 
 
 def register(app) -> None:
+    from diaspora.alerts.cli import send_alerts
     from diaspora.assistance.cli import help_retention, set_coordinator
     from diaspora.auth.cli import create_admin
     from diaspora.contacts.cli import seed_contacts
@@ -13,5 +14,6 @@ def register(app) -> None:
     from diaspora.worker import worker
 
     for command in (create_admin, import_organizations, export_organizations, seed_demo, build_gazetteer, send_mail,
-                    create_event, send_reminders, help_retention, set_coordinator, seed_contacts, worker):
+                    create_event, send_reminders, help_retention, set_coordinator, seed_contacts, worker,
+                    send_alerts):
         app.cli.add_command(command)

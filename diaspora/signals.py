@@ -34,3 +34,6 @@ The events mail tells the author, in the language they registered in.""")
 session_seated = _signals.signal("session-seated", doc="""
 A person waiting for a programme session got a seat in it (a seat freed, or the session grew). Sender: the
 Registration; `session_id`: the session. The events mail tells the person.""")
+
+event_published = _signals.signal("event-published", doc="""
+An event was published (from a draft). Sender: the Event. Alerts note when, for the digests.""")

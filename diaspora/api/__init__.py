@@ -33,9 +33,10 @@ def register_api(app) -> None:
     from diaspora.api.guides import blp as guides
     from diaspora.api.organizations import blp as organizations
     from diaspora.api.schemas import openapi_of_validators
+    from diaspora.api.subscriptions import blp as subscriptions
 
     api.ma_plugin.converter.add_attribute_function(openapi_of_validators)
-    for blueprint in (organizations, events, delegations, offers_blp, requests_blp, guides, contacts):
+    for blueprint in (organizations, events, delegations, offers_blp, requests_blp, guides, contacts, subscriptions):
         limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(blueprint)
         # JSON for partners' servers and bots; no cookie-based authority to protect
         csrf.exempt(blueprint)

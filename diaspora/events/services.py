@@ -9,6 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, null, select
 
+from diaspora import signals
 from diaspora.content_i18n import I18nText, first_field, i18n, replaced
 from diaspora.database import utcnow
 from diaspora.errors import Forbidden, ServiceError
@@ -210,6 +211,7 @@ def publish(user, event: Event) -> None:
     if event.status != "draft":
         raise ServiceError(_("Only a draft can be published."), None)
     event.status = "published"
+    signals.event_published.send(event)
 
 
 def cancel_event(user, event: Event) -> int:

@@ -133,8 +133,9 @@ class Composed:
     """What a composer returns: the template's context and (filename, content type, recipe) attachments."""
 
     def __init__(self, context: dict, attachments=(), template: str | None = None, to: str | None = None,
-                 reply_to: str | None = None):
+                 reply_to: str | None = None, headers: dict[str, str] | None = None):
         self.context = context
+        self.headers = dict(headers or {})  # extra headers (List-Unsubscribe): plain values the composer built
         self.reply_to = reply_to  # a validated address (an event's organizers), for the Reply-To header
         self.attachments = list(attachments)
         self.template = template  # when the composer chose the wording itself
@@ -188,8 +189,8 @@ def compose(message: OutboxMessage) -> tuple[str, str, list, str | None] | str:
     return composed if isinstance(composed, str) else composed[:4]
 
 
-def compose_letter(message: OutboxMessage) -> tuple[str, str, list, str | None, str | None] | str:
-    """compose(), and the Reply-To address the composer gave (or None)."""
+def compose_letter(message: OutboxMessage) -> tuple[str, str, list, str | None, str | None, dict[str, str]] | str:
+    """compose(), the Reply-To address the composer gave (or None) and its extra headers."""
     family = (message.template or "").split("/", 1)[0]
     composer = COMPOSERS.get(family)
     if composer is None:
@@ -199,7 +200,7 @@ def compose_letter(message: OutboxMessage) -> tuple[str, str, list, str | None, 
         if isinstance(composed, str):
             return composed
         subject, body = render(composed.template or message.template or "", **composed.context)
-    return subject, body, composed.attachments, composed.to, composed.reply_to
+    return subject, body, composed.attachments, composed.to, composed.reply_to, composed.headers
 
 
 def shown_address(message: OutboxMessage) -> str:

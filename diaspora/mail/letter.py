@@ -18,6 +18,7 @@ class Letter:
     body: str
     attachments: tuple[tuple[str, str, bytes], ...] = ()  # (filename, content type, bytes)
     reply_to: str | None = None  # where replies go when not to us (an event's organizers)
+    headers: tuple[tuple[str, str], ...] = ()  # extra headers, e.g. List-Unsubscribe (RFC 2369, RFC 8058)
 
 
 class Unavailable(Exception):

@@ -135,13 +135,14 @@ def _compose_letter(message_id: int) -> Letter | str:
         subject, body, to = message.subject, message.body_text, message.to_address
         files = [(a.filename, a.content_type, a.data, a.recipe) for a in message.attachments]
         reply_to = None
+        headers: dict[str, str] = {}
         if message.template and not message.body_text:
             composed = compose_letter(message)
             if isinstance(composed, str):  # no longer true: not sent, and kept with the reason
                 message.status = "void"
                 message.last_error = composed[:1000]
                 return composed
-            subject, body, recipes, recipient, reply_to = composed
+            subject, body, recipes, recipient, reply_to, headers = composed
             to = recipient or to
             files += [(name, content_type, None, recipe) for name, content_type, recipe in recipes]
         attachments = []
@@ -150,7 +151,8 @@ def _compose_letter(message_id: int) -> Letter | str:
             if content is not None:
                 attachments.append((filename, content_type, content))
         return Letter(message_id=message.id, kind=message.kind, locale=message.locale, to=to, subject=subject,
-                      body=body, attachments=tuple(attachments), reply_to=reply_to)
+                      body=body, attachments=tuple(attachments), reply_to=reply_to,
+                      headers=tuple(headers.items()))
 
 
 def _error_text(kind: str, error: BaseException) -> str:

@@ -28,6 +28,8 @@ def build_email(letter: Letter, sender: str) -> EmailMessage:
         email["Reply-To"] = letter.reply_to
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">"))
+    for name, value in letter.headers:
+        email[name] = value
     email.set_content(letter.body)
     for filename, content_type, content in letter.attachments:
         maintype, _, subtype = content_type.partition("/")

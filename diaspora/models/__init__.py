@@ -1,4 +1,5 @@
 """Models, one module per domain. Importing this package registers every table with the metadata."""
+from diaspora.models.alert import AlertSent, AlertSubscription, EventPublication
 from diaspora.models.assistance import (
     HelpEvent,
     HelpMessage,
@@ -42,12 +43,15 @@ from diaspora.models.telegram import TelegramLink, TelegramLinkCode
 from diaspora.models.user import User
 
 __all__ = [
+    "AlertSent",
+    "AlertSubscription",
     "Category",
     "Contact",
     "ContactReport",
     "Delegation",
     "Event",
     "EventLetters",
+    "EventPublication",
     "EventQuestion",
     "EventSession",
     "EventTeamMember",
