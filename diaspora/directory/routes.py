@@ -7,14 +7,12 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from diaspora.content_forms import form_data, form_text, translated_form
-from diaspora.directory import edits, invitations, services
+from diaspora.directory import edits, invitations, map_filters, services
 from diaspora.directory import search as finder
 from diaspora.directory.contacts import contact_links
 from diaspora.directory.forms import (
-    RADIUS_CHOICES,
     AcceptInvitationForm,
     InviteForm,
-    MapFilterForm,
     OrganizationForm,
     ReportForm,
     field_labels,
@@ -23,7 +21,6 @@ from diaspora.errors import DomainError, Forbidden, ServiceError
 from diaspora.extensions import db, limiter
 from diaspora.forms import add_error, options
 from diaspora.geo import maps
-from diaspora.geo.geocoder import geocode_place
 from diaspora.i18n import COMMON_COUNTRIES, COMMON_LANGUAGES, country_choices, current_locale, language_choices
 from diaspora.models import Organization
 from diaspora.unit_of_work import attempt
@@ -38,29 +35,16 @@ def _public_post_limit() -> str:
     return current_app.config["PUBLIC_POST_RATE_LIMIT"]
 
 
-def _fill_choices(form) -> None:
+def _fill_choices(form: OrganizationForm) -> None:
     locale = current_locale()
-    categories = options((c.slug, c.label()) for c in services.all_categories())
-    if isinstance(form, OrganizationForm):
-        form.categories.choices = categories
-        form.languages.choices = (
-            options(language_choices(locale)[:len(COMMON_LANGUAGES)], _("Frequent")) +
-            options(language_choices(locale)[len(COMMON_LANGUAGES):], _("All languages")))
-        form.country.choices = (
-            options([("", _("Choose a country"))]) +
-            options(country_choices(locale)[:len(COMMON_COUNTRIES)], _("Frequent")) +
-            options(country_choices(locale)[len(COMMON_COUNTRIES):], _("All countries")))
-        return
-    # The map offers only what the directory has (short lists on a phone), plus what was asked for.
-    countries, languages = finder.facets()
-    countries.add(request.args.get("country", ""))
-    languages.add(request.args.get("language", ""))
-    form.category.choices = categories
-    form.country.choices = options([("", _("Any country"))]) + options(
-        (code, name) for code, name in country_choices(locale, common_first=False) if code in countries)
-    form.language.choices = options([("", _("Any language"))]) + options(
-        (code, name) for code, name in language_choices(locale, common_first=False) if code in languages)
-    form.radius_km.choices = options((r, _("%(km)s km", km=r)) for r in RADIUS_CHOICES)
+    form.categories.choices = options((c.slug, c.label()) for c in services.all_categories())
+    form.languages.choices = (
+        options(language_choices(locale)[:len(COMMON_LANGUAGES)], _("Frequent")) +
+        options(language_choices(locale)[len(COMMON_LANGUAGES):], _("All languages")))
+    form.country.choices = (
+        options([("", _("Choose a country"))]) +
+        options(country_choices(locale)[:len(COMMON_COUNTRIES)], _("Frequent")) +
+        options(country_choices(locale)[len(COMMON_COUNTRIES):], _("All countries")))
 
 
 def _data_from(form: OrganizationForm) -> services.OrganizationData:
@@ -84,40 +68,17 @@ def _get_visible(org_id: int) -> Organization:
 
 
 def _tiles() -> dict:
-    return {"tiles_url": current_app.config["TILES_URL"] or None,
-            "attribution": current_app.config["TILES_ATTRIBUTION"]}
+    return map_filters.tiles()
 
 
 @bp.get("/map")
 def map_view():
-    form = MapFilterForm(request.args)
-    _fill_choices(form)
-    params = finder.SearchParams(limit=PAGE_SIZE)
-    centre_label = None
-    if form.validate():
-        params.q = form.q.data or None
-        params.country = form.country.data or None
-        params.categories = form.category.data or []
-        params.language = form.language.data or None
-        params.radius_km = form.radius_km.data or 50
-        if form.near.data and form.near.data.strip():
-            location = geocode_place(form.near.data.strip(), params.country)
-            if location is None:
-                add_error(form.near,
-                          _("We could not find this place. Check the spelling, or try a larger city nearby."))
-            else:
-                params.lat, params.lng = location.latitude, location.longitude
-                centre_label = form.near.data.strip()
-        elif form.lat.data is not None and form.lng.data is not None:
-            params.lat, params.lng = float(form.lat.data), float(form.lng.data)
-            centre_label = _("You are here")
+    found = map_filters.read(request.args, PAGE_SIZE)
+    form, params = found.form, found.params
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     params.offset = (page - 1) * PAGE_SIZE
     result = finder.search(params)
-    points = finder.map_points(params)
-    fmap = maps.directory_map(
-        points, centre=params.centre,
-        radius_km=params.radius_km if params.has_centre else None, centre_label=centre_label, **_tiles())
+    fmap = map_filters.draw(found)
     filters = urlencode([(key, value) for key in FILTER_KEYS for value in request.args.getlist(key)])
 
     def page_url(number: int) -> str:

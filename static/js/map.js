@@ -25,6 +25,7 @@
     if (data.services && data.services.length) box.appendChild(el("p", "muted", data.services.join(", ")));
     var link = el("a", null, data.link_label);
     link.href = data.url;
+    if (cfg.newTab) { link.target = "_blank"; link.rel = "noopener"; }  // the widget: the full site, not the frame
     var p = el("p");
     p.appendChild(link);
     box.appendChild(p);
