@@ -89,6 +89,7 @@ def map_view():
         page_size=PAGE_SIZE, page_url=page_url, count_label=ngettext(
             "%(num)d association found", "%(num)d associations found", result.total),
         has_more=params.offset + PAGE_SIZE < result.total,
+        embed_url=url_for("embed.builder") + ("?" + filters if filters else ""),
     )
 
 
