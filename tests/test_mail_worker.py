@@ -321,7 +321,8 @@ def test_two_worker_processes_run_each_job_once(flask_worker, db_query):
     assert [(r.name, r.next_run_at - r.started_at) for r in rows] == [
         ("event-reminders", timedelta(hours=1)), ("event-team-notify", timedelta(minutes=5)),
         ("guides-review-due", timedelta(days=1)),
-        ("help-escalate", timedelta(minutes=15)), ("help-retention", timedelta(days=1))]
+        ("help-escalate", timedelta(minutes=15)), ("help-retention", timedelta(days=1)),
+        ("remind-owners", timedelta(days=1))]
 
 
 def test_stopping_interrupts_only_the_wait_on_the_network():

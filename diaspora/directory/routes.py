@@ -7,7 +7,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from diaspora.content_forms import form_data, form_text, translated_form
-from diaspora.directory import edits, invitations, map_filters, services
+from diaspora.directory import edits, freshness, invitations, map_filters, services
 from diaspora.directory import search as finder
 from diaspora.directory.contacts import contact_links
 from diaspora.directory.forms import (
@@ -254,6 +254,22 @@ def remove_admin(org_id: int, user_id: int):
     else:
         flash(_("Removed."), "success")
     return redirect(url_for("directory.admins", org_id=org.id))
+
+
+@bp.route("/organizations/<id:org_id>/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(_public_post_limit, methods=["POST"])
+def confirm(org_id: int, token: str):
+    """The yearly reminder's link: no login needed (the signed link is the key); the GET only shows a button,
+    so a mail scanner that follows links confirms nothing."""
+    org = freshness.organization_for_token(token)
+    if org is None or org.id != org_id:
+        return render_template("directory/confirm.html", org=None, form=None), 404
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        freshness.confirm(org, current_user)
+        flash(_("Thank you! The entry is confirmed as correct."), "success")
+        return redirect(url_for("directory.show", org_id=org.id))
+    return render_template("directory/confirm.html", org=org, form=form)
 
 
 @bp.route("/organizations/<id:org_id>/report", methods=["GET", "POST"])
