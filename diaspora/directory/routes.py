@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from diaspora import signals
 from diaspora.content_forms import form_data, form_text, translated_form
 from diaspora.directory import edits, freshness, invitations, map_filters, services
 from diaspora.directory import search as finder
@@ -127,6 +128,7 @@ def show(org_id: int):
         "directory/show.html", org=org, fmap=fmap, links=contact_links(org),
         can_edit=can_edit, locale=current_locale(), waiting=waiting, rejected_edit=rejected_edit,
         change_rows=edits.change_rows(org, waiting) if waiting else [], field_labels=field_labels(),
+        sections=signals.page_sections(signals.organization_page, org),
     )
 
 

@@ -293,6 +293,16 @@ def upcoming(limit: int = 100, organization_id: int | None = None) -> Sequence[E
     return db.session.scalars(query.order_by(Event.starts_at, Event.id).limit(limit)).all()
 
 
+def organization_section(org):
+    """The association's upcoming events on its page (diaspora.signals.organization_page)."""
+    from diaspora.signals import PageSection
+
+    if not org.is_published:
+        return None
+    return PageSection("events/_organization_events.html", order=10, events=upcoming(20, organization_id=org.id),
+                       org=org)
+
+
 def managed_by(user) -> Sequence[Event]:
     if not authenticated(user):
         return []
