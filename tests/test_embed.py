@@ -105,3 +105,12 @@ def test_the_builder_makes_the_snippet_for_the_filters(client, widget_org):
     assert f"/embed/events?organization={widget_org}" in page
     assert "embed-builder.js" in page
     assert client.get("/map").get_data(as_text=True).count('href="/embed') == 1
+
+
+def test_the_widgets_popups_speak_its_language(client, widget_org):
+    page = client.get("/embed/map?lang=ru", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '"popupQuery": "?lang=ru"' in page
+    popup = client.get(f"/map/popup/{widget_org}?lang=ru", headers={"Accept-Language": "en"}).get_json()
+    assert popup["link_label"] == "Открыть страницу" and "Россия" in popup["place"]
+    popup = client.get(f"/map/popup/{widget_org}?lang=xx", headers={"Accept-Language": "en"}).get_json()
+    assert popup["link_label"] == "Open the page"

@@ -2,8 +2,8 @@
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from diaspora import signals
@@ -22,7 +22,14 @@ from diaspora.errors import DomainError, Forbidden, ServiceError
 from diaspora.extensions import db, limiter
 from diaspora.forms import add_error, options
 from diaspora.geo import maps
-from diaspora.i18n import COMMON_COUNTRIES, COMMON_LANGUAGES, country_choices, current_locale, language_choices
+from diaspora.i18n import (
+    COMMON_COUNTRIES,
+    COMMON_LANGUAGES,
+    country_choices,
+    country_name,
+    current_locale,
+    language_choices,
+)
 from diaspora.models import Organization
 from diaspora.unit_of_work import attempt
 
@@ -96,21 +103,21 @@ def map_view():
 
 @bp.get("/map/popup/<id:org_id>")
 def popup(org_id: int):
-    """What a marker's popup shows, as JSON; map.js puts it on the page with textContent."""
+    """What a marker's popup shows, as JSON; map.js puts it on the page with textContent. `lang`: the widget's
+    language, when its snippet chose one."""
     org = db.session.get(Organization, org_id)
-    if org is None or not org.is_published:
-        return {"error": {"message": _("Not found."), "field": None}}, 404
-    locale = current_locale()
-    from diaspora.i18n import country_name
-
-    return {
-        "name": org.name,
-        "place": ", ".join(filter(None, [org.city, country_name(org.country, locale)])),
-        "services": [c.label() for c in org.categories],
-        "url": url_for("directory.show", org_id=org.id),
-        "link_label": _("Open the page"),
-        "demo": _("Demo entry") if org.is_demo else None,
-    }
+    asked = request.args.get("lang", "")
+    with force_locale(asked if asked in current_app.config["LANGUAGES"] else current_locale()):
+        if org is None or not org.is_published:
+            return {"error": {"message": _("Not found."), "field": None}}, 404
+        return {
+            "name": org.name,
+            "place": ", ".join(filter(None, [org.city, country_name(org.country, current_locale())])),
+            "services": [c.label() for c in org.categories],
+            "url": url_for("directory.show", org_id=org.id),
+            "link_label": _("Open the page"),
+            "demo": _("Demo entry") if org.is_demo else None,
+        }
 
 
 @bp.get("/organizations/<id:org_id>")

@@ -34,7 +34,7 @@
   cfg.popup = function (id, marker) {
     var box = el("div", "popup", cfg.loading);
     if (cache[id]) { fill(box, cache[id]); return box; }
-    fetch(cfg.popupUrl + encodeURIComponent(id), {headers: {"Accept": "application/json"}})
+    fetch(cfg.popupUrl + encodeURIComponent(id) + (cfg.popupQuery || ""), {headers: {"Accept": "application/json"}})
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (data) {
         cache[id] = data;
