@@ -140,3 +140,17 @@ def test_a_report_is_mailed_at_once_to_the_admins_and_the_moderators(client, db_
             assert "reporter@example.org" not in body and f"/organizations/{org_id}/edit" in body
         else:
             assert "/moderation/reports" in body
+
+
+def test_the_associations_own_people_saving_the_entry_confirm_it(client, login, db_query, owned, make_user):
+    from tests.test_directory import FORM
+
+    org_id, owner, _ = owned
+    set_confirmed(db_query, org_id, days_ago=600)
+    login(make_user(is_admin=True))  # a moderator's edit is not the association's word
+    assert client.post(f"/organizations/{org_id}/edit", data=FORM).status_code == 302
+    assert db_query(lambda db: db.session.get(Organization, org_id).possibly_outdated)
+    client.post("/auth/logout")
+    login(owner)
+    assert client.post(f"/organizations/{org_id}/edit", data=FORM).status_code == 302
+    assert not db_query(lambda db: db.session.get(Organization, org_id).possibly_outdated)

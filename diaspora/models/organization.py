@@ -92,7 +92,7 @@ class Organization(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # when its people last said the entry is correct (the yearly reminder's link); registering counts
+    # when its people last said the entry is correct: the yearly reminder's link, or saving it (registering counts)
     confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # the last yearly reminder, so that no round reminds twice in a year
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
