@@ -18,7 +18,7 @@
     var preview = document.getElementById("embed-preview");
     var timer = null;
 
-    function update() {
+    function update(initial) {
       var data = new FormData(form);
       var kind = data.get("kind") || "map";
       var query = new URLSearchParams();
@@ -36,6 +36,7 @@
       var src = previewBases[kind] + qs;
       preview.width = size[0];
       preview.height = size[1];
+      if (initial === true) return;  // the page came with the preview of these choices
       // typing a place: wait for a pause before reloading the preview
       clearTimeout(timer);
       timer = setTimeout(function () { if (preview.getAttribute("src") !== src) preview.src = src; }, 400);
@@ -45,6 +46,6 @@
     form.addEventListener("change", update);
     document.getElementById("embed-update").hidden = true;
     snippet.addEventListener("focus", function () { snippet.select(); });
-    update();
+    update(true);
   });
 })();

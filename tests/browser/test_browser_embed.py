@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import open_popup_containing, wait_for_markers
+from tests.browser.conftest import assert_accessible, open_popup_containing, wait_for_markers
 
 pytestmark = pytest.mark.browser
 
@@ -94,9 +94,21 @@ def test_the_builder_updates_the_snippet_and_the_preview(page, make_org):
     snippet = page.locator("#snippet")
     page.wait_for_function("() => document.getElementById('snippet').value.includes('country=RU')")
     assert 'width="320" height="300"' in snippet.input_value()
-    page.wait_for_function(
-        "() => (document.getElementById('embed-preview').getAttribute('src') || '').includes('country=RU')")
-    preview = page.frame_locator("#embed-preview")
-    preview.locator("#directory-map .leaflet-marker-icon").first.wait_for()
+    # the preview reloads with the filters and shows the association on the map
+    page.wait_for_function("""() => {
+        const doc = document.getElementById('embed-preview').contentDocument;
+        return doc.location.search.includes('country=RU') && doc.readyState === 'complete'
+            && doc.querySelectorAll('#directory-map .leaflet-marker-icon').length > 0; }""")
     page.check("input[name=kind][value=events]")
     assert page.locator("#organization").is_visible() and not page.locator("#country").is_visible()
+    page.wait_for_function("""() => {
+        const doc = document.getElementById('embed-preview').contentDocument;
+        return doc.location.pathname === '/embed/events' && doc.readyState === 'complete'; }""")
+
+
+def test_the_widget_and_its_builder_are_accessible(page, make_org, make_event):
+    org_id = make_org(name="Мекен")
+    make_event(title="Нооруз майрамы", organization_id=org_id)
+    for url in ("/embed", "/embed/map?lang=ky", f"/embed/events?organization={org_id}&lang=ru"):
+        page.goto(url)
+        assert_accessible(page)
