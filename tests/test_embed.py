@@ -76,7 +76,9 @@ def test_the_events_widget_lists_the_associations_upcoming_events_linking_out(cl
     links = re.findall(r"<a [^>]*>", page)
     assert links and all('target="_blank"' in link and 'rel="noopener"' in link for link in links)
     assert client.get("/embed/events?organization=999999").status_code == 404
-    assert client.get("/embed/events?organization=abc").status_code == 404
+    for odd in ("abc", "99999999999999999999", "-1", "0", "%00", "١٢"):
+        assert client.get(f"/embed/events?organization={odd}").status_code in (400, 404), odd
+    assert client.get("/embed?kind=events&organization=99999999999999999999").status_code == 200
     hidden = make_org(name="Күтүүдө", status="pending")
     assert client.get(f"/embed/events?organization={hidden}").status_code == 404
 

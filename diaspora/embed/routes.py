@@ -14,7 +14,7 @@ from diaspora.extensions import db
 from diaspora.headers import embeddable
 from diaspora.i18n import current_locale
 from diaspora.models import Organization
-from diaspora.urls import external_url
+from diaspora.urls import MAX_ID, external_url
 
 bp = Blueprint("embed", __name__)
 # what the snippet builder offers, and what the widget reads from its address
@@ -40,17 +40,20 @@ def map_widget():
 @bp.get("/embed/events")
 @embeddable
 def events_widget():
-    org_id = request.args.get("organization", type=int)
     org = None
-    if org_id is not None:
-        org = db.session.get(Organization, org_id)
+    if "organization" in request.args:
+        org_id = _id(request.args["organization"])
+        org = db.session.get(Organization, org_id) if org_id else None
         if org is None or not org.is_published:
             abort(404)
-    elif "organization" in request.args:
-        abort(404)
     with force_locale(_language()):
         return render_template("embed/events.html", org=org,
                                events=events.upcoming(limit=20, organization_id=org.id if org else None))
+
+
+def _id(value: str) -> int | None:
+    """An id as the <id:...> converter takes it (a larger number would be an error in PostgreSQL)."""
+    return int(value) if value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_ID else None
 
 
 def _query(keys) -> str:
@@ -67,7 +70,7 @@ def builder():
     size = request.args.get("size", "medium")
     size = size if size in SIZES else "medium"
     lang = request.args.get("lang") if request.args.get("lang") in current_app.config["LANGUAGES"] else ""
-    org_id = request.args.get("organization", type=int)
+    org_id = _id(request.args.get("organization", ""))
     endpoint = "embed.map_widget" if kind == "map" else "embed.events_widget"
     query = _query((*MAP_KEYS, "lang") if kind == "map" else ("organization", "lang"))
     width, height = SIZES[size]
