@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from markupsafe import escape
 
 from diaspora.directory import map_filters
-from diaspora.directory.forms import RADIUS_CHOICES
 from diaspora.events import services as events
 from diaspora.extensions import db
 from diaspora.headers import embeddable
@@ -80,7 +79,6 @@ def builder():
     return render_template("embed/builder.html", form=form, kind=kind, size=size, sizes=SIZES, lang=lang,
                            org_id=org_id, snippet=snippet,
                            preview_src=url_for(endpoint) + query, width=width, height=height,
-                           radius_choices=RADIUS_CHOICES,
                            bases={"map": external_url("embed.map_widget"),
                                   "events": external_url("embed.events_widget")})
 
