@@ -83,7 +83,7 @@ def register_extensions(app: Flask) -> None:
     init_login(app)
     api.init_app(app)
     init_geo(app)
-    from diaspora import alerts, assistance, contacts, directory, events, guides
+    from diaspora import alerts, assistance, contacts, directory, embed, events, guides
 
     directory.init_app(app)
     events.init_app(app)
@@ -91,6 +91,7 @@ def register_extensions(app: Flask) -> None:
     contacts.init_app(app)
     guides.init_app(app)
     alerts.init_app(app)
+    embed.init_app(app)
 
 
 def register_template_filters(app: Flask) -> None:
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     from diaspora.contacts.routes import bp as contacts_bp
     from diaspora.directory import member_routes  # noqa: F401  (members' routes on the directory blueprint)
     from diaspora.directory.routes import bp as directory_bp
+    from diaspora.embed.routes import bp as embed_bp
     from diaspora.events import (  # noqa: F401  (more routes on the events blueprint)
         delegation_routes,
         letter_routes,
@@ -136,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mail_bp)
     app.register_blueprint(offline_bp)
     app.register_blueprint(alerts_bp)
+    app.register_blueprint(embed_bp)
     register_api(app)
     from diaspora import telegram
 

@@ -7,7 +7,7 @@ def register(app) -> None:
     from diaspora.auth.cli import create_admin
     from diaspora.contacts.cli import seed_contacts
     from diaspora.demo import seed_demo
-    from diaspora.directory.cli import export_organizations, import_organizations
+    from diaspora.directory.cli import export_organizations, import_organizations, remind_owners
     from diaspora.events.cli import create_event, send_reminders
     from diaspora.geo.cli import build_gazetteer
     from diaspora.mail.cli import send_mail
@@ -15,5 +15,5 @@ def register(app) -> None:
 
     for command in (create_admin, import_organizations, export_organizations, seed_demo, build_gazetteer, send_mail,
                     create_event, send_reminders, help_retention, set_coordinator, seed_contacts, worker,
-                    send_alerts):
+                    remind_owners, send_alerts):
         app.cli.add_command(command)

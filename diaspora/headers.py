@@ -1,10 +1,13 @@
 """Response headers, set by Flask-Talisman: a Content Security Policy whose scripts are our files plus the
-inline map scripts that carry this response's nonce (no 'unsafe-inline'), HSTS over HTTPS, no framing.
+inline map scripts that carry this response's nonce (no 'unsafe-inline'), HSTS over HTTPS, no framing
+(except the widget's pages, marked `embeddable`).
 
 Referrer-Policy matters here: without it every tile request would tell the tile server which page
 (and which ?near= search) a person was looking at."""
+from collections.abc import Iterator, Mapping
 from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_talisman import Talisman
 
 PERMISSIONS = {"geolocation": "(self)", "camera": "()", "microphone": "()"}
@@ -39,6 +42,29 @@ def content_security_policy(tiles_url: str) -> dict[str, str]:
 def for_view(**options):
     """A view's own header settings (e.g. `permissions_policy`): Talisman reads them off the view function."""
     return Talisman()(**options)
+
+
+class _EmbeddablePolicy(Mapping):
+    """The site's policy with `frame-ancestors *` and no form posts, read from the app when a response is
+    made (the tiles' origin is the app's setting, unknown when the view is decorated)."""
+
+    def _policy(self) -> dict[str, str]:
+        policy = content_security_policy(current_app.config.get("TILES_URL") or "")
+        return {**policy, "frame-ancestors": "*", "form-action": "'none'"}
+
+    def __getitem__(self, key: str) -> str:
+        return self._policy()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._policy())
+
+    def __len__(self) -> int:
+        return len(self._policy())
+
+
+def embeddable(view):
+    """A page any site may put in an iframe (the widget): `frame-ancestors *` and no X-Frame-Options."""
+    return for_view(frame_options=None, content_security_policy=_EmbeddablePolicy())(view)
 
 
 def init_app(app) -> None:

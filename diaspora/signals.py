@@ -37,3 +37,21 @@ Registration; `session_id`: the session. The events mail tells the person.""")
 
 event_published = _signals.signal("event-published", doc="""
 An event was published (from a draft). Sender: the Event. Alerts note when, for the digests.""")
+
+organization_page = _signals.signal("organization-page", doc="""
+An association's public page is being shown. Sender: the Organization. A receiver returns what its feature
+adds to the page, a `PageSection` (its template and that template's context), or None; the page shows them
+in their `order`. Events add the upcoming events and their calendar feed; mutual help, the offers.""")
+
+
+class PageSection:
+    """A part another feature adds to a page: `template` rendered with `context`, placed by `order`."""
+
+    def __init__(self, template: str, order: int = 100, **context):
+        self.template, self.order, self.context = template, order, context
+
+
+def page_sections(signal, sender) -> list[PageSection]:
+    """What the receivers of `signal` returned for `sender`, in order."""
+    found = [result for _receiver, result in signal.send(sender) if isinstance(result, PageSection)]
+    return sorted(found, key=lambda section: section.order)

@@ -204,7 +204,7 @@ def test_no_import_cycle_between_modules_of_the_package():
 # shell), its own package and the features on lower layers; features on one layer do not import each other.
 # The shell (create_app, the CLI, the demo data) puts them all together.
 LAYERS = [{"auth"}, {"directory"}, {"events", "assistance", "contacts", "guides"}, {"alerts"},
-          {"moderation", "main", "api", "telegram"}]
+          {"moderation", "main", "api", "telegram", "embed"}]
 SHELL = {"diaspora", "diaspora.cli", "diaspora.demo"}
 
 

@@ -315,7 +315,7 @@ def test_two_worker_processes_run_each_job_once(flask_worker, db_query):
     logs = first.output() + second.output()
     assert logs.count("Job help-retention:") == 1 and logs.count("Job event-reminders:") == 1, logs
     assert logs.count("Job guides-review-due:") == 1 and logs.count("Job help-escalate:") == 1, logs
-    assert logs.count("Job send-alerts:") == 1, logs
+    assert logs.count("Job send-alerts:") == 1 and logs.count("Job remind-owners:") == 1, logs
     again = flask_worker("--once")  # a restart does not run them again before their time
     assert again.wait() == 0 and "Job " not in again.output()
     rows = db_query(lambda db: db.session.scalars(select(PeriodicJob).order_by(PeriodicJob.name)).all())
@@ -323,7 +323,7 @@ def test_two_worker_processes_run_each_job_once(flask_worker, db_query):
         ("event-reminders", timedelta(hours=1)), ("event-team-notify", timedelta(minutes=5)),
         ("guides-review-due", timedelta(days=1)),
         ("help-escalate", timedelta(minutes=15)), ("help-retention", timedelta(days=1)),
-        ("send-alerts", timedelta(hours=1))]
+        ("remind-owners", timedelta(days=1)), ("send-alerts", timedelta(hours=1))]
 
 
 def test_stopping_interrupts_only_the_wait_on_the_network():

@@ -57,6 +57,9 @@ def test_rows_that_hang_on_changed_tables_survive_upgrade_and_downgrade(scratch)
                                             "FROM projects")).all()
             assert [tuple(row) for row in projects] == [
                 ("<b>Сүт цехи</b>", "Чүйдө", "submitted", "chuy", projects[0].registration_id, event)]
+            # an existing entry counts as confirmed when it was last changed
+            confirmed, updated = conn.execute(sa.text("SELECT confirmed_at, updated_at FROM organizations")).one()
+            assert confirmed is not None and confirmed == updated
         check()
         downgrade(revision=CONTENT)
         with db.engine.begin() as conn:

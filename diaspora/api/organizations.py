@@ -64,6 +64,8 @@ def feature(org: Organization, distance_km: float | None = None) -> dict:
             "url": external_url("directory.show", org_id=org.id),
             "distance_km": None if distance_km is None else round(distance_km, 3),
             "demo": org.is_demo,
+            "confirmed_on": org.confirmed_at.date().isoformat() if org.confirmed_at else None,
+            "possibly_outdated": org.possibly_outdated,
             "translations": translations(description=org.description),
         },
     }

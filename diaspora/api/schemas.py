@@ -276,6 +276,10 @@ class OrganizationPropertiesSchema(ma.Schema):
     url = ma.fields.String(metadata={"description": "The association's public page"})
     distance_km = ma.fields.Float(allow_none=True, metadata={"description": "Set when a centre is given"})
     demo = ma.fields.Boolean(metadata={"description": "A made-up entry from the demo data"})
+    confirmed_on = ma.fields.String(allow_none=True, metadata={
+        "format": "date", "example": "2026-05-17",
+        "description": "When the association's people last confirmed the entry"})
+    possibly_outdated = ma.fields.Boolean(metadata={"description": "Not confirmed for 18 months"})
     translations = translations_field()
 
 

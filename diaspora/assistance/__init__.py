@@ -6,9 +6,10 @@ def init_app(app) -> None:
     from datetime import timedelta
 
     from diaspora import jobs, signals
-    from diaspora.assistance import escalation, notify, requests
+    from diaspora.assistance import escalation, notify, offers, requests
 
     notify.init_app(app)
     jobs.register("help-retention", timedelta(days=1), requests.retention_job)
     jobs.register("help-escalate", timedelta(minutes=15), escalation.escalation_job)
     signals.organization_unpublished.connect(requests.release_on_unpublishing)
+    signals.organization_page.connect(offers.organization_section)

@@ -201,6 +201,18 @@ def public_filters(search: OfferSearch) -> list:
     return conditions
 
 
+def organization_section(org):
+    """The association's offers of help on its page (diaspora.signals.organization_page)."""
+    from diaspora.signals import PageSection
+
+    if not org.is_published:
+        return None
+    offers = db.session.scalars(select(HelpOffer).where(*public_filters(OfferSearch()),
+                                                        HelpOffer.organization_id == org.id)
+                                .order_by(HelpOffer.created_at.desc(), HelpOffer.id.desc()).limit(50)).all()
+    return PageSection("assistance/_organization_offers.html", order=20, offers=offers)
+
+
 def find(search: OfferSearch) -> tuple[list[tuple[HelpOffer, float | None]], int]:
     """Offers matching the filters. With a centre: offers placed within the radius, nearest first
     (a bounding box on the indexed position, then the exact distance); without: newest first."""

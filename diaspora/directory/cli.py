@@ -62,3 +62,14 @@ def export_organizations(path: str, status: str | None):
     with open(path, "w", newline="", encoding="utf-8") as handle:
         count = write_csv(handle, export_rows(status)) - 1  # the header
     click.echo(f"Exported {count} associations to {path}")
+
+
+@click.command("remind-owners")
+@with_appcontext
+@unit_of_work()
+def remind_owners():
+    """The yearly round: ask the people of each entry not confirmed for a year whether it is still correct
+    (never twice in a year; the worker runs it daily too)."""
+    from diaspora.directory.freshness import remind_owners as remind
+
+    click.echo(f"Reminders queued: {remind()}")

@@ -2,19 +2,18 @@
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from diaspora import signals
 from diaspora.content_forms import form_data, form_text, translated_form
-from diaspora.directory import edits, invitations, members, services
+from diaspora.directory import edits, freshness, invitations, map_filters, members, services
 from diaspora.directory import search as finder
 from diaspora.directory.contacts import contact_links
 from diaspora.directory.forms import (
-    RADIUS_CHOICES,
     AcceptInvitationForm,
     InviteForm,
-    MapFilterForm,
     OrganizationForm,
     ReportForm,
     field_labels,
@@ -23,8 +22,14 @@ from diaspora.errors import DomainError, Forbidden, ServiceError
 from diaspora.extensions import db, limiter
 from diaspora.forms import add_error, options
 from diaspora.geo import maps
-from diaspora.geo.geocoder import geocode_place
-from diaspora.i18n import COMMON_COUNTRIES, COMMON_LANGUAGES, country_choices, current_locale, language_choices
+from diaspora.i18n import (
+    COMMON_COUNTRIES,
+    COMMON_LANGUAGES,
+    country_choices,
+    country_name,
+    current_locale,
+    language_choices,
+)
 from diaspora.models import Organization
 from diaspora.unit_of_work import attempt
 
@@ -38,29 +43,16 @@ def _public_post_limit() -> str:
     return current_app.config["PUBLIC_POST_RATE_LIMIT"]
 
 
-def _fill_choices(form) -> None:
+def _fill_choices(form: OrganizationForm) -> None:
     locale = current_locale()
-    categories = options((c.slug, c.label()) for c in services.all_categories())
-    if isinstance(form, OrganizationForm):
-        form.categories.choices = categories
-        form.languages.choices = (
-            options(language_choices(locale)[:len(COMMON_LANGUAGES)], _("Frequent")) +
-            options(language_choices(locale)[len(COMMON_LANGUAGES):], _("All languages")))
-        form.country.choices = (
-            options([("", _("Choose a country"))]) +
-            options(country_choices(locale)[:len(COMMON_COUNTRIES)], _("Frequent")) +
-            options(country_choices(locale)[len(COMMON_COUNTRIES):], _("All countries")))
-        return
-    # The map offers only what the directory has (short lists on a phone), plus what was asked for.
-    countries, languages = finder.facets()
-    countries.add(request.args.get("country", ""))
-    languages.add(request.args.get("language", ""))
-    form.category.choices = categories
-    form.country.choices = options([("", _("Any country"))]) + options(
-        (code, name) for code, name in country_choices(locale, common_first=False) if code in countries)
-    form.language.choices = options([("", _("Any language"))]) + options(
-        (code, name) for code, name in language_choices(locale, common_first=False) if code in languages)
-    form.radius_km.choices = options((r, _("%(km)s km", km=r)) for r in RADIUS_CHOICES)
+    form.categories.choices = options((c.slug, c.label()) for c in services.all_categories())
+    form.languages.choices = (
+        options(language_choices(locale)[:len(COMMON_LANGUAGES)], _("Frequent")) +
+        options(language_choices(locale)[len(COMMON_LANGUAGES):], _("All languages")))
+    form.country.choices = (
+        options([("", _("Choose a country"))]) +
+        options(country_choices(locale)[:len(COMMON_COUNTRIES)], _("Frequent")) +
+        options(country_choices(locale)[len(COMMON_COUNTRIES):], _("All countries")))
 
 
 def _data_from(form: OrganizationForm) -> services.OrganizationData:
@@ -84,40 +76,17 @@ def _get_visible(org_id: int) -> Organization:
 
 
 def _tiles() -> dict:
-    return {"tiles_url": current_app.config["TILES_URL"] or None,
-            "attribution": current_app.config["TILES_ATTRIBUTION"]}
+    return map_filters.tiles()
 
 
 @bp.get("/map")
 def map_view():
-    form = MapFilterForm(request.args)
-    _fill_choices(form)
-    params = finder.SearchParams(limit=PAGE_SIZE)
-    centre_label = None
-    if form.validate():
-        params.q = form.q.data or None
-        params.country = form.country.data or None
-        params.categories = form.category.data or []
-        params.language = form.language.data or None
-        params.radius_km = form.radius_km.data or 50
-        if form.near.data and form.near.data.strip():
-            location = geocode_place(form.near.data.strip(), params.country)
-            if location is None:
-                add_error(form.near,
-                          _("We could not find this place. Check the spelling, or try a larger city nearby."))
-            else:
-                params.lat, params.lng = location.latitude, location.longitude
-                centre_label = form.near.data.strip()
-        elif form.lat.data is not None and form.lng.data is not None:
-            params.lat, params.lng = float(form.lat.data), float(form.lng.data)
-            centre_label = _("You are here")
+    found = map_filters.read(request.args, PAGE_SIZE)
+    form, params = found.form, found.params
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     params.offset = (page - 1) * PAGE_SIZE
     result = finder.search(params)
-    points = finder.map_points(params)
-    fmap = maps.directory_map(
-        points, centre=params.centre,
-        radius_km=params.radius_km if params.has_centre else None, centre_label=centre_label, **_tiles())
+    fmap = map_filters.draw(found)
     filters = urlencode([(key, value) for key in FILTER_KEYS for value in request.args.getlist(key)])
 
     def page_url(number: int) -> str:
@@ -128,26 +97,27 @@ def map_view():
         page_size=PAGE_SIZE, page_url=page_url, count_label=ngettext(
             "%(num)d association found", "%(num)d associations found", result.total),
         has_more=params.offset + PAGE_SIZE < result.total,
+        embed_url=url_for("embed.builder") + ("?" + filters if filters else ""),
     )
 
 
 @bp.get("/map/popup/<id:org_id>")
 def popup(org_id: int):
-    """What a marker's popup shows, as JSON; map.js puts it on the page with textContent."""
+    """What a marker's popup shows, as JSON; map.js puts it on the page with textContent. `lang`: the widget's
+    language, when its snippet chose one."""
     org = db.session.get(Organization, org_id)
-    if org is None or not org.is_published:
-        return {"error": {"message": _("Not found."), "field": None}}, 404
-    locale = current_locale()
-    from diaspora.i18n import country_name
-
-    return {
-        "name": org.name,
-        "place": ", ".join(filter(None, [org.city, country_name(org.country, locale)])),
-        "services": [c.label() for c in org.categories],
-        "url": url_for("directory.show", org_id=org.id),
-        "link_label": _("Open the page"),
-        "demo": _("Demo entry") if org.is_demo else None,
-    }
+    asked = request.args.get("lang", "")
+    with force_locale(asked if asked in current_app.config["LANGUAGES"] else current_locale()):
+        if org is None or not org.is_published:
+            return {"error": {"message": _("Not found."), "field": None}}, 404
+        return {
+            "name": org.name,
+            "place": ", ".join(filter(None, [org.city, country_name(org.country, current_locale())])),
+            "services": [c.label() for c in org.categories],
+            "url": url_for("directory.show", org_id=org.id),
+            "link_label": _("Open the page"),
+            "demo": _("Demo entry") if org.is_demo else None,
+        }
 
 
 @bp.get("/organizations/<id:org_id>")
@@ -167,6 +137,7 @@ def show(org_id: int):
         join_waiting=members.pending_request(current_user, org),
         can_edit=can_edit, locale=current_locale(), waiting=waiting, rejected_edit=rejected_edit,
         change_rows=edits.change_rows(org, waiting) if waiting else [], field_labels=field_labels(),
+        sections=signals.page_sections(signals.organization_page, org),
     )
 
 
@@ -297,6 +268,22 @@ def remove_admin(org_id: int, user_id: int):
     else:
         flash(_("Removed."), "success")
     return redirect(url_for("directory.admins", org_id=org.id))
+
+
+@bp.route("/organizations/<id:org_id>/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(_public_post_limit, methods=["POST"])
+def confirm(org_id: int, token: str):
+    """The yearly reminder's link: no login needed (the signed link is the key); the GET only shows a button,
+    so a mail scanner that follows links confirms nothing."""
+    org = freshness.organization_for_token(token)
+    if org is None or org.id != org_id:
+        return render_template("directory/confirm.html", org=None, form=None), 404
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        freshness.confirm(org, current_user)
+        flash(_("Thank you! The entry is confirmed as correct."), "success")
+        return redirect(url_for("directory.show", org_id=org.id))
+    return render_template("directory/confirm.html", org=org, form=form)
 
 
 @bp.route("/organizations/<id:org_id>/report", methods=["GET", "POST"])

@@ -367,7 +367,30 @@ def report_organization(org: Organization, reason: str, message: str | None, ema
         reporter_id=reporter.id if reporter and getattr(reporter, "is_authenticated", False) else None,
     )
     db.session.add(report)
+    _mail_report(org, report)
     return report
+
+
+REPORT_MAIL = "organization_reported"
+
+
+def editors_of(org: Organization) -> list[tuple[User, str]]:
+    """(user, role) of the owner and co-admins."""
+    rows = db.session.scalars(select(Membership).where(
+        Membership.organization_id == org.id, Membership.role.in_(EDITING_ROLES)).order_by(Membership.created_at))
+    return [(m.user, m.role) for m in rows]
+
+
+def _mail_report(org: Organization, report: OrganizationReport) -> None:
+    """At once to the association's admins (who can fix the entry) and the moderators. The reporter's address
+    is not passed on to the association."""
+    people = {user.id: (user, False) for user, _role in editors_of(org)}
+    for admin in db.session.scalars(select(User).where(User.is_admin.is_(True))).all():
+        people[admin.id] = (admin, True)
+    for user, moderator in people.values():
+        mail.queue(user.email, REPORT_MAIL, user.locale or "ky", org=org, report=report, moderator=moderator,
+                   link=external_url("moderation.reports") if moderator
+                   else external_url("directory.edit", org_id=org.id))
 
 
 def resolve_report(admin: User, report: OrganizationReport, status: str, note: str | None) -> None:

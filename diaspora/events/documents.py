@@ -6,11 +6,12 @@ canvas, never parsed as markup, so hostile text needs no escaping there, only gl
 """
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -65,15 +66,22 @@ def event_location(event, locale: str | None = None) -> str:
     return ", ".join(part.strip() for part in parts if part and part.strip()) or (event.online_url or "")
 
 
-def event_ics(event, locale: str, *, sessions=None, url: str | None = None, note: str | None = None) -> bytes:
-    """An iCalendar file with the event and, after it, each of the given sessions."""
-    title = _ics_text(event.title(locale))
-    stamp = utcnow().replace(microsecond=0)
+def _calendar(name: str | None = None) -> icalendar.Calendar:
     cal = icalendar.Calendar()
     cal.add("prodid", "-//Kyrgyz diaspora//Events//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
+    if name:
+        cal.add("x-wr-calname", _ics_text(name))
+    return cal
+
+
+def _event_components(event, locale: str, *, sessions=None, url: str | None = None,
+                      note: str | None = None) -> list[icalendar.Event]:
+    """The event and, after it, each of the given sessions."""
+    title = _ics_text(event.title(locale))
+    stamp = utcnow().replace(microsecond=0)
 
     def vevent(uid: str, summary: str, starts_at: datetime, ends_at: datetime, location: str) -> icalendar.Event:
         item = icalendar.Event()
@@ -97,12 +105,29 @@ def event_ics(event, locale: str, *, sessions=None, url: str | None = None, note
         main.add("description", description)
     if event.has_position:
         main.add("geo", (event.latitude, event.longitude))
-    cal.add_component(main)
-
+    components = [main]
     for session in sessions or ():
         location = ", ".join(part for part in (session.room.get(locale), event_location(event, locale)) if part)
-        cal.add_component(vevent(f"session-{session.id}@diaspora", f"{title}: {_ics_text(session.title(locale))}",
+        components.append(vevent(f"session-{session.id}@diaspora", f"{title}: {_ics_text(session.title(locale))}",
                                  session.starts_at, session.ends_at, location))
+    return components
+
+
+def event_ics(event, locale: str, *, sessions=None, url: str | None = None, note: str | None = None) -> bytes:
+    """An iCalendar file with the event and, after it, each of the given sessions."""
+    cal = _calendar()
+    for component in _event_components(event, locale, sessions=sessions, url=url, note=note):
+        cal.add_component(component)
+    return cal.to_ical()
+
+
+def events_ics(events, locale: str, name: str, url_of: Callable[[Any], str]) -> bytes:
+    """A calendar feed of several events (an association's): the same entries as each event's own file, so a
+    calendar that imported both keeps one of each (same UID)."""
+    cal = _calendar(name)
+    for event in events:
+        for component in _event_components(event, locale, url=url_of(event)):
+            cal.add_component(component)
     return cal.to_ical()
 
 

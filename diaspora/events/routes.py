@@ -10,7 +10,7 @@ from diaspora.errors import ServiceError
 from diaspora.events import registrations as regs
 from diaspora.events import services
 from diaspora.events.choices import HOME_REGIONS, SECTORS, STATUSES
-from diaspora.events.documents import event_ics, ticket_pdf
+from diaspora.events.documents import event_ics, events_ics, ticket_pdf
 from diaspora.events.notify import chosen_sessions
 from diaspora.events.web import data_from, local, place_parts, registration_form, show_errors, zone_label
 from diaspora.extensions import db, limiter
@@ -114,6 +114,20 @@ def calendar(slug: str):
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
+    return response
+
+
+@bp.get("/organizations/<id:org_id>/events.ics")
+def organization_calendar(org_id: int):
+    """A calendar feed of an association's upcoming events: subscribed to, it follows their changes."""
+    org = db.session.get(Organization, org_id)
+    if org is None or not org.is_published:
+        abort(404)
+    body = events_ics(services.upcoming(100, organization_id=org.id), current_locale(), org.name,
+                      lambda event: external_url("events.show", slug=event.slug))
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'inline; filename="organization-{org.id}.ics"'
     return response
 
 

@@ -291,9 +291,22 @@ def delete_question(user, event: Event, question_id: int) -> None:
     _programme_changed(event)
 
 
-def upcoming(limit: int = 100) -> Sequence[Event]:
-    return db.session.scalars(select(Event).where(Event.status == "published", Event.ends_at >= utcnow())
-                              .order_by(Event.starts_at, Event.id).limit(limit)).all()
+def upcoming(limit: int = 100, organization_id: int | None = None) -> Sequence[Event]:
+    """Published events not over yet, soonest first (of one association when given)."""
+    query = select(Event).where(Event.status == "published", Event.ends_at >= utcnow())
+    if organization_id is not None:
+        query = query.where(Event.organization_id == organization_id)
+    return db.session.scalars(query.order_by(Event.starts_at, Event.id).limit(limit)).all()
+
+
+def organization_section(org):
+    """The association's upcoming events on its page (diaspora.signals.organization_page)."""
+    from diaspora.signals import PageSection
+
+    if not org.is_published:
+        return None
+    return PageSection("events/_organization_events.html", order=10, events=upcoming(20, organization_id=org.id),
+                       org=org)
 
 
 def managed_by(user) -> Sequence[Event]:

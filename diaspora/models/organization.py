@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from diaspora.models.user import User
 
 STATUSES = ("pending", "published", "rejected")
+# an entry nobody confirmed (or changed) for 18 months is shown as possibly outdated
+OUTDATED_AFTER = timedelta(days=548)
 CONTACT_FIELDS = ("email", "phone", "website", "telegram", "whatsapp", "instagram", "facebook", "vk")
 
 organization_categories = Table(
@@ -90,6 +92,10 @@ class Organization(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # when its people last said the entry is correct: the yearly reminder's link, or saving it (registering counts)
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the last yearly reminder, so that no round reminds twice in a year
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     categories: Mapped[list[Category]] = relationship(
         secondary=organization_categories, order_by=Category.position, lazy="selectin"
@@ -119,6 +125,10 @@ class Organization(Model):
         if self.latitude is None or self.longitude is None:
             return None
         return self.latitude, self.longitude
+
+    @property
+    def possibly_outdated(self) -> bool:
+        return self.confirmed_at is not None and self.confirmed_at < utcnow() - OUTDATED_AFTER
 
     @property
     def category_slugs(self) -> list[str]:

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from diaspora.content_forms import form_text, translated_form
-from diaspora.directory import edits, services
+from diaspora.directory import edits, freshness, services
 from diaspora.directory.forms import RejectForm, ResolveReportForm, field_labels
 from diaspora.errors import DomainError, ServiceError
 from diaspora.extensions import db
@@ -109,6 +109,12 @@ def reports():
         query = query.where(OrganizationReport.status == status)
     return render_template("moderation/reports.html", reports=db.session.scalars(query).all(), status=status,
                            form=ResolveReportForm())
+
+
+@bp.get("/outdated")
+def outdated():
+    """Entries nobody confirmed for 18 months: check them, write to the association, or unpublish them."""
+    return render_template("moderation/outdated.html", organizations=freshness.outdated())
 
 
 @bp.post("/reports/<id:report_id>/<any(resolved, dismissed):status>")

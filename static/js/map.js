@@ -25,6 +25,7 @@
     if (data.services && data.services.length) box.appendChild(el("p", "muted", data.services.join(", ")));
     var link = el("a", null, data.link_label);
     link.href = data.url;
+    if (cfg.newTab) { link.target = "_blank"; link.rel = "noopener"; }  // the widget: the full site, not the frame
     var p = el("p");
     p.appendChild(link);
     box.appendChild(p);
@@ -33,7 +34,7 @@
   cfg.popup = function (id, marker) {
     var box = el("div", "popup", cfg.loading);
     if (cache[id]) { fill(box, cache[id]); return box; }
-    fetch(cfg.popupUrl + encodeURIComponent(id), {headers: {"Accept": "application/json"}})
+    fetch(cfg.popupUrl + encodeURIComponent(id) + (cfg.popupQuery || ""), {headers: {"Accept": "application/json"}})
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (data) {
         cache[id] = data;

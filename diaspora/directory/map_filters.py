@@ -1,0 +1,76 @@
+"""The directory map's filters (`/map` and the widget's `/embed/map` read the same query string) and the map
+they draw."""
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
+
+from diaspora.directory import search as finder
+from diaspora.directory import services
+from diaspora.directory.forms import RADIUS_CHOICES, MapFilterForm
+from diaspora.forms import add_error, options
+from diaspora.geo import maps
+from diaspora.geo.geocoder import geocode_place
+from diaspora.i18n import country_choices, current_locale, language_choices
+
+
+@dataclass
+class MapFilters:
+    form: MapFilterForm
+    params: finder.SearchParams
+    centre_label: str | None = None
+
+
+def fill_choices(form: MapFilterForm, args: MultiDict) -> None:
+    """The map offers only what the directory has (short lists on a phone), plus what was asked for."""
+    locale = current_locale()
+    countries, languages = finder.facets()
+    countries.add(args.get("country", ""))
+    languages.add(args.get("language", ""))
+    form.category.choices = options((c.slug, c.label()) for c in services.all_categories())
+    form.country.choices = options([("", _("Any country"))]) + options(
+        (code, name) for code, name in country_choices(locale, common_first=False) if code in countries)
+    form.language.choices = options([("", _("Any language"))]) + options(
+        (code, name) for code, name in language_choices(locale, common_first=False) if code in languages)
+    form.radius_km.choices = options((r, _("%(km)s km", km=r)) for r in RADIUS_CHOICES)
+
+
+def read(args: MultiDict, limit: int) -> MapFilters:
+    """The filters of the query string as search parameters; a place we cannot find is a form error."""
+    form = MapFilterForm(args)
+    fill_choices(form, args)
+    found = MapFilters(form, finder.SearchParams(limit=limit))
+    params = found.params
+    if form.validate():
+        params.q = form.q.data or None
+        params.country = form.country.data or None
+        params.categories = form.category.data or []
+        params.language = form.language.data or None
+        params.radius_km = form.radius_km.data or 50
+        if form.near.data and form.near.data.strip():
+            location = geocode_place(form.near.data.strip(), params.country)
+            if location is None:
+                add_error(form.near,
+                          _("We could not find this place. Check the spelling, or try a larger city nearby."))
+            else:
+                params.lat, params.lng = location.latitude, location.longitude
+                found.centre_label = form.near.data.strip()
+        elif form.lat.data is not None and form.lng.data is not None:
+            params.lat, params.lng = float(form.lat.data), float(form.lng.data)
+            found.centre_label = _("You are here")
+    return found
+
+
+def tiles() -> dict:
+    return {"tiles_url": current_app.config["TILES_URL"] or None,
+            "attribution": current_app.config["TILES_ATTRIBUTION"]}
+
+
+def draw(found: MapFilters) -> dict[str, Markup]:
+    """The clustered map of every match (popups are fetched when opened)."""
+    params = found.params
+    return maps.directory_map(
+        finder.map_points(params), centre=params.centre,
+        radius_km=params.radius_km if params.has_centre else None, centre_label=found.centre_label, **tiles())
