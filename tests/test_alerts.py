@@ -133,7 +133,7 @@ def test_subscribe_confirm_digest_once_and_one_click_unsubscribe(mail_on, inbox,
 
 
 def test_events_and_offers_reach_the_subscribers_of_their_topic(mail_on, inbox, client, runner, make_org,
-                                                                 make_event, make_user, make_offer):
+                                                                 make_event, make_user, make_offer, db_query):
     subscribe(client, email="events@example.org", topics=["events"])
     subscribe(client, email="offers@example.org", topics=["offers"], categories=["legal-aid"])
     work(runner)
@@ -142,13 +142,26 @@ def test_events_and_offers_reach_the_subscribers_of_their_topic(mail_on, inbox, 
     inbox.messages.clear()
     owner = make_user()
     org = make_org(name="Урал кыргыздары", city="Екатеринбург", lat=EKB[0], lng=EKB[1], owner=owner)
-    make_event(title="Нооруз", city="Екатеринбург", country="RU", latitude=EKB[0], longitude=EKB[1])
+    slug = make_event(title="Нооруз", city="Екатеринбург", country="RU", latitude=EKB[0], longitude=EKB[1],
+                       timezone="Asia/Yekaterinburg")
     make_event(title="Бишкектеги жолугушуу")  # far away
     make_offer(org, owner.id, title="Юридикалык кеңеш")
+    from datetime import timedelta
+
+    from diaspora.models import Event
+
+    def at_night(db):  # 01:00 in Yekaterinburg (UTC+5): the day before in UTC
+        row = db.session.scalars(select(Event).where(Event.slug == slug)).one()
+        row.starts_at = row.starts_at.replace(hour=20, minute=0, second=0)
+        row.ends_at = row.starts_at + timedelta(hours=3)
+        db.session.commit()
+        return f"{row.starts_at + timedelta(hours=5):%Y-%m-%d}"
+
+    local_day = db_query(at_night)
     send_alerts(runner)
     by_address = {m["To"]: text_of(m) for m in inbox.messages}
     assert set(by_address) == {"events@example.org", "offers@example.org"}
-    assert "Нооруз" in by_address["events@example.org"]
+    assert f"Нооруз — {local_day}, Екатеринбург" in by_address["events@example.org"]
     assert "Бишкектеги" not in by_address["events@example.org"]
     assert "Урал" not in by_address["events@example.org"]
     assert "Юридикалык кеңеш" in by_address["offers@example.org"]
@@ -227,3 +240,68 @@ def test_an_address_nobody_confirmed_is_forgotten_after_a_week(client, runner, d
     result = runner.invoke(args=["send-alerts"])
     assert "1 unconfirmed addresses forgotten" in result.output
     assert subscription_count(db_query) == 1
+
+
+def test_a_stranger_cannot_change_a_confirmed_subscription(mail_on, inbox, client, runner, db_query):
+    from diaspora.models import AlertSubscription
+
+    subscribe(client, topics=["events"])
+    work(runner)
+    confirm(client, mails_to(inbox, "aigul@example.org")[-1])
+    inbox.messages.clear()
+    stranger = client.application.test_client()
+    # the same answer as for anyone, and the owner's filters and language stay as they chose
+    assert subscribe(stranger, topics=["offers"], language="en").status_code == 202
+    work(runner)
+    assert inbox.messages == []
+    kept = db_query(lambda db: [(s.topics, s.locale, s.confirmed_at is not None)
+                                for s in db.session.scalars(select(AlertSubscription))])
+    assert kept == [(["events"], "ru", True)]
+
+
+def test_repeated_subscribing_sends_one_confirmation_and_is_capped(mail_on, inbox, client, runner, db_query):
+    from datetime import timedelta
+
+    from diaspora.models import OutboxMessage
+
+    for _ in range(4):
+        assert subscribe(client, email="victim@example.org").status_code == 202
+    work(runner)
+    assert len(mails_to(inbox, "victim@example.org")) == 1
+
+    def an_hour_ago(db):
+        for message in db.session.scalars(select(OutboxMessage)):
+            message.created_at -= timedelta(hours=1, minutes=1)
+        db.session.commit()
+
+    db_query(an_hour_ago)  # later on, asking again sends the link again
+    subscribe(client, email="victim@example.org")
+    work(runner)
+    assert len(mails_to(inbox, "victim@example.org")) == 2
+
+    # another area is another subscription, but an address collects at most five unconfirmed ones
+    for country in ("KG", "KZ", "RU", "TR", "US", "DE", "FR"):
+        assert subscribe(client, email="victim@example.org", near=None, country=country).status_code == 202
+    work(runner)
+    assert subscription_count(db_query) == 5
+    assert len(mails_to(inbox, "victim@example.org")) == 6
+
+
+@pytest.fixture
+def limited(app_config):
+    app_config.update(RATELIMIT_ENABLED=True, PUBLIC_POST_RATE_LIMIT="2 per minute")
+
+
+def test_one_click_unsubscribe_is_not_limited_per_address(limited, client, db_query):
+    from diaspora.models import AlertSubscription
+
+    # a mail provider's server posts the one-click unsubscribes of many of its users
+    assert subscribe(client, email="one@example.org").status_code == 202
+    assert subscribe(client, email="two@example.org").status_code == 202
+    assert subscribe(client, email="three@example.org").status_code == 429  # subscribing still is limited
+    tokens = db_query(lambda db: list(db.session.scalars(select(AlertSubscription.token))))
+    answers = [client.post(f"/alerts/unsubscribe/{token}", data="List-Unsubscribe=One-Click",
+                           content_type="application/x-www-form-urlencoded").status_code
+               for token in [*tokens, "unknown-1", "unknown-2", "unknown-3"]]
+    assert answers == [200, 200, 404, 404, 404]
+    assert subscription_count(db_query) == 0

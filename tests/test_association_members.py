@@ -395,3 +395,23 @@ def test_withdrawing_a_members_invitation_and_the_account_page(client, login, pe
     as_user(client, login, people["member"])
     page = client.get("/auth/account").get_data(as_text=True)
     assert f'href="/organizations/{org_id}/news">Ала-Тоо' in page.split('id="joined"', 1)[1]
+
+
+def test_one_who_asked_to_join_and_became_staff_meanwhile_sets_their_choices(client, login, people, org_id,
+                                                                               db_query):
+    as_user(client, login, people["compatriot"])
+    client.post(f"/organizations/{org_id}/join", data={"message": "", "share_contact": "y"})
+
+    def make_volunteer(db):
+        db.session.add(Membership(organization_id=org_id, user_id=people["compatriot"].id, role="volunteer"))
+        db.session.commit()
+
+    db_query(make_volunteer)
+    response = client.post(f"/organizations/{org_id}/membership", data={"news_by_mail": "y"})
+    assert response.status_code == 302
+    # her one row, now a member's, with what she chose
+    rows = db_query(lambda db: db.session.execute(select(
+        OrganizationMember.status, OrganizationMember.share_contact, OrganizationMember.news_by_mail).where(
+        OrganizationMember.user_id == people["compatriot"].id)).all())
+    assert [tuple(row) for row in rows] == [("member", False, True)]
+    assert client.get(f"/organizations/{org_id}/news").status_code == 200

@@ -126,7 +126,8 @@ def test_speakers_with_and_without_a_photo_shown_under_their_sessions(client, ma
     assert f"/speakers/{aselle}/photo" not in shown  # no photo, no image
     photo = client.get(photo_url)
     assert photo.status_code == 200 and photo.headers["Content-Type"] in ("image/jpeg", "image/png")
-    assert "max-age" in photo.headers["Cache-Control"] and "public" in photo.headers["Cache-Control"]
+    # cached a day at most, not a year: a photo removed must not stay in shared caches
+    assert photo.headers["Cache-Control"] == "public, max-age=86400"
     assert photo.headers["X-Content-Type-Options"] == "nosniff"
     assert max(Image.open(io.BytesIO(photo.data)).size) <= 400
     again = client.get(photo_url, headers={"If-None-Match": photo.headers["ETag"]})
@@ -154,6 +155,22 @@ def test_a_large_phone_photo_is_taken_and_made_small(client, make_event, admin, 
     page = client.get(f"/events/{slug}/manage/programme").get_data(as_text=True)
     url = re.search(r'src="(/events/[^"]+/photo\?v=\d+)"', page).group(1)
     assert max(Image.open(io.BytesIO(client.get(url).data)).size) == 400
+
+
+def test_a_phones_mpo_jpeg_is_taken(client, make_event, admin):
+    slug = make_event()
+    out = io.BytesIO()  # what many phones write: a JPEG with a second frame, "MPO" to Pillow
+    Image.new("RGB", (800, 600), (30, 120, 200)).save(
+        out, "MPO", save_all=True, append_images=[Image.new("RGB", (800, 600), (0, 0, 0))])
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    response = client.post(f"/events/{slug}/manage/programme/speakers", data={
+        "name": "Айбек", "photo": (io.BytesIO(out.getvalue()), "phone.jpg", "image/jpeg")})
+    assert response.status_code == 302
+    page = client.get(f"/events/{slug}/manage/programme").get_data(as_text=True)
+    url = re.search(r'src="(/events/[^"]+/photo\?v=\d+)"', page).group(1)
+    photo = Image.open(io.BytesIO(client.get(url).data))
+    assert photo.format == "JPEG" and photo.size == (400, 300)
+    assert photo.getpixel((10, 10))[2] > 150  # the first frame, the photo itself
 
 
 # --- by day, parallel sessions ----------------------------------------------------------------------
@@ -260,6 +277,29 @@ def test_moving_up_from_the_events_waitlist_keeps_a_full_session_as_waiting(clie
     assert "waiting, position 1" in client.get(f"/r/{token_of(c)}", headers=EN).get_data(as_text=True)
     promoted = [m for m in outbox(db_query) if m.kind == "registration_promoted"][-1]
     assert "Бизнес" in promoted.body_text
+
+
+def test_a_capacity_lowered_meanwhile_is_what_seats_are_counted_against(app, client, make_event, db_query):
+    """Service level: the race is between loading the event and taking its lock, which HTTP cannot time."""
+    from diaspora.events import registrations
+    from diaspora.events.answers import RegistrationData
+    from diaspora.extensions import db
+
+    slug = make_event(capacity=10, sessions=[{"title": "Бизнес", "capacity": 2}, {"title": "Маданият"}])
+    business, culture = [s for s, _ in sessions_of(db_query, slug)]
+    api_register(client, slug, email="a@example.org", sessions=[business])
+    api_register(client, slug, email="b@example.org", sessions=[culture])
+    with app.test_request_context():
+        registration = db.session.scalar(select(Registration).where(Registration.email == "b@example.org"))
+        assert [s.capacity for s in registration.event.sessions] == [2, None]  # the form was built with these
+        with app.app_context():  # the organizer lowers the capacity at that moment
+            db.session.get(EventSession, business).capacity = 1
+            db.session.commit()
+        registrations.update_registration(registration, RegistrationData(
+            full_name="Бермет Асанова", email="b@example.org", country="KG", city="Ош", home_region="osh",
+            sector="business", consent=True, language="ky", sessions=[business, culture]))
+        db.session.commit()
+    assert sorted(seat_of(db_query, slug, "b@example.org")) == [("seated", None), ("waiting", 1)]
 
 
 # --- check-in at a session's door -------------------------------------------------------------------

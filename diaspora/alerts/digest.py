@@ -3,6 +3,7 @@ whose last digest is a day old, what appeared in its area since it was confirmed
 What is put in a digest is written down (AlertSent, unique per subscription and item) in the same transaction
 as the queued mail: a second run, or two at once, cannot send an item twice."""
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select
 
@@ -136,6 +137,11 @@ def _title(value: I18nText, locale: str) -> str:
     return " ".join(value.get(locale).split())
 
 
+def _local_day(event: Event) -> str:
+    # the day where it happens: 02:00 in Bishkek is the day before in UTC
+    return f"{event.starts_at.astimezone(ZoneInfo(event.timezone or 'UTC')):%Y-%m-%d}"
+
+
 def _digest_items(items: dict, locale: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """(topic, [(title, link)]) of what still is public when the digest is sent."""
     sections = []
@@ -147,7 +153,7 @@ def _digest_items(items: dict, locale: str) -> list[tuple[str, list[tuple[str, s
                                             external_url("directory.show", org_id=o.id)) for o in orgs]))
     events = db.session.scalars(select(Event).where(Event.id.in_(ids["events"]), Event.status == "published")).all()
     if events:
-        sections.append(("events", [(f"{_title(e.title, locale)} — {e.starts_at:%Y-%m-%d}, {e.city}",
+        sections.append(("events", [(f"{_title(e.title, locale)} — {_local_day(e)}, {e.city}",
                                      external_url("events.show", slug=e.slug)) for e in events]))
     public = offer_service.public_filters(offer_service.OfferSearch())
     offers = db.session.scalars(select(HelpOffer).where(HelpOffer.id.in_(ids["offers"]), *public)).all()

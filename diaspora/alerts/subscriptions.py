@@ -2,10 +2,11 @@
 functions; they only flush."""
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from diaspora import crypto, mail
@@ -13,7 +14,7 @@ from diaspora.database import utcnow
 from diaspora.extensions import db
 from diaspora.geo.geocoder import geocode_place
 from diaspora.i18n import country_codes, language_codes
-from diaspora.models import AlertSubscription, Category
+from diaspora.models import AlertSubscription, Category, OutboxMessage
 from diaspora.models.alert import TOPICS
 from diaspora.validation import Errors, ValidationError
 
@@ -105,15 +106,19 @@ def clean(data: SubscriptionData) -> tuple[str, AlertSubscription]:
     return email, subscription
 
 
-def subscribe(data: SubscriptionData) -> AlertSubscription:
+def subscribe(data: SubscriptionData) -> AlertSubscription | None:
     """A new or updated subscription, and a confirmation mail unless it is confirmed already. The same address
-    and area again replace the filters of the one subscription (a confirmed one stays confirmed)."""
+    and area again replace the filters of an unconfirmed subscription; a confirmed one is left as it is (whoever
+    subscribes knows no token, so they may be a stranger). None when the address has too many unconfirmed
+    subscriptions already. The caller answers the same in every case: nothing tells whether an address is known."""
     email, new = clean(data)
     hashes = crypto.keyed_hashes(email)
     same = select(AlertSubscription).where(AlertSubscription.email_hash.in_(hashes),
                                            AlertSubscription.area_key == new.area_key)
     subscription = db.session.scalar(same)
     if subscription is None:
+        if _unconfirmed(hashes) >= MAX_UNCONFIRMED:
+            return None
         new.email, new.email_hash, new.token = email, hashes[0], secrets.token_urlsafe(32)
         try:
             with db.session.begin_nested():  # the same request twice at once: the second finds the first's row
@@ -124,14 +129,32 @@ def subscribe(data: SubscriptionData) -> AlertSubscription:
                 raise
         else:
             subscription = new
+    if subscription.confirmed_at is not None:
+        return subscription
     if subscription is not new:
         for name in ("topics", "categories", "languages", "locale", "place"):
             setattr(subscription, name, getattr(new, name))
         subscription.email_hash = hashes[0]
     db.session.flush()
-    if subscription.confirmed_at is None:
+    if subscription is new or not _confirmation_recent(subscription):
         mail.queue_later("", "alerts/alert_confirm", subscription.locale, subscription_id=subscription.id)
     return subscription
+
+
+MAX_UNCONFIRMED = 5  # per address: a stranger cannot fill someone's mailbox with confirmation requests
+CONFIRM_RESEND_AFTER = timedelta(hours=1)
+
+
+def _unconfirmed(hashes: list[str]) -> int:
+    return db.session.scalar(select(func.count()).select_from(AlertSubscription).where(
+        AlertSubscription.email_hash.in_(hashes), AlertSubscription.confirmed_at.is_(None))) or 0
+
+
+def _confirmation_recent(subscription: AlertSubscription) -> bool:
+    """Whether a confirmation mail for it was queued within the last hour: repeats then send nothing more."""
+    return db.session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.kind == "alert_confirm", OutboxMessage.created_at > utcnow() - CONFIRM_RESEND_AFTER,
+        OutboxMessage.params["subscription_id"].as_integer() == subscription.id).limit(1)) is not None
 
 
 def by_token(token: str) -> AlertSubscription | None:

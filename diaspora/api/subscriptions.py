@@ -67,7 +67,7 @@ class SubscriptionAcceptedSchema(ma.Schema):
     429: RATE_LIMITED})
 def subscribe():
     """Subscribe an address: a confirmation mail goes to it, and nothing else before it is confirmed. The same
-    address and area again is the same subscription (its filters are replaced)."""
+    address and area again is the same subscription (an unconfirmed one's filters are replaced)."""
     body, rejected = json_fields(SUBSCRIPTION_BODY)
     if rejected:
         return rejected

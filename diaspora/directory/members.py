@@ -190,9 +190,12 @@ def update_choices(user, org: Organization, share_contact: bool, news_by_mail: b
     if row is None or row.status != "member":
         if role_of(user, org) is None:
             raise Forbidden(_("Only members can do this."))
-        # an admin or volunteer from before members existed: their choices get a row of their own
-        row = OrganizationMember(organization_id=org.id, user_id=user.id, status="member", decided_at=utcnow())
-        db.session.add(row)
+        # an admin or volunteer from before members existed: their choices get a row of their own; one who
+        # asked to join and was made staff meanwhile has a row already (one per person), which becomes theirs
+        if row is None:
+            row = OrganizationMember(organization_id=org.id, user_id=user.id)
+            db.session.add(row)
+        row.status, row.decided_at = "member", utcnow()
     row.share_contact, row.news_by_mail = bool(share_contact), bool(news_by_mail)
     return row
 

@@ -110,12 +110,12 @@ def resized_photo(upload: bytes) -> tuple[bytes, str]:
                            "photo") if upload else refused
     try:
         with Image.open(io.BytesIO(upload)) as image:
-            if image.format not in ("JPEG", "PNG"):
+            if image.format not in ("JPEG", "MPO", "PNG"):  # MPO: a phone's JPEG with a second frame
                 raise refused
             if image.width * image.height > MAX_PIXELS:
                 raise refused
             image.load()
-            picture = ImageOps.exif_transpose(image)
+            picture = ImageOps.exif_transpose(image)  # a copy: of an MPO, its first frame
             picture.thumbnail((PHOTO_SIZE, PHOTO_SIZE))
             out = io.BytesIO()
             if picture.mode in ("RGBA", "LA", "P"):  # transparency kept: PNG

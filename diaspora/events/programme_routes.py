@@ -16,7 +16,7 @@ from diaspora.events.routes import bp
 from diaspora.i18n import current_locale
 from diaspora.unit_of_work import attempt
 
-PHOTO_MAX_AGE = 60 * 60 * 24 * 365  # the URL carries the photo's version: a new photo is a new URL
+PHOTO_MAX_AGE = 60 * 60 * 24  # a new photo is a new URL (its version), but a removed one must leave shared caches
 
 
 @bp.app_template_global("session_parallel")
@@ -215,7 +215,7 @@ def speaker_photo(slug: str, speaker_id: int):
         response.headers["Content-Type"] = speaker.photo_type
     response.set_etag(etag)
     public = event.status != "draft"
-    response.headers["Cache-Control"] = (f"public, max-age={PHOTO_MAX_AGE}, immutable" if public
+    response.headers["Cache-Control"] = (f"public, max-age={PHOTO_MAX_AGE}" if public
                                          else "private, no-cache")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Disposition"] = "inline"

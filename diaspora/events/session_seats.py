@@ -67,6 +67,15 @@ def _free(session: EventSession, taken: dict[int, int]) -> int | None:
     return None if session.capacity is None else max(session.capacity - taken.get(session.id, 0), 0)
 
 
+def _current_sessions(event_id: int) -> list[EventSession]:
+    """The event's sessions as they are now. Called under the event's lock: capacities loaded before it (the
+    form, the registration's checks) may be stale, and seats counted against them could overbook or stay empty.
+    Flushed first, so that this request's own changes are what is read back."""
+    return list(db.session.scalars(select(EventSession).where(EventSession.event_id == event_id)
+                                   .order_by(EventSession.starts_at, EventSession.position, EventSession.id)
+                                   .execution_options(populate_existing=True)))
+
+
 def place(registration: Registration) -> None:
     """Seat a registration that holds a place in each chosen session it has no seat or number in yet (new
     choices, or all of them when it moved up from the event's waitlist); in a full one it waits, last."""
@@ -76,8 +85,8 @@ def place(registration: Registration) -> None:
             if link.status == "waiting" and link.waiting_seq is None]
     if not todo:
         return
-    sessions = {s.id: s for s in registration.event.sessions}
     db.session.flush()
+    sessions = {s.id: s for s in _current_sessions(registration.event_id)}
     taken = seats_taken(link.session_id for link in todo)
     for link in todo:
         session = sessions.get(link.session_id)
@@ -105,8 +114,8 @@ def fill(event: Event, session_ids: Iterable[int] | None = None) -> list[Registr
     if event.status != "published" or event.ends_at < utcnow():
         return []
     wanted = set(session_ids) if session_ids is not None else None
-    sessions = [s for s in event.sessions if wanted is None or s.id in wanted]
     db.session.flush()
+    sessions = [s for s in _current_sessions(event.id) if wanted is None or s.id in wanted]
     taken = seats_taken(s.id for s in sessions if s.capacity is not None)
     seated: list[RegistrationSession] = []
     for session in sessions:
