@@ -311,3 +311,18 @@ def test_a_delegation_member_taking_over_a_cancelled_registration_does_not_inher
 def test_the_public_consent_names_everything_the_public_list_shows(client, forum, lang, words):
     page = client.get(f"/r/{forum['token']}/projects/new", headers={"Accept-Language": lang}).get_data(as_text=True)
     assert words in page
+
+
+def test_an_accepted_project_leaves_the_public_list_when_its_author_cancels(client, forum, login, db_query):
+    """A cancelled author can no longer withdraw their project, so cancelling takes it off the list."""
+    slug, token = forum["slug"], forum["token"]
+    submit(client, token, title="Ачык долбоор")
+    (project_id,) = project_ids(db_query)
+    login(forum["organizer"])
+    client.post(f"/events/{slug}/manage/projects/{project_id}/decide", data={"decision": "accept"})
+    client.post("/auth/logout")
+    assert "Ачык долбоор" in client.get(f"/events/{slug}/projects").get_data(as_text=True)
+    assert client.post(f"/r/{token}/cancel", data={"confirm": "yes"}).status_code == 302
+    assert "Ачык долбоор" not in client.get(f"/events/{slug}/projects").get_data(as_text=True)
+    assert "Ачык долбоор" not in client.get(f"/events/{slug}").get_data(as_text=True)
+    assert client.get(f"/api/v1/events/{slug}/projects").get_json()["projects"] == []

@@ -288,9 +288,12 @@ def attach_session(user, event: Event, project_id: int, session_id: int | None) 
 # --- everyone -------------------------------------------------------------------------------------------
 
 def public(event: Event, filters: Filters | None = None) -> Sequence[Project]:
-    """Accepted projects whose authors agreed to be listed, by region, then title."""
+    """Accepted projects whose authors agreed to be listed and still take part (a cancelled or rejected
+    registration, or none, takes its projects off the list: the author can no longer withdraw them), by region,
+    then title."""
     query = select(Project).where(Project.event_id == event.id, Project.status == "accepted",
-                                  Project.public_consent.is_(True))
+                                  Project.public_consent.is_(True),
+                                  Project.registration.has(Registration.status.not_in(("cancelled", "rejected"))))
     if filters and filters.home_region:
         query = query.where(Project.home_region == filters.home_region)
     if filters and filters.sector:
