@@ -60,6 +60,27 @@ def _choice(errors: Errors, name: str, value, allowed) -> str | None:
     return value
 
 
+def clean_email_and_phone(errors: Errors, email, phone, prefix: str = "",
+                          email_required: bool = True) -> tuple[str, str | None]:
+    """A person's email (lower-cased; "" when none) and phone (normalised), problems filed under
+    <prefix>email and <prefix>phone: a registration's and a delegation head's alike."""
+    email_field, phone_field = f"{prefix}email", f"{prefix}phone"
+    clean_email, clean_phone = "", None
+    typed = errors.text(email_field, email, 254, required=email_required)
+    if typed and email_field not in errors:
+        try:
+            clean_email = validate_email(typed, check_deliverability=False).normalized.lower()
+        except EmailNotValidError:
+            errors.add(email_field, _("Enter a valid email address."))
+    typed_phone = errors.text(phone_field, phone, 40)
+    if typed_phone and phone_field not in errors:
+        try:
+            clean_phone = contacts.normalize_phone(typed_phone)
+        except contacts.ContactError as error:
+            errors.add(phone_field, str(error.args[0]))
+    return clean_email, clean_phone
+
+
 def clean(event: "Event | EventRules", data: RegistrationData, email_required: bool = True) -> RegistrationData:
     """Normalise and check everything a person (or a partner's bot) sent; InvalidRegistration lists
     every problem at once, each with its field. A delegation's members may have no email (""), their head
@@ -68,18 +89,7 @@ def clean(event: "Event | EventRules", data: RegistrationData, email_required: b
     language = _choice(errors, "language", data.language, ("ky", "ru", "en"))
     out = RegistrationData(language=language or "ky")
     out.full_name = errors.text("full_name", data.full_name, 200, required=True) or ""
-    email = errors.text("email", data.email, 254, required=email_required)
-    if email and "email" not in errors:
-        try:
-            out.email = validate_email(email, check_deliverability=False).normalized.lower()
-        except EmailNotValidError:
-            errors.add("email", _("Enter a valid email address."))
-    phone = errors.text("phone", data.phone, 40)
-    if phone and "phone" not in errors:
-        try:
-            out.phone = contacts.normalize_phone(phone)
-        except contacts.ContactError as error:
-            errors.add("phone", str(error.args[0]))
+    out.email, out.phone = clean_email_and_phone(errors, data.email, data.phone, email_required=email_required)
     country = (errors.text("country", data.country, 2, required=True) or "").upper()
     if country and country not in country_codes():
         errors.add("country", _("Choose a country from the list."))

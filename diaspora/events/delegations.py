@@ -10,7 +10,6 @@ reads. The head is a participant only when listed among the members; the head's 
 import secrets
 from dataclasses import dataclass, field
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from diaspora import mail, unit_of_work
 from diaspora.codes import random_code
 from diaspora.database import utcnow
-from diaspora.directory import contacts
 from diaspora.errors import NotFound
 from diaspora.events import notify, session_seats
 from diaspora.events import registrations as regs
+from diaspora.events.answers import clean_email_and_phone
 from diaspora.events.locking import lock_event, lock_for_registration
 from diaspora.events.registration_rules import EventRules, event_rules
 from diaspora.extensions import db
@@ -67,18 +66,7 @@ def clean_head(head: HeadData, errors: Errors) -> HeadData:
     if head.language not in ("ky", "ru", "en"):
         errors.add("language", _("Choose from the list."))
     out.full_name = errors.text("head.full_name", head.full_name, 200, required=True) or ""
-    email = errors.text("head.email", head.email, 254, required=True)
-    if email and "head.email" not in errors:
-        try:
-            out.email = validate_email(email, check_deliverability=False).normalized.lower()
-        except EmailNotValidError:
-            errors.add("head.email", _("Enter a valid email address."))
-    phone = errors.text("head.phone", head.phone, 40)
-    if phone and "head.phone" not in errors:
-        try:
-            out.phone = contacts.normalize_phone(phone)
-        except contacts.ContactError as error:
-            errors.add("head.phone", str(error.args[0]))
+    out.email, out.phone = clean_email_and_phone(errors, head.email, head.phone, prefix="head.")
     out.name = errors.text("name", head.name, 200) or None
     if head.consent is not True:
         errors.add("consent", _("We can only register the delegation with your consent to the processing of "
