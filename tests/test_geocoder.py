@@ -188,9 +188,13 @@ def test_index_is_read_only_and_versioned(gazetteer):
 def test_one_connection_per_thread(gazetteer):
     gazetteer.geocode("Osh")
     results = {}
+    together = threading.Barrier(4)
 
     def work(name):
-        results[name] = (gazetteer.geocode("Бишкек").raw["country_code"], id(gazetteer._connection()))
+        together.wait(timeout=30)  # all four threads alive at once, each with its own connection
+        # the connection object itself is kept (not its id(), which a later object may reuse once it is freed)
+        results[name] = (gazetteer.geocode("Бишкек").raw["country_code"], gazetteer._connection())
+        together.wait(timeout=30)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
     for t in threads:
@@ -198,7 +202,8 @@ def test_one_connection_per_thread(gazetteer):
     for t in threads:
         t.join()
     assert {r[0] for r in results.values()} == {"KG"}
-    assert len({r[1] for r in results.values()} | {id(gazetteer._connection())}) == 5
+    connections = [r[1] for r in results.values()] + [gazetteer._connection()]
+    assert all(a is not b for i, a in enumerate(connections) for b in connections[i + 1:])
 
 
 # --- building the index --------------------------------------------------------------------------
