@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from diaspora.directory import map_cache, services
 from diaspora.directory import search as finder
-from diaspora.directory import services
 from diaspora.directory.forms import RADIUS_CHOICES, MapFilterForm
 from diaspora.forms import add_error, options
 from diaspora.geo import maps
@@ -68,9 +68,18 @@ def tiles() -> dict:
             "attribution": current_app.config["TILES_ATTRIBUTION"]}
 
 
+# ~16 sets of filters at ~300 KB each (10,000 associations) at most, per process
+_drawn: map_cache.BoundedCache[dict[str, Markup]] = map_cache.BoundedCache(16)
+
+
 def draw(found: MapFilters) -> dict[str, Markup]:
-    """The clustered map of every match (popups are fetched when opened)."""
+    """The clustered map of every match (popups are fetched when opened), built once per set of filters while
+    the directory is unchanged."""
     params = found.params
-    return maps.directory_map(
-        finder.map_points(params), centre=params.centre,
-        radius_km=params.radius_km if params.has_centre else None, centre_label=found.centre_label, **tiles())
+    radius_km = params.radius_km if params.has_centre else None
+    settings = tiles()
+    key = (map_cache.version(), params.q, params.country, tuple(sorted(params.categories)), params.language,
+           params.centre, radius_km, found.centre_label, settings["tiles_url"], settings["attribution"])
+    return _drawn.get(key, lambda: maps.directory_map(
+        finder.map_points(params), centre=params.centre, radius_km=radius_km, centre_label=found.centre_label,
+        **settings))
