@@ -1,6 +1,7 @@
 """The directory map's filters (`/map` and the widget's `/embed/map` read the same query string) and the map
 they draw."""
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -13,7 +14,18 @@ from diaspora.directory.forms import RADIUS_CHOICES, MapFilterForm
 from diaspora.forms import add_error, options
 from diaspora.geo import maps
 from diaspora.geo.geocoder import geocode_place
-from diaspora.i18n import country_choices, current_locale, language_choices
+from diaspora.i18n import country_choices, country_name, current_locale, language_choices, language_name
+
+# The query string's filters, in the order the links keep them.
+FILTER_KEYS = ("q", "country", "category", "language", "near", "radius_km", "lat", "lng")
+
+
+@dataclass(frozen=True)
+class Chip:
+    """An active filter as people read it, and the query string without it (its "remove" link)."""
+
+    label: str
+    query_without: str
 
 
 @dataclass
@@ -83,3 +95,28 @@ def draw(found: MapFilters) -> dict[str, Markup]:
     return _drawn.get(key, lambda: maps.directory_map(
         finder.map_points(params), centre=params.centre, radius_km=radius_km, centre_label=found.centre_label,
         **settings))
+
+
+def _query(args: MultiDict, drop_keys: tuple[str, ...] = (), drop_value: tuple[str, str] | None = None) -> str:
+    return urlencode([(key, value) for key in FILTER_KEYS if key not in drop_keys
+                      for value in args.getlist(key) if value and (key, value) != drop_value])
+
+
+def chips(found: MapFilters, args: MultiDict) -> list[Chip]:
+    """The filters in use (only those that were understood), each with the query string that removes it."""
+    params = found.params
+    result = []
+    if params.q:
+        result.append(Chip(f"“{params.q}”", _query(args, ("q",))))
+    if params.country:
+        result.append(Chip(country_name(params.country), _query(args, ("country",))))
+    labels = {c.slug: c.label() for c in services.all_categories()}
+    for slug in params.categories:
+        result.append(Chip(labels.get(slug, slug), _query(args, drop_value=("category", slug))))
+    if params.language:
+        result.append(Chip(language_name(params.language), _query(args, ("language",))))
+    if params.has_centre:
+        place = found.centre_label or ""
+        result.append(Chip(_("%(place)s, %(km)s km", place=place, km=int(params.radius_km)),
+                           _query(args, ("near", "radius_km", "lat", "lng"))))
+    return result

@@ -219,7 +219,9 @@ def _parts(fmap: EmbeddedMap, layers: dict | None = None) -> dict[str, Markup]:
     if any(isinstance(child, _PointsCluster) for child in fmap._children.values()):
         scripts.append(_SCRIPTS["cluster_js"])
     tags = Markup("").join(Markup('<script src="{}"></script>').format(src) for src in scripts)
-    return {"header": Markup(figure.header.render()), "html": Markup(html), "script": Markup(script),
+    # the scripts sit at the end of the body; fetched from the head, they download beside the page
+    preloads = Markup("").join(Markup('<link rel="preload" as="script" href="{}">').format(src) for src in scripts)
+    return {"header": preloads + Markup(figure.header.render()), "html": Markup(html), "script": Markup(script),
             "scripts": tags, "script_hash": Markup(script_hash(script))}
 
 
