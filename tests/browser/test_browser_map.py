@@ -177,11 +177,10 @@ def marker_count(page) -> int:
 
 @pytest.mark.parametrize("viewport", PHONES)
 def test_on_a_phone_the_map_fills_the_first_screen_and_the_filters_open_over_it(new_page, three_orgs, viewport):
-    names, ids = three_orgs
+    names, _ = three_orgs
     page = new_page(viewport=viewport, has_touch=True, is_mobile=True)
     page.goto("/map")
     wait_for_markers(page, 1)  # three markers, or fewer clusters on a small screen
-    page.screenshot(path=f"/tmp/map-{viewport['width']}.png")
     box = page.locator("#directory-map").bounding_box()
     height = viewport["height"]
     visible = min(box["y"] + box["height"], height) - max(box["y"], 0)
@@ -195,7 +194,6 @@ def test_on_a_phone_the_map_fills_the_first_screen_and_the_filters_open_over_it(
     page.locator("#filters-toggle").tap()
     country = page.locator("#country")
     country.wait_for(state="visible")
-    page.screenshot(path=f"/tmp/map-panel-{viewport['width']}.png")
     panel = page.locator("#filter-panel").bounding_box()
     assert panel["y"] < height and panel["x"] >= 0 and panel["x"] + panel["width"] <= viewport["width"] + 1
     for control in ("#country", "#filters button[type=submit]"):
@@ -206,7 +204,6 @@ def test_on_a_phone_the_map_fills_the_first_screen_and_the_filters_open_over_it(
     assert "country=KG" in page.url
 
     wait_for_markers(page, 1)
-    page.screenshot(path=f"/tmp/map-kg-{viewport['width']}.png")
     assert marker_count(page) == 1
     assert "1" in page.locator(".map-count").inner_text()
     assert names["bishkek"] in page.locator("ol.results").inner_text()
