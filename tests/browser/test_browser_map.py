@@ -242,6 +242,8 @@ def test_without_javascript_the_filters_stand_below_the_map(new_page, three_orgs
     page.goto("/map")
     assert page.locator("#country").is_visible()
     assert page.locator("#directory-map").bounding_box()["y"] < page.locator("#filters").bounding_box()["y"]
+    # what needs the script stays out of sight
+    assert not page.locator("#near-me").is_visible() and not page.locator("#filters-close").is_visible()
     page.locator("#country").select_option("KR")
     with page.expect_navigation():
         page.locator("#filters button[type=submit]").click()
