@@ -1,5 +1,6 @@
 """Response headers, set by Flask-Talisman: a Content Security Policy whose scripts are our files plus the
-inline map scripts that carry this response's nonce (no 'unsafe-inline'), HSTS over HTTPS, no framing
+inline map scripts allowed by their hash (no 'unsafe-inline', and no nonce: a nonce would make every page with
+a map different for each visitor, so never shared nor answered with a 304), HSTS over HTTPS, no framing
 (except the widget's pages, marked `embeddable`).
 
 Referrer-Policy matters here: without it every tile request would tell the tile server which page
@@ -7,8 +8,11 @@ Referrer-Policy matters here: without it every tile request would tell the tile 
 from collections.abc import Iterator, Mapping
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import Response, current_app, g
 from flask_talisman import Talisman
+from markupsafe import Markup
+
+from diaspora.geo.maps import script_hash
 
 PERMISSIONS = {"geolocation": "(self)", "camera": "()", "microphone": "()"}
 # the check-in page scans tickets with the phone's camera
@@ -26,7 +30,7 @@ def _tile_origin(url: str) -> str:
 def content_security_policy(tiles_url: str) -> dict[str, str]:
     return {
         "default-src": "'self'",
-        # folium's map set-up is inline: it runs with the response's nonce, added by Talisman
+        # folium's map set-up is inline: the page adds its hash (`inline_script`)
         "script-src": "'self'",
         # folium and Leaflet put small style blocks and attributes on the page
         "style-src": "'self' 'unsafe-inline'",
@@ -67,7 +71,28 @@ def embeddable(view):
     return for_view(frame_options=None, content_security_policy=_EmbeddablePolicy())(view)
 
 
+def inline_script(code: str, digest: str | None = None) -> Markup:
+    """A <script> with `code` (ours: numbers and our own JavaScript, never user text), allowed by its hash in
+    this response's policy. `digest`: its `script_hash`, when already known (a map's, kept with it)."""
+    g.setdefault("csp_script_hashes", set()).add(digest or script_hash(code))
+    return Markup("<script>{}</script>").format(Markup(code))
+
+
+def _allow_inline_scripts(response: Response) -> Response:
+    hashes = g.get("csp_script_hashes")
+    policy = response.headers.get("Content-Security-Policy")
+    if hashes and policy:
+        sources = " ".join(f"'{digest}'" for digest in sorted(hashes))
+        response.headers["Content-Security-Policy"] = "; ".join(
+            f"{part.strip()} {sources}" if part.strip().startswith("script-src") else part.strip()
+            for part in policy.split(";"))
+    return response
+
+
 def init_app(app) -> None:
+    app.jinja_env.globals["inline_script"] = inline_script
+    # registered before Talisman's hook, so it runs after it (Flask runs them last-registered first)
+    app.after_request(_allow_inline_scripts)
     # One Talisman per app: it keeps its settings on itself, and tests run several apps side by side.
     app.extensions["talisman"] = Talisman(
         app,
@@ -76,7 +101,6 @@ def init_app(app) -> None:
         strict_transport_security=True,
         strict_transport_security_include_subdomains=False,
         content_security_policy=content_security_policy(app.config.get("TILES_URL") or ""),
-        content_security_policy_nonce_in=["script-src"],
         frame_options="DENY",
         referrer_policy="same-origin",
         permissions_policy=PERMISSIONS,

@@ -3,7 +3,8 @@
 
 A page is the same for everyone when nothing of the person is in it: an anonymous visitor, no CSRF token
 (a form that posts), no flashed message taken from the session, no cookie set, no CSP nonce in the body
-(the inline map scripts), and the view did not mark it private or no-store (a help request's secret link).
+(none is issued: the inline map scripts are allowed by their hash, diaspora.headers), and the view did not
+mark it private or no-store (a help request's secret link).
 Its ETag is the hash of the body itself, so a 304 can never hide a change; `Cache-Control: no-cache` makes
 the browser ask each time, and `Vary` names what the language follows. Other pages and JSON answers get
 `Cache-Control: private` (unless their view said more, e.g. no-store) and no ETag.

@@ -184,10 +184,13 @@ def test_a_page_showing_a_flashed_message_gets_no_etag_and_the_next_one_does(cli
     assert after.status_code == 304
 
 
-def test_a_page_carrying_a_script_nonce_gets_no_etag(client, make_org):
+def test_a_page_with_a_map_is_shared_its_script_allowed_by_hash(client, make_org):
     make_org()
     response, body = get(client, "/map")
-    assert b"nonce=" in body and "ETag" not in response.headers
+    assert b"nonce" not in body and "ETag" in response.headers
+    assert "'sha256-" in response.headers["Content-Security-Policy"]
+    again, _ = get(client, "/map", **{"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
 
 
 def test_a_secret_link_page_stays_no_store_without_an_etag(client, make_org):

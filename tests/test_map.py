@@ -243,3 +243,20 @@ def test_api_errors_are_in_english_whatever_the_page_language(client):
     client.get("/lang/ky")
     body = client.get("/api/v1/nothing-here").get_json()
     assert body["error"]["message"] == "This page does not exist, or it is not public."
+
+
+def test_active_filters_show_as_chips_that_remove_themselves(client, orgs):
+    page = client.get("/map?country=RU&category=culture&category=legal-aid&q=Ala",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    chips = {label.strip(): href for href, label in
+             re.findall(r'<a class="chip" href="([^"]*)"\s+aria-label="[^"]*">([^<]*)<svg', page)}
+    assert chips == {
+        "“Ala”": "/map?country=RU&amp;category=culture&amp;category=legal-aid",
+        "Russia": "/map?q=Ala&amp;category=culture&amp;category=legal-aid",
+        "Culture": "/map?q=Ala&amp;country=RU&amp;category=legal-aid",
+        "Legal aid": "/map?q=Ala&amp;country=RU&amp;category=culture",
+    }, chips
+    assert "Filters (4)" in page
+    near = client.get("/map?near=Москва&radius_km=100", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert re.search(r'<a class="chip" href="/map"\s+aria-label="[^"]*">Москва, 100 km', near)
+    assert 'class="chip"' not in client.get("/map").get_data(as_text=True)

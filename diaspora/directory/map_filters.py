@@ -1,19 +1,31 @@
 """The directory map's filters (`/map` and the widget's `/embed/map` read the same query string) and the map
 they draw."""
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from diaspora.directory import map_cache, services
 from diaspora.directory import search as finder
-from diaspora.directory import services
 from diaspora.directory.forms import RADIUS_CHOICES, MapFilterForm
 from diaspora.forms import add_error, options
 from diaspora.geo import maps
 from diaspora.geo.geocoder import geocode_place
-from diaspora.i18n import country_choices, current_locale, language_choices
+from diaspora.i18n import country_choices, country_name, current_locale, language_choices, language_name
+
+# The query string's filters, in the order the links keep them.
+FILTER_KEYS = ("q", "country", "category", "language", "near", "radius_km", "lat", "lng")
+
+
+@dataclass(frozen=True)
+class Chip:
+    """An active filter as people read it, and the query string without it (its "remove" link)."""
+
+    label: str
+    query_without: str
 
 
 @dataclass
@@ -23,10 +35,14 @@ class MapFilters:
     centre_label: str | None = None
 
 
+# the countries and languages the directory has, while it is unchanged (two DISTINCT scans at 10,000 rows)
+_facets: map_cache.BoundedCache[tuple[set[str], set[str]]] = map_cache.BoundedCache(2)
+
+
 def fill_choices(form: MapFilterForm, args: MultiDict) -> None:
     """The map offers only what the directory has (short lists on a phone), plus what was asked for."""
     locale = current_locale()
-    countries, languages = finder.facets()
+    countries, languages = (set(found) for found in _facets.get(map_cache.version(), finder.facets))
     countries.add(args.get("country", ""))
     languages.add(args.get("language", ""))
     form.category.choices = options((c.slug, c.label()) for c in services.all_categories())
@@ -68,9 +84,43 @@ def tiles() -> dict:
             "attribution": current_app.config["TILES_ATTRIBUTION"]}
 
 
+# ~16 sets of filters at ~300 KB each (10,000 associations) at most, per process
+_drawn: map_cache.BoundedCache[dict[str, Markup]] = map_cache.BoundedCache(16)
+
+
 def draw(found: MapFilters) -> dict[str, Markup]:
-    """The clustered map of every match (popups are fetched when opened)."""
+    """The clustered map of every match (popups are fetched when opened), built once per set of filters while
+    the directory is unchanged."""
     params = found.params
-    return maps.directory_map(
-        finder.map_points(params), centre=params.centre,
-        radius_km=params.radius_km if params.has_centre else None, centre_label=found.centre_label, **tiles())
+    radius_km = params.radius_km if params.has_centre else None
+    settings = tiles()
+    key = (map_cache.version(), params.q, params.country, tuple(sorted(params.categories)), params.language,
+           params.centre, radius_km, found.centre_label, settings["tiles_url"], settings["attribution"])
+    return _drawn.get(key, lambda: maps.directory_map(
+        finder.map_points(params), centre=params.centre, radius_km=radius_km, centre_label=found.centre_label,
+        **settings))
+
+
+def _query(args: MultiDict, drop_keys: tuple[str, ...] = (), drop_value: tuple[str, str] | None = None) -> str:
+    return urlencode([(key, value) for key in FILTER_KEYS if key not in drop_keys
+                      for value in args.getlist(key) if value and (key, value) != drop_value])
+
+
+def chips(found: MapFilters, args: MultiDict) -> list[Chip]:
+    """The filters in use (only those that were understood), each with the query string that removes it."""
+    params = found.params
+    result = []
+    if params.q:
+        result.append(Chip(f"“{params.q}”", _query(args, ("q",))))
+    if params.country:
+        result.append(Chip(country_name(params.country), _query(args, ("country",))))
+    labels = {c.slug: c.label() for c in services.all_categories()}
+    for slug in params.categories:
+        result.append(Chip(labels.get(slug, slug), _query(args, drop_value=("category", slug))))
+    if params.language:
+        result.append(Chip(language_name(params.language), _query(args, ("language",))))
+    if params.has_centre:
+        place = found.centre_label or ""
+        result.append(Chip(_("%(place)s, %(km)s km", place=place, km=int(params.radius_km)),
+                           _query(args, ("near", "radius_km", "lat", "lng"))))
+    return result

@@ -36,7 +36,7 @@ from diaspora.unit_of_work import attempt
 bp = Blueprint("directory", __name__)
 PAGE_SIZE = 20
 MAX_PAGE = 10_000
-FILTER_KEYS = ("q", "country", "category", "language", "near", "radius_km", "lat", "lng")
+FILTER_KEYS = map_filters.FILTER_KEYS
 
 
 def _public_post_limit() -> str:
@@ -98,6 +98,7 @@ def map_view():
             "%(num)d association found", "%(num)d associations found", result.total),
         has_more=params.offset + PAGE_SIZE < result.total,
         embed_url=url_for("embed.builder") + ("?" + filters if filters else ""),
+        chips=map_filters.chips(found, request.args),
     )
 
 

@@ -10,7 +10,16 @@ to render a map that holds a folium element able to carry text, so the mistake c
 
 The directory map carries only [lat, lng, id] per marker; popups are fetched as JSON when opened
 (static/js/map.js), which keeps /map at ~25 bytes per association.
+
+The same map gives the same bytes: folium names its elements with random hex, which we replace by their
+position in the map (`_name_in_order`), so a page with a map is the same for everyone and in every worker
+(one ETag), and its inline script is allowed by its hash (`script_hash`), not by a per-response nonce.
+Rendering goes through branca's templates (milliseconds), so each map is rendered once per set of inputs
+and kept in a small LRU.
 """
+import base64
+import functools
+import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -175,15 +184,33 @@ def _base_map(location, zoom: int, tiles_url: str | None, attribution: str) -> E
     return fmap
 
 
-def _parts(fmap: EmbeddedMap, layers: dict | None = None, points: str | None = None) -> dict[str, Markup]:
+def _name_in_order(element, counter=None) -> None:
+    """Element ids by their place in the tree (map_0, tile_layer_1, ...) instead of random hex."""
+    counter = counter if counter is not None else iter(range(1_000_000))
+    element._id = str(next(counter))
+    for child in element._children.values():
+        _name_in_order(child, counter)
+
+
+def script_hash(script: str) -> str:
+    """The CSP source that allows this inline script: 'sha256-...' of its exact text."""
+    return "sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+
+
+def with_points(parts: dict[str, Markup], points: str) -> dict[str, Markup]:
+    """`parts` of a directory map with its marker data put in place of the token (and the script's hash)."""
+    script = Markup(parts["script"].replace(POINTS_TOKEN, points, 1))
+    return {**parts, "script": script, "script_hash": Markup(script_hash(script))}
+
+
+def _parts(fmap: EmbeddedMap, layers: dict | None = None) -> dict[str, Markup]:
     """The map's header, HTML and script for our templates. `layers` (labels and all) goes into the HTML
     as JSON data for map-layers.js; it never passes through folium."""
     _check_no_text(fmap)
     figure = cast(Figure, fmap.get_root())  # typed as any Element; a folium Map always sits in a Figure
+    _name_in_order(figure)
     figure.render()
     script = figure.script.render()
-    if points is not None:
-        script = script.replace(POINTS_TOKEN, points, 1)
     html = figure.html.render()
     if layers:
         data = htmlsafe_json_dumps({"map": fmap.get_name(), **layers})
@@ -192,8 +219,10 @@ def _parts(fmap: EmbeddedMap, layers: dict | None = None, points: str | None = N
     if any(isinstance(child, _PointsCluster) for child in fmap._children.values()):
         scripts.append(_SCRIPTS["cluster_js"])
     tags = Markup("").join(Markup('<script src="{}"></script>').format(src) for src in scripts)
-    return {"header": Markup(figure.header.render()), "html": Markup(html), "script": Markup(script),
-            "scripts": tags}
+    # the scripts sit at the end of the body; fetched from the head, they download beside the page
+    preloads = Markup("").join(Markup('<link rel="preload" as="script" href="{}">').format(src) for src in scripts)
+    return {"header": preloads + Markup(figure.header.render()), "html": Markup(html), "script": Markup(script),
+            "scripts": tags, "script_hash": Markup(script_hash(script))}
 
 
 def directory_map(points: Sequence[tuple[float, float, int]], *, tiles_url: str | None, attribution: str,
@@ -201,6 +230,16 @@ def directory_map(points: Sequence[tuple[float, float, int]], *, tiles_url: str 
                   centre_label: str | None = None) -> dict[str, Markup]:
     """The clustered map of associations (or offers): `points` are (lat, lng, id) rows, whose popups
     static/js/map.js fetches when opened."""
+    centre = (float(centre[0]), float(centre[1])) if centre else None
+    radius = float(radius_km) if radius_km else None
+    return with_points(_directory_frame(centre, radius, centre_label, tiles_url, attribution), points_json(points))
+
+
+@functools.lru_cache(maxsize=128)
+def _directory_frame(centre: tuple[float, float] | None, radius_km: float | None, centre_label: str | None,
+                     tiles_url: str | None, attribution: str) -> dict[str, Markup]:
+    """The directory map without its markers (the token in their place): the same for every set of filters
+    that share a centre."""
     if centre:
         fmap = _base_map(list(centre), 9, tiles_url, attribution)
     else:
@@ -214,7 +253,7 @@ def directory_map(points: Sequence[tuple[float, float, int]], *, tiles_url: str 
             south, west, north, east = _circle_bounds(centre, radius_km)
             fmap.fit_bounds([[south, west], [north, east]])
         layers = {"discs": [asdict(Disc(centre[0], centre[1], 6, "centre", centre_label or ""))]}
-    return _parts(fmap, layers, points_json(points))
+    return _parts(fmap, layers)
 
 
 def _circle_bounds(centre: tuple[float, float], radius_km: float) -> tuple[float, float, float, float]:
@@ -227,6 +266,11 @@ def _circle_bounds(centre: tuple[float, float], radius_km: float) -> tuple[float
 def pins_map(pins: Sequence[Pin], *, tiles_url: str | None, attribution: str) -> dict[str, Markup]:
     """Markers with labels: one pin close up (an association's or an event's page), several fitted in view
     (the events' map)."""
+    return dict(_pins_map(tuple(pins), tiles_url, attribution))
+
+
+@functools.lru_cache(maxsize=512)
+def _pins_map(pins: tuple[Pin, ...], tiles_url: str | None, attribution: str) -> dict[str, Markup]:
     lats = [float(p.lat) for p in pins]
     lngs = [float(p.lng) for p in pins]
     if len(pins) == 1:
@@ -239,6 +283,11 @@ def pins_map(pins: Sequence[Pin], *, tiles_url: str | None, attribution: str) ->
 
 def countries_map(discs: Sequence[Disc], *, tiles_url: str | None, attribution: str) -> dict[str, Markup]:
     """Circles sized by figures (demand against supply by country)."""
+    return dict(_countries_map(tuple(discs), tiles_url, attribution))
+
+
+@functools.lru_cache(maxsize=64)
+def _countries_map(discs: tuple[Disc, ...], tiles_url: str | None, attribution: str) -> dict[str, Markup]:
     fmap = _base_map([45.0, 60.0], 3, tiles_url, attribution)
     return _parts(fmap, {"discs": [asdict(d) for d in discs]})
 

@@ -60,6 +60,8 @@ class Organization(Model):
         # Near search: equality on status, then a range on latitude, longitude read from the index.
         Index("ix_organizations_status_geo", "status", "latitude", "longitude"),
         Index("ix_organizations_status_sort", "status", "sort_key"),
+        # the directory map's data version: max(updated_at), read from the index (diaspora.directory.map_cache)
+        Index("ix_organizations_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

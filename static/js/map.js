@@ -46,8 +46,50 @@
     return box;
   };
 
+  // The filters' panel on a phone: it opens over the map (map.css, under .has-js); without this script it
+  // stands below the map and the "Filters" link jumps to it. On a wide screen it is a column, always shown.
+  function filterPanel() {
+    var page = document.getElementById("map-page");
+    var panel = document.getElementById("filter-panel");
+    var toggle = document.getElementById("filters-toggle");
+    var close = document.getElementById("filters-close");
+    if (!page || !panel || !toggle) return;
+    page.classList.add("has-js");
+    toggle.setAttribute("role", "button");
+    toggle.setAttribute("aria-expanded", "false");
+    if (close) close.hidden = false;
+
+    function show(open) {
+      panel.classList.toggle("open", open);
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open) {
+        var first = panel.querySelector("input:not([type=hidden]), select, button");
+        (first || panel).focus();
+      } else {
+        toggle.focus();
+      }
+    }
+    toggle.addEventListener("click", function (event) {
+      event.preventDefault();
+      show(!panel.classList.contains("open"));
+    });
+    toggle.addEventListener("keydown", function (event) {
+      if (event.key === " ") { event.preventDefault(); show(!panel.classList.contains("open")); }
+    });
+    if (close) close.addEventListener("click", function () { show(false); });
+    panel.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && panel.classList.contains("open")) show(false);
+    });
+    // a place that was not found: the panel opens on its message
+    if (panel.querySelector(".error")) {
+      panel.classList.add("open");
+      toggle.setAttribute("aria-expanded", "true");
+    }
+  }
+
   // "Near me": the browser's location fills the hidden lat/lng fields and submits the filters.
   document.addEventListener("DOMContentLoaded", function () {
+    filterPanel();
     var button = document.getElementById("near-me");
     var form = document.getElementById("filters");
     if (!button || !form || !navigator.geolocation) return;

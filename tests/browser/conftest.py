@@ -234,7 +234,8 @@ BLOCKING = {"serious", "critical"}
 
 def run_axe(page) -> list[dict]:
     """axe-core's violations on the page. Evaluated through the DevTools protocol rather than added as a
-    <script>: the site's Content Security Policy (rightly) runs no inline script without its nonce."""
+    <script>: the site's Content Security Policy (rightly) runs no inline script but the page's own (allowed by
+    hash)."""
     if not AXE_PATH.exists():
         pytest.fail(f"{AXE_PATH} is missing: run `make setup-dev` (npm ci installs axe-core)", pytrace=False)
     page.evaluate(AXE_PATH.read_text(encoding="utf-8") + "\n;undefined")

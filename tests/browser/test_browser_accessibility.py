@@ -78,7 +78,10 @@ def test_phone_sized_map(new_page, sample_org):
     wait_for_markers(page, 1)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), \
         page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    # Every filter field fits the screen and can be used with a finger.
+    # The filters open over the map; every field fits the screen and can be used with a finger.
+    page.locator("#filters-toggle").tap()
+    page.locator("#near").wait_for(state="visible")
+    assert_accessible(page)
     for selector in ("#near", "#radius_km", "#q", "#country", "#language", "#filters button[type=submit]"):
         box = page.locator(selector).bounding_box()
         assert box, selector

@@ -166,3 +166,87 @@ def test_near_me_uses_the_browsers_location(new_page, three_orgs):
     assert names["seoul"] in items.first.inner_text()
     assert DISTANCE.search(items.first.locator(".distance").inner_text())
     assert names["moscow"] not in page.locator("ol.results").inner_text()
+
+
+PHONES = [pytest.param({"width": 320, "height": 640}, id="320"), pytest.param({"width": 390, "height": 844}, id="390")]
+
+
+def marker_count(page) -> int:
+    return page.locator("#directory-map .leaflet-marker-icon").count()
+
+
+@pytest.mark.parametrize("viewport", PHONES)
+def test_on_a_phone_the_map_fills_the_first_screen_and_the_filters_open_over_it(new_page, three_orgs, viewport):
+    names, _ = three_orgs
+    page = new_page(viewport=viewport, has_touch=True, is_mobile=True)
+    page.goto("/map")
+    wait_for_markers(page, 1)  # three markers, or fewer clusters on a small screen
+    box = page.locator("#directory-map").bounding_box()
+    height = viewport["height"]
+    visible = min(box["y"] + box["height"], height) - max(box["y"], 0)
+    assert box["y"] < height and visible >= height / 2, box
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert "3" in page.locator(".map-count").inner_text()
+    assert page.locator(".chip").count() == 0
+    # the filters are not in the way until asked for
+    assert not page.locator("#country").is_visible()
+
+    page.locator("#filters-toggle").tap()
+    country = page.locator("#country")
+    country.wait_for(state="visible")
+    panel = page.locator("#filter-panel").bounding_box()
+    assert panel["y"] < height and panel["x"] >= 0 and panel["x"] + panel["width"] <= viewport["width"] + 1
+    for control in ("#country", "#filters button[type=submit]"):
+        assert page.locator(control).bounding_box()["height"] >= 44, control
+    country.select_option("KG")
+    with page.expect_navigation():
+        page.locator("#filters button[type=submit]").tap()
+    assert "country=KG" in page.url
+
+    wait_for_markers(page, 1)
+    assert marker_count(page) == 1
+    assert "1" in page.locator(".map-count").inner_text()
+    assert names["bishkek"] in page.locator("ol.results").inner_text()
+    assert names["moscow"] not in page.locator("ol.results").inner_text()
+    chip = page.locator(".chip")
+    assert chip.count() == 1 and chip.is_visible()
+    box = page.locator("#directory-map").bounding_box()
+    assert box["y"] < height and min(box["y"] + box["height"], height) - box["y"] >= height / 2
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    # the chip takes its filter away
+    with page.expect_navigation():
+        chip.tap()
+    assert "country=" not in page.url
+    wait_for_markers(page, 1)
+    assert "3" in page.locator(".map-count").inner_text()
+    assert page.locator(".chip").count() == 0
+
+
+def test_on_a_phone_the_filter_panel_closes_again(new_page, three_orgs):
+    page = new_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page.goto("/map")
+    wait_for_markers(page, 1)
+    toggle = page.locator("#filters-toggle")
+    toggle.tap()
+    page.locator("#near").wait_for(state="visible")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    page.locator("#filters-close").tap()
+    page.locator("#near").wait_for(state="hidden")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert page.locator("#directory-map").is_visible()
+
+
+def test_without_javascript_the_filters_stand_below_the_map(new_page, three_orgs):
+    page = new_page(viewport={"width": 320, "height": 640}, java_script_enabled=False)
+    page.goto("/map")
+    assert page.locator("#country").is_visible()
+    assert page.locator("#directory-map").bounding_box()["y"] < page.locator("#filters").bounding_box()["y"]
+    # what needs the script stays out of sight
+    assert not page.locator("#near-me").is_visible() and not page.locator("#filters-close").is_visible()
+    page.locator("#country").select_option("KR")
+    with page.expect_navigation():
+        page.locator("#filters button[type=submit]").click()
+    names, _ = three_orgs
+    assert names["seoul"] in page.locator("ol.results").inner_text()
+    assert page.locator(".chip").count() == 1
