@@ -44,7 +44,7 @@ def submit(page, selector="main form button[type=submit]"):
 
 
 @pytest.fixture
-def site(app, client, make_org, make_user, make_event, make_guide, make_offer):  # noqa: F811
+def site(app, client, make_org, make_user, make_event, make_guide, make_offer):
     """One of everything a visitor can open, with long names and words where a page could break."""
     from diaspora.contacts.seed import seed_emergency_numbers
     from diaspora.extensions import db
@@ -60,9 +60,9 @@ def site(app, client, make_org, make_user, make_event, make_guide, make_offer): 
     slug = make_event(title=f"Мекендештер форуму {LONG_WORD}", venue_name="Ала-Too аянты",
                       venue_address="Бишкек, Чүй проспекти 1",
                       sessions=[{"title": "Бизнес жана инвестиция", "capacity": 50}, {"title": "Маданият кечеси"}])
-    guide = make_guide(titles={"ky": f"Айлык төлөнбөсө {LONG_WORD}"},
-                       bodies={"ky": f"## Эмне кылуу керек\n\n{LONG_WORD}\n\n| а | б | в |\n|---|---|---|\n| 1 | 2 | 3 |\n\n"
-                                     "`https://example.org/a/very/long/path/that/does/not/wrap/on/a/phone`"})
+    body = (f"## Эмне кылуу керек\n\n{LONG_WORD}\n\n| а | б | в |\n|---|---|---|\n| 1 | 2 | 3 |\n\n"
+            "`https://example.org/a/very/long/path/that/does/not/wrap/on/a/phone`")
+    guide = make_guide(titles={"ky": f"Айлык төлөнбөсө {LONG_WORD}"}, bodies={"ky": body})
     with app.app_context():
         seed_emergency_numbers()
         db.session.commit()
@@ -205,5 +205,5 @@ def test_the_chooser_without_javascript_shows_every_checkbox(new_page, site):
     assert plain.locator("fieldset#languages input[type=search]").is_hidden()
     boxes = plain.locator("fieldset#languages input[type=checkbox]")
     assert boxes.count() > 20
-    assert boxes.nth(boxes.count() - 1).is_visible() or boxes.nth(boxes.count() - 1).is_enabled()
+    assert boxes.nth(boxes.count() - 1).is_visible()
     assert sideways(plain) is None
