@@ -6,7 +6,7 @@ import re
 def options(page: str, name: str) -> list[tuple[str, bool]]:
     """(value, checked) of the checkboxes called `name`, in page order."""
     boxes = re.findall(rf'<input[^>]*name="{name}"[^>]*>', page)
-    return [(re.search(r'value="([^"]*)"', box).group(1), " checked" in box) for box in boxes]
+    return [(re.findall(r'value="([^"]*)"', box)[0], " checked" in box) for box in boxes]
 
 
 def test_the_languages_of_an_association_are_a_checkbox_list_with_the_chosen_first(client, make_user, login):
