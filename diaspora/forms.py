@@ -138,15 +138,12 @@ class _LocalizedMultiple(SelectMultipleField):
 
 
 class MultiCheckboxField(_LocalizedMultiple):
+    """Several choices as checkboxes (templates: _macros.checkboxes, or _macros.chooser for long lists such as
+    languages): a phone has no Ctrl-click, and a <select multiple> hides what is chosen."""
+
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
-    def pre_validate(self, form):
-        if self.data and any(str(value) not in _known_values(self) for value in self.data):
-            raise StopValidation(_l("Choose from the list."))
-
-
-class MultiSelectField(_LocalizedMultiple):
     def pre_validate(self, form):
         if self.data and any(str(value) not in _known_values(self) for value in self.data):
             raise StopValidation(_l("Choose from the list."))
@@ -203,7 +200,6 @@ __all__ = [
     "LocalizedIntegerField",
     "MaxLength",
     "MultiCheckboxField",
-    "MultiSelectField",
     "Optional",
     "Required",
     "add_error",

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, StringField
 
 from diaspora.alerts.subscriptions import DEFAULT_RADIUS_KM, RADII
-from diaspora.forms import ChoiceField, Form, MultiCheckboxField, MultiSelectField, options, strip
+from diaspora.forms import ChoiceField, Form, MultiCheckboxField, options, strip
 
 TOPIC_CHOICES = (("organizations", _l("New associations")), ("events", _l("New events")),
                  ("offers", _l("New offers of help")))
@@ -20,7 +20,7 @@ class SubscribeForm(Form):
     topics = MultiCheckboxField(_l("Tell me about"), choices=options(TOPIC_CHOICES),
                                 default=[value for value, _ in TOPIC_CHOICES])
     categories = MultiCheckboxField(_l("Only these services (none chosen: any)"))
-    languages = MultiSelectField(_l("Only in these languages (none chosen: any)"))
+    languages = MultiCheckboxField(_l("Only in these languages (none chosen: any)"))
     language = ChoiceField(_l("Language of the mail"), choices=options(DIGEST_LANGUAGES))
 
 

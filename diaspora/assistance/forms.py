@@ -11,7 +11,7 @@ from diaspora.forms import (
     LocalDateField,
     LocalizedIntegerField,
     MaxLength,
-    MultiSelectField,
+    MultiCheckboxField,
     Required,
     in_range,
     options,
@@ -66,7 +66,7 @@ class OfferForm(Form):
     country = ChoiceField(_l("Country"))
     city = StringField(_l("City"), filters=[strip], validators=[MaxLength(120)])
     radius_km = LocalizedIntegerField(_l("Around the city, km"), default=50, validators=[Optional(), in_range(0, 2000)])
-    languages = MultiSelectField(_l("Languages"))
+    languages = MultiCheckboxField(_l("Languages"))
     capacity = LocalizedIntegerField(_l("How many people at once"), validators=[Optional(), in_range(0, 100000)])
     is_free = BooleanField(_l("Free of charge"), default=True)
     price = StringField(_l("Price, when not free"), filters=[strip], validators=[MaxLength(200)])

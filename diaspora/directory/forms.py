@@ -14,7 +14,6 @@ from diaspora.forms import (
     LocalizedIntegerField,
     MaxLength,
     MultiCheckboxField,
-    MultiSelectField,
     Required,
     in_range,
     options,
@@ -51,7 +50,7 @@ class OrganizationForm(Form):
     latitude = LocalizedDecimalField(_l("Latitude"), places=None, validators=[Optional(), in_range(-90, 90)])
     longitude = LocalizedDecimalField(_l("Longitude"), places=None, validators=[Optional(), in_range(-180, 180)])
     categories = MultiCheckboxField(_l("Services offered"))
-    languages = MultiSelectField(_l("Languages spoken"))
+    languages = MultiCheckboxField(_l("Languages spoken"))
     email = EmailField(_l("Email"), filters=[strip], validators=[
         Optional(), Email(message=_l("Enter a valid email address."), check_deliverability=False), MaxLength(254)])
     phone = StringField(_l("Phone"), validators=[Optional(), MaxLength(40),
