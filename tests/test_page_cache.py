@@ -179,3 +179,9 @@ def test_pages_that_are_not_shared_are_never_kept(with_csrf, client, make_org):
     for url in ("/auth/login", "/help/ask", f"/organizations/{org_id}/report", "/nowhere"):
         client.get(url, headers=KY)
         assert "X-Cache" not in client.get(url, headers=KY).headers, url
+
+
+def test_the_health_check_always_asks_the_database(client):
+    client.get("/healthz")
+    response = client.get("/healthz")
+    assert "X-Cache" not in response.headers and response.headers["Cache-Control"] == "no-store"
