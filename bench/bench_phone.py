@@ -90,14 +90,14 @@ class Visit:
         if e["requestId"] in self.requests:
             self.requests[e["requestId"]]["encoded"] = e["encodedDataLength"]
 
-    def go(self, url: str, markers: bool) -> float | None:
-        """Navigate; milliseconds from navigation start to the first marker (when `markers`)."""
+    def go(self, url: str, markers: bool) -> float:
+        """Navigate; milliseconds from navigation start to the first marker (when `markers`, else 0)."""
         self.reset()
         self.page.goto(url, wait_until="commit", timeout=120_000)
-        shown = None
+        shown = 0.0
         if markers:
             self.page.wait_for_function(FIRST_MARKER, polling="raf", timeout=120_000)
-            shown = self.page.evaluate("window.__firstMarker")
+            shown = float(self.page.evaluate("window.__firstMarker"))
             self.on_first_screen = self.page.evaluate("window.__markerOnFirstScreen")
         self.page.wait_for_load_state("networkidle", timeout=120_000)
         return shown
@@ -105,7 +105,7 @@ class Visit:
     def encoded(self) -> int:
         """Bytes on the wire: CDP's count for what the page fetched itself; for what its service worker fetched
         for it (CDP sees that in the worker), the body bytes gunicorn sent."""
-        served = {}
+        served: dict[str, int] = {}
         for path, _status, size in self.at_server():
             served.setdefault(path, size)
         own = sum(r["encoded"] for r in self.requests.values() if r["source"] != "service worker")

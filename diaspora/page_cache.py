@@ -95,7 +95,7 @@ class RedisVersion:
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.key = key
 
-    def current(self) -> bytes | None:
+    def current(self) -> bytes | str | None:
         try:
             return self.client.get(self.key) or b"0"
         except Exception:  # Redis unreachable: no cached page can be trusted

@@ -185,3 +185,44 @@ def test_the_health_check_always_asks_the_database(client):
     client.get("/healthz")
     response = client.get("/healthz")
     assert "X-Cache" not in response.headers and response.headers["Cache-Control"] == "no-store"
+
+
+def test_with_redis_the_version_is_shared_through_it(database, app):
+    """Production's several machines: the version is a Redis counter (the rate limits' store)."""
+    import uuid
+
+    import redis
+
+    from diaspora import create_app
+    from diaspora.page_cache import RedisVersion
+
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = f"test-{uuid.uuid4().hex}:"
+    apps = [create_app(build_config(database, RATELIMIT_STORAGE_URI=url, RATELIMIT_KEY_PREFIX=prefix))
+            for _ in range(2)]
+    try:
+        store = apps[0].extensions["page_cache"].store
+        assert isinstance(store, RedisVersion) and store.key.startswith(prefix)
+        reader = apps[1].test_client()
+        reader.get("/", headers=KY)
+        assert reader.get("/", headers=KY).headers["X-Cache"] == "hit"
+        with apps[0].app_context():
+            from diaspora.directory.services import OrganizationData, create_organization
+            from diaspora.extensions import db
+
+            create_organization(OrganizationData(name="Redis аркылуу", country="KG", city="Ош", latitude=40.5,
+                                                 longitude=72.8, categories=["adaptation"], languages=["ky"]),
+                                status="published")
+            db.session.commit()
+        assert "X-Cache" not in reader.get("/", headers=KY).headers
+        store.client.delete(store.key)
+    finally:
+        for app in apps:
+            with app.app_context():
+                from diaspora.extensions import db
+
+                db.engine.dispose()
