@@ -8,7 +8,8 @@ Talisman, the locale, Flask-Login and the limiter altogether.
 **What may be kept.** A response is stored only when diaspora.responses found it shared (an anonymous
 visitor, no CSRF token, no flash, no cookie set, no CSP nonce in the body, not private) *and* the request
 itself was anonymous before Flask saw it: no remember-me cookie and a session cookie, if any, holding
-nothing but a CSRF token (a logged-in user or a waiting flash never reaches the cache, nor fills it).
+nothing but a CSRF token (a logged-in user or a waiting flash never reaches the cache, nor fills it), and no
+Authorization header.
 Rate-limited answers (the API when limits are on) are never kept: each request must be counted.
 
 **The key** is everything a shared page may follow: method (HEAD answered from GET), scheme, host, path
@@ -176,7 +177,6 @@ class PageCache:
         self.entries: OrderedDict[tuple, Entry] = OrderedDict()
         self.size = 0
         self.lock = threading.Lock()
-        self.hits = 0
 
     # the request ----------------------------------------------------------------------------------------
 
@@ -185,6 +185,8 @@ class PageCache:
         method = environ.get("REQUEST_METHOD")
         if method not in ("GET", "HEAD") or not self.app.config.get("PAGE_CACHE", True):
             return None
+        if "HTTP_AUTHORIZATION" in environ or "HTTP_RANGE" in environ:
+            return None  # credentials of some kind, or a part of the body: Flask's to answer
         cookies = parse_cookie(environ)
         config = self.app.config
         if cookies.get(config.get("REMEMBER_COOKIE_NAME", "remember_token")):
@@ -233,7 +235,6 @@ class PageCache:
                 self._drop(key)
                 return None
             self.entries.move_to_end(key)
-            self.hits += 1
             return entry
 
     def _answer(self, entry: Entry, environ: dict, start_response: Callable) -> Iterable[bytes]:

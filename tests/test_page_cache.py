@@ -226,3 +226,21 @@ def test_with_redis_the_version_is_shared_through_it(database, app):
                 from diaspora.extensions import db
 
                 db.engine.dispose()
+
+
+@pytest.fixture
+def with_limits(app_config):
+    app_config.update(RATELIMIT_ENABLED=True)
+
+
+def test_rate_limited_answers_are_counted_not_cached(with_limits, client):
+    client.get("/api/v1/organizations")
+    response = client.get("/api/v1/organizations")
+    assert "X-RateLimit-Remaining" in response.headers and "X-Cache" not in response.headers
+
+
+def test_requests_with_credentials_or_ranges_go_to_flask(client):
+    client.get("/", headers=KY)
+    assert client.get("/", headers=KY).headers["X-Cache"] == "hit"
+    for extra in ({"Authorization": "Bearer x"}, {"Range": "bytes=0-10"}):
+        assert "X-Cache" not in client.get("/", headers={**KY, **extra}).headers
