@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["bench_near.py", "bench_map.py", "bench_geocoder.py", "bench_registrations.py", "bench_documents.py"]
+BENCHMARKS = ["bench_near.py", "bench_map.py", "bench_geocoder.py", "bench_registrations.py", "bench_documents.py",
+              "bench_pages.py", "bench_phone.py"]
 
 
 def main() -> int:

@@ -37,13 +37,14 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     if isinstance(app.config["CONTENT_LANGUAGES"], str):  # given as in the environment
         app.config["CONTENT_LANGUAGES"] = parse_content_languages(app.config["CONTENT_LANGUAGES"])
-    register_proxy_fix(app)
     register_response_bytes(app)
     register_extensions(app)
     register_template_filters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_page_cache(app)
+    register_proxy_fix(app)  # outermost: the page cache keys on the client's scheme and host
     return app
 
 
@@ -54,6 +55,12 @@ def register_proxy_fix(app: Flask) -> None:
 
         # Flask's documented way to wrap the WSGI app, which mypy sees as replacing a method
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+
+
+def register_page_cache(app: Flask) -> None:
+    from diaspora import page_cache
+
+    page_cache.init_app(app)
 
 
 def register_response_bytes(app: Flask) -> None:

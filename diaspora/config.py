@@ -122,6 +122,9 @@ def load_config(instance_path: str, testing: bool = False) -> dict:
         "CONTENT_LANGUAGES": parse_content_languages(os.environ.get("CONTENT_LANGUAGES")),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
+        # Whole public pages kept in each process until the data changes (diaspora/page_cache.py).
+        "PAGE_CACHE": env_bool("PAGE_CACHE", True),
+        "PAGE_CACHE_SECONDS": env_int("PAGE_CACHE_SECONDS", 60),
         # Geocoding: the offline gazetteer always answers; Nominatim is opt-in.
         "GEOCODER": os.environ.get("GEOCODER", "offline"),  # offline | nominatim
         "NOMINATIM_DOMAIN": os.environ.get("NOMINATIM_DOMAIN", "nominatim.openstreetmap.org"),

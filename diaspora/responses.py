@@ -15,6 +15,8 @@ from flask import Flask, Response, g, request, session
 from flask_compress import Compress
 from flask_login import current_user
 
+from diaspora import page_cache
+
 # Pages and API answers that may carry an ETag when they are the same for everyone.
 SHAREABLE_TYPES = frozenset({"text/html", "application/json", "application/geo+json"})
 # Text compresses; images, PDF and spreadsheets already are compressed, and CSV downloads are streamed.
@@ -37,6 +39,8 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def smaller_and_conditional(response: Response) -> Response:
         shared = tag_if_shared(response)
+        if shared:
+            request.environ[page_cache.SHARED] = True  # the page cache may keep it (diaspora.page_cache)
         static = request.endpoint == "static" and response.status_code == 200
         if _compressible(response, static):
             if static:

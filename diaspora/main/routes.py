@@ -41,4 +41,5 @@ def healthz():
 
 
     db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    # asked of this process and its database each time: never from a cache (diaspora/page_cache.py)
+    return {"status": "ok"}, {"Cache-Control": "no-store"}
