@@ -78,6 +78,12 @@ def inline_script(code: str, digest: str | None = None) -> Markup:
     return Markup("<script>{}</script>").format(Markup(code))
 
 
+def allow_script(digest: str) -> str:
+    """Allow a script of ours that the page runs later (a lazy map's, static/js/lazy-map.js) by its hash."""
+    g.setdefault("csp_script_hashes", set()).add(digest)
+    return ""
+
+
 def _allow_inline_scripts(response: Response) -> Response:
     hashes = g.get("csp_script_hashes")
     policy = response.headers.get("Content-Security-Policy")
@@ -91,6 +97,7 @@ def _allow_inline_scripts(response: Response) -> Response:
 
 def init_app(app) -> None:
     app.jinja_env.globals["inline_script"] = inline_script
+    app.jinja_env.globals["allow_script"] = allow_script
     # registered before Talisman's hook, so it runs after it (Flask runs them last-registered first)
     app.after_request(_allow_inline_scripts)
     # One Talisman per app: it keeps its settings on itself, and tests run several apps side by side.

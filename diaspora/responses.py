@@ -11,6 +11,10 @@ the browser ask each time, and `Vary` names what the language follows. Other pag
 
 Streamed responses (PDF, CSV and spreadsheet downloads, exports) are never compressed nor buffered; static
 files are, when their type compresses (CSS, JavaScript, JSON, SVG)."""
+import gzip
+import re
+
+import brotli
 from flask import Flask, Response, g, request, session
 from flask_compress import Compress
 from flask_login import current_user
@@ -46,10 +50,36 @@ def init_app(app: Flask) -> None:
             if static:
                 response.direct_passthrough = False
                 response.get_data()  # a file is streamed: read it (it is small) so that it can be compressed
-            response = compress.after_request(response)
+                response = _compress_static(response)
+            else:
+                response = compress.after_request(response)
         if shared or static:
             response.make_conditional(request)
         return response
+
+
+# A static file's name holds its content's hash, so its compressed bytes never change: compressed once per process
+# at the strongest levels (brotli 11 takes Leaflet from 44 to 37 KB, a fifth of a second at 400 kbit/s), then
+# kept. Keyed by URL and encoding; the static folder is small, and hashed names are never reused for other bytes.
+HASHED_NAME = re.compile(r"-[0-9a-f]{32}\.\w+$")
+_STATIC_COMPRESSED: dict[tuple[str, str], bytes] = {}
+
+
+def _compress_static(response: Response) -> Response:
+    response.vary.add("Accept-Encoding")
+    encoding = request.accept_encodings.best_match(["br", "gzip"])
+    if encoding is None:
+        return response
+    key = (request.path, encoding)
+    body = _STATIC_COMPRESSED.get(key)
+    if body is None:
+        data = response.get_data()
+        body = brotli.compress(data, quality=11) if encoding == "br" else gzip.compress(data, 9, mtime=0)
+        if HASHED_NAME.search(request.path):  # a plain name (a file edited while the server runs) is not kept
+            _STATIC_COMPRESSED[key] = body
+    response.set_data(body)
+    response.headers["Content-Encoding"] = encoding
+    return response
 
 
 def _compressible(response: Response, static: bool) -> bool:

@@ -1,4 +1,5 @@
-"""Template filters of the whole site, registered on the app: any blueprint's templates may use them."""
+"""Template filters and globals of the whole site, registered on the app: any blueprint's templates may use them."""
+from flask import g
 
 
 def change_value(value) -> str:
@@ -13,5 +14,21 @@ def change_value(value) -> str:
     return str(value)
 
 
+def page_script(filename: str) -> str:
+    """Ask for a script of static/ on this page (the chooser's, the print button's): a macro that draws the
+    markup asks, and base.html, whose end is rendered after the content, loads each one once. A page without
+    them does not download them."""
+    wanted = g.setdefault("page_scripts", [])
+    if filename not in wanted:
+        wanted.append(filename)
+    return ""
+
+
+def page_scripts() -> list[str]:
+    return list(g.get("page_scripts", []))
+
+
 def init_app(app) -> None:
     app.add_template_filter(change_value, "change_value")
+    app.add_template_global(page_script, "page_script")
+    app.add_template_global(page_scripts, "page_scripts")

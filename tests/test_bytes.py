@@ -222,3 +222,28 @@ def test_scripts_are_loaded_only_on_the_pages_that_use_them(client, make_org):
         assert "leaflet" not in page and "map.js" not in page and "pin-picker" not in page
     _, map_page = get(client, "/map")
     assert "/static/vendor/leaflet/leaflet-" in map_page.decode()
+    for page in (home.decode(), map_page.decode()):
+        assert "js/chooser-" not in page and "js/print-" not in page  # asked for by the pages that use them
+    _, subscribe = get(client, "/alerts")
+    assert subscribe.decode().count("js/chooser-") == 1
+
+
+def test_a_map_beside_the_page_waits_to_be_seen(client, make_org):
+    """An association's map: no Leaflet script in the page, the map's script kept as text for lazy-map.js,
+    and allowed by its hash (it runs when the map comes into view)."""
+    response, body = get(client, f"/organizations/{make_org(city='Бишкек', country='KG')}")
+    page = body.decode()
+    assert "js/lazy-map-" in page and 'type="text/plain" class="lazy-map"' in page
+    assert not re.search(r'<script src="/static/vendor/leaflet/', page) and 'rel="preload"' not in page
+    assert "'sha256-" in response.headers["Content-Security-Policy"]
+
+
+def test_static_files_are_compressed_once_at_the_strongest_level(client, make_org):
+    make_org()
+    _, body = get(client, "/map")
+    leaflet = next(u for u in static_urls(body.decode()) if "/leaflet/leaflet-" in u and u.endswith(".js"))
+    original = (STATIC / "vendor/leaflet/leaflet.js").read_bytes()
+    first = get(client, leaflet, **{"Accept-Encoding": "br"})[1]
+    assert first == get(client, leaflet, **{"Accept-Encoding": "br"})[1]
+    assert len(first) == len(brotli.compress(original, quality=11))
+    assert gzip.decompress(get(client, leaflet, **{"Accept-Encoding": "gzip"})[1]) == original

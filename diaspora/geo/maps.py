@@ -20,6 +20,7 @@ and kept in a small LRU.
 import base64
 import functools
 import hashlib
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -221,8 +222,11 @@ def _parts(fmap: EmbeddedMap, layers: dict | None = None) -> dict[str, Markup]:
     tags = Markup("").join(Markup('<script src="{}"></script>').format(src) for src in scripts)
     # the scripts sit at the end of the body; fetched from the head, they download beside the page
     preloads = Markup("").join(Markup('<link rel="preload" as="script" href="{}">').format(src) for src in scripts)
-    return {"header": preloads + Markup(figure.header.render()), "html": Markup(html), "script": Markup(script),
-            "scripts": tags, "script_hash": Markup(script_hash(script))}
+    styles = Markup(figure.header.render())
+    # a lazy map (templates/_macros.html) loads these itself when it comes into view: no preload, no tags
+    return {"header": preloads + styles, "styles": styles, "html": Markup(html), "script": Markup(script),
+            "scripts": tags, "script_urls": json.dumps(scripts), "name": fmap.get_name(),
+            "script_hash": Markup(script_hash(script))}
 
 
 def directory_map(points: Sequence[tuple[float, float, int]], *, tiles_url: str | None, attribution: str,

@@ -158,8 +158,15 @@ def log_in(page, email, password=DEFAULT_PASSWORD):
     assert "/auth/login" not in page.url, page.locator("main").inner_text()
 
 
+def reveal_map(page, frame: str) -> None:
+    """Scroll the map's box into view, as a person would: maps other than /map's load only when they come
+    near the screen (static/js/lazy-map.js)."""
+    page.locator(frame).first.scroll_into_view_if_needed()
+
+
 def wait_for_markers(page, minimum=1, frame="#directory-map"):
     """Leaflet markers or cluster icons on the map in `frame` (failing at once if the page's script failed)."""
+    reveal_map(page, frame)
     page.wait_for_function(
         "([n, frame]) => document.querySelectorAll(frame + ' .leaflet-marker-icon').length >= n"
         " || window.__pageErrors.length > 0", arg=[minimum, frame])

@@ -1,7 +1,7 @@
 """axe-core on the main pages (no serious or critical violation), a phone-size /map, and the keyboard."""
 import pytest
 
-from tests.browser.conftest import assert_accessible, log_in, wait_for_markers
+from tests.browser.conftest import assert_accessible, log_in, reveal_map, wait_for_markers
 
 pytestmark = pytest.mark.browser
 
@@ -18,6 +18,7 @@ def wait_ready(page, path):
     elif path.startswith("/organizations/new"):
         page.locator("#pin-picker").wait_for(state="visible")
     elif path.startswith("/organizations/"):
+        reveal_map(page, ".map-small")
         page.locator(".map-small .leaflet-marker-icon").wait_for(state="visible")
 
 

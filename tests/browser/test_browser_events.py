@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import assert_accessible, log_in
+from tests.browser.conftest import assert_accessible, log_in, reveal_map
 from tests.conftest import REGISTRANT
 
 pytestmark = pytest.mark.browser
@@ -80,6 +80,7 @@ def filter_by_status(page, status):
 def wait_for_map(page):
     """The event pages' small map (folium, local assets): axe should see it as a person does."""
     if page.locator(".map-small").count():
+        reveal_map(page, ".map-small")
         page.locator(".map-small .leaflet-marker-icon").first.wait_for(state="visible")
 
 

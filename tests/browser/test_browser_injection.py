@@ -5,13 +5,14 @@ violation)."""
 import pytest
 
 from tests.assistance_helpers import make_offer  # noqa: F401  (fixture)
-from tests.browser.conftest import open_popup_containing
+from tests.browser.conftest import open_popup_containing, reveal_map
 from tests.test_template_injection import PAYLOADS
 
 pytestmark = pytest.mark.browser
 
 
 def hover_tooltip(page, marker_selector: str) -> str:
+    reveal_map(page, ".map-small")
     marker = page.locator(marker_selector).first
     marker.wait_for(state="visible")
     marker.hover()
