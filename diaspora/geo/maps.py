@@ -225,7 +225,7 @@ def _parts(fmap: EmbeddedMap, layers: dict | None = None) -> dict[str, Markup]:
     styles = Markup(figure.header.render())
     # a lazy map (templates/_macros.html) loads these itself when it comes into view: no preload, no tags
     return {"header": preloads + styles, "styles": styles, "html": Markup(html), "script": Markup(script),
-            "scripts": tags, "script_urls": json.dumps(scripts), "name": fmap.get_name(),
+            "scripts": tags, "script_urls": Markup.escape(json.dumps(scripts)), "name": Markup.escape(fmap.get_name()),
             "script_hash": Markup(script_hash(script))}
 
 
