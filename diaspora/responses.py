@@ -53,6 +53,8 @@ def init_app(app: Flask) -> None:
                 response = _compress_static(response)
             else:
                 response = compress.after_request(response)
+        if static:
+            _without_page_headers(response)
         if shared or static:
             response.make_conditional(request)
         return response
@@ -63,6 +65,17 @@ def init_app(app: Flask) -> None:
 # kept. Keyed by URL and encoding; the static folder is small, and hashed names are never reused for other bytes.
 HASHED_NAME = re.compile(r"-[0-9a-f]{32}\.\w+$")
 _STATIC_COMPRESSED: dict[tuple[str, str], bytes] = {}
+
+
+# Headers that speak to a document (its scripts, framing, the browser features it may use) or to a download:
+# a stylesheet or a script is neither, and on a slow link a page's dozen static files would carry ~5 KB of them.
+PAGE_ONLY_HEADERS = ("Content-Security-Policy", "Permissions-Policy", "X-Frame-Options", "Content-Disposition")
+
+
+def _without_page_headers(response: Response) -> None:
+    if response.mimetype in ("text/css", "text/javascript", "application/javascript"):
+        for name in PAGE_ONLY_HEADERS:
+            response.headers.pop(name, None)
 
 
 def _compress_static(response: Response) -> Response:
