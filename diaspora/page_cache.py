@@ -49,6 +49,12 @@ ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_permanent"})
 WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE|UPSERT|CREATE|DROP|ALTER|TRUNCATE|COPY)\b",
                     re.IGNORECASE)
 WITH_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+# The table a plain INSERT, UPDATE or DELETE writes to.
+TABLE_WRITTEN = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+# The machinery's own tables, which no shared page shows: the worker writes them all day (mail sent, jobs
+# claimed, geocoder answers kept), and each of its commits would otherwise throw every page away.
+QUIET_TABLES = frozenset({"outbox_messages", "outbox_attachments", "periodic_jobs", "geocode_cache", "alert_sent",
+                          "alert_subscriptions", "telegram_link_codes", "telegram_links"})
 NONCE = re.compile(r"\s*'nonce-[^']*'")
 # Not sent again on a 304 (RFC 9110 15.4.5: the validators, Cache-Control, Vary and the like are).
 NOT_ON_304 = frozenset({"content-length", "content-encoding", "content-type", "content-language"})
@@ -132,7 +138,9 @@ def watch_writes(engine, store) -> None:
 
     def mark(conn, cursor, statement, parameters, context, executemany):
         if WRITES.match(statement) or (statement.lstrip()[:4].upper() == "WITH" and WITH_WRITES.search(statement)):
-            conn.info[_DIRTY] = True
+            table = TABLE_WRITTEN.match(statement)
+            if table is None or table.group(1).lower() not in QUIET_TABLES:
+                conn.info[_DIRTY] = True
 
     def committed(conn):
         if conn.info.pop(_DIRTY, False):

@@ -163,6 +163,25 @@ def test_a_rolled_back_read_keeps_the_cache(client, app):
     assert client.get("/", headers=KY).headers["X-Cache"] == "hit"
 
 
+def test_the_workers_own_tables_do_not_throw_pages_away(client, app, make_org):
+    """Mail sent and jobs claimed (the worker, all day long) are no page's content; an association's row is."""
+    from sqlalchemy import text
+
+    from diaspora.extensions import db
+
+    org = make_org(name="Ынтымак")
+    client.get("/", headers=KY)
+    with app.app_context():
+        db.session.execute(text("UPDATE periodic_jobs SET started_at = NULL WHERE name = 'none'"))
+        db.session.execute(text("DELETE FROM outbox_messages WHERE id = -1"))
+        db.session.commit()
+    assert client.get("/", headers=KY).headers["X-Cache"] == "hit"
+    with app.app_context():
+        db.session.execute(text("UPDATE organizations SET city = city WHERE id = :id"), {"id": org})
+        db.session.commit()
+    assert "X-Cache" not in client.get("/", headers=KY).headers
+
+
 def test_the_switch_turns_it_off(client, app):
     app.config["PAGE_CACHE"] = False
     client.get("/", headers=KY)
