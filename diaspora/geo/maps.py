@@ -224,9 +224,10 @@ def _parts(fmap: EmbeddedMap, layers: dict | None = None) -> dict[str, Markup]:
     preloads = Markup("").join(Markup('<link rel="preload" as="script" href="{}">').format(src) for src in scripts)
     styles = Markup(figure.header.render())
     # a lazy map (templates/_macros.html) loads these itself when it comes into view: no preload, no tags
-    return {"header": preloads + styles, "styles": styles, "preloads": preloads, "has_layers": Markup("1" if layers else ""), "html": Markup(html), "script": Markup(script),
-            "scripts": tags, "script_urls": Markup.escape(json.dumps(scripts)), "name": Markup.escape(fmap.get_name()),
-            "script_hash": Markup(script_hash(script))}
+    return {"header": preloads + styles, "styles": styles, "preloads": preloads,
+            "has_layers": Markup("1" if layers else ""), "html": Markup(html), "script": Markup(script),
+            "scripts": tags, "script_urls": Markup.escape(json.dumps(scripts)),
+            "name": Markup.escape(fmap.get_name()), "script_hash": Markup(script_hash(script))}
 
 
 def directory_map(points: Sequence[tuple[float, float, int]], *, tiles_url: str | None, attribution: str,
