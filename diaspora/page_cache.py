@@ -45,7 +45,7 @@ log = logging.getLogger("diaspora.page_cache")
 SHARED = "diaspora.page_cache.shared"  # set in the WSGI environ by diaspora.responses on a shared response
 # What an anonymous visitor's session may hold without making any page personal: a form's token (pages
 # with a form are never shared anyway) and Flask's flag.
-ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_permanent"})
+ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_permanent", "_fresh"})  # _fresh: Flask-Login's mark
 WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE|UPSERT|CREATE|DROP|ALTER|TRUNCATE|COPY)\b",
                     re.IGNORECASE)
 WITH_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
@@ -71,42 +71,61 @@ class FileVersion:
 
     def __init__(self, path: Path):
         self.path = path
+        self.broken = False
         path.parent.mkdir(parents=True, exist_ok=True)
 
     def current(self) -> tuple[int, int] | None:
+        if self.broken:
+            return None
         try:
             found = os.stat(self.path)
         except FileNotFoundError:
             return (0, 0)
+        except OSError:
+            log.exception("Page cache: cannot read %s, serving uncached", self.path)
+            return None
         return (found.st_ino, found.st_size)
 
     def bump(self) -> None:
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        """Called after a commit: a failure here (a full disk, a file of another user) must not turn the
+        committed write into an error. This process then trusts no cached page (the others keep theirs for at
+        most PAGE_CACHE_SECONDS)."""
         try:
-            os.write(fd, b".")  # O_APPEND: atomic between processes
-            size = os.fstat(fd).st_size
-        finally:
-            os.close(fd)
-        if size > self.LIMIT:
-            fresh = self.path.with_name(f"{self.path.name}.{os.getpid()}")
-            fresh.write_bytes(b".")
-            os.replace(fresh, self.path)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, b".")  # O_APPEND: atomic between processes
+                size = os.fstat(fd).st_size
+            finally:
+                os.close(fd)
+            if size > self.LIMIT:
+                fresh = self.path.with_name(f"{self.path.name}.{os.getpid()}")
+                fresh.write_bytes(b".")
+                os.replace(fresh, self.path)
+        except OSError:
+            log.exception("Page cache: cannot move the content version in %s; serving uncached", self.path)
+            self.broken = True
 
 
 class RedisVersion:
     """The version as a Redis counter, for processes on several machines."""
+
+    RETRY = 5  # seconds without asking Redis after it failed to answer
 
     def __init__(self, url: str, key: str):
         import redis
 
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.key = key
+        self.down_until = 0.0
 
     def current(self) -> bytes | str | None:
+        if time.monotonic() < self.down_until:
+            return None  # not every request waiting for a timeout while Redis is down
         try:
             return self.client.get(self.key) or b"0"
         except Exception:  # Redis unreachable: no cached page can be trusted
-            log.warning("Page cache: Redis unreachable, serving uncached", exc_info=True)
+            log.warning("Page cache: Redis unreachable, serving uncached for %d s", self.RETRY, exc_info=True)
+            self.down_until = time.monotonic() + self.RETRY
             return None
 
     def bump(self) -> None:
@@ -193,6 +212,8 @@ class PageCache:
         method = environ.get("REQUEST_METHOD")
         if method not in ("GET", "HEAD") or not self.app.config.get("PAGE_CACHE", True):
             return None
+        if environ.get("PATH_INFO", "").startswith(f"{self.app.static_url_path}/"):
+            return None  # files: never shared pages, and Flask answers their conditions itself
         if "HTTP_AUTHORIZATION" in environ or "HTTP_RANGE" in environ:
             return None  # credentials of some kind, or a part of the body: Flask's to answer
         cookies = parse_cookie(environ)
@@ -245,8 +266,8 @@ class PageCache:
             self.entries.move_to_end(key)
             return entry
 
-    def _answer(self, entry: Entry, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        headers = [*entry.headers, ("X-Cache", "hit")]
+    def _answer(self, entry: Entry, environ: dict, start_response: Callable, hit: bool = True) -> Iterable[bytes]:
+        headers = [*entry.headers, ("X-Cache", "hit")] if hit else entry.headers
         match = environ.get("HTTP_IF_NONE_MATCH")
         if match and entry.etag and parse_etags(match).contains_weak(entry.etag):
             start_response("304 Not Modified", [(k, v) for k, v in headers if k.lower() not in NOT_ON_304])
@@ -255,6 +276,8 @@ class PageCache:
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [entry.body]
 
     def _fill(self, key: tuple, version, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ:
+            return self._fill_conditional(key, version, environ, start_response)
         seen: dict[str, Any] = {}
 
         def keep_headers(status, headers, exc_info=None):
@@ -276,6 +299,38 @@ class PageCache:
                   for k, v in headers]
         self._put(key, Entry(version, seen["status"], stored, body))
         return [body]
+
+    def _fill_conditional(self, key: tuple, version, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        """A repeat visitor whose page this process does not hold: Flask would answer its If-None-Match with
+        a bodiless 304, which cannot be kept, and every such visit would render again. So Flask is asked for
+        the whole page (the conditions set aside), which is kept when it may be, and the visitor gets the 304
+        (or the page) from it."""
+        conditions = {name: environ.pop(name) for name in ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+                      if name in environ}
+        seen: dict[str, Any] = {}
+
+        def hold(status, headers, exc_info=None):
+            seen["status"], seen["headers"] = status, headers
+            return lambda data: None  # Flask never writes through it
+
+        result = self.wsgi_app(environ, hold)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        environ.update(conditions)
+        status, headers = seen["status"], seen["headers"]
+        if not status.startswith("200"):
+            start_response(status, headers)
+            return [body]
+        entry = Entry(version, status, headers, body)
+        if environ.get(SHARED) and not any(k.lower() == "set-cookie" or k.lower().startswith("x-ratelimit")
+                                           for k, _ in headers):
+            entry.headers = [(k, NONCE.sub("", v) if k.lower() == "content-security-policy" else v)
+                             for k, v in headers]
+            self._put(key, entry)
+        return self._answer(entry, environ, start_response, hit=False)
 
     def _put(self, key: tuple, entry: Entry) -> None:
         limit = self.app.config.get("PAGE_CACHE_MAX_BYTES", 32 << 20)

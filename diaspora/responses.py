@@ -92,6 +92,9 @@ def _compress_static(response: Response) -> Response:
             _STATIC_COMPRESSED[key] = body
     response.set_data(body)
     response.headers["Content-Encoding"] = encoding
+    etag, weak = response.get_etag()
+    if etag:  # other bytes, another strong validator (RFC 9110 8.8.3)
+        response.set_etag(f"{etag}:{encoding}", bool(weak))
     return response
 
 

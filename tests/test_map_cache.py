@@ -102,3 +102,21 @@ def test_popups_are_shared_json(client, make_org):
     again = client.get(f"/map/popup/{org_id}",
                        headers={"Accept-Language": "ru", "If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_a_change_stamped_earlier_than_the_newest_still_changes_the_map(app, client, make_org):
+    """`updated_at` is stamped before the commit (an import batch stamps one time for all its rows): a change
+    committed with an older stamp than the directory's newest must still show."""
+    from sqlalchemy import text
+
+    from diaspora.extensions import db
+
+    first = make_org(name="Биринчи", city="Москва", country="RU")
+    make_org(name="Экинчи", city="Казань", country="RU")
+    before = client.get("/map").get_data(as_text=True)
+    assert first in marker_ids(before)
+    with app.app_context():
+        db.session.execute(text("UPDATE organizations SET status = 'rejected', updated_at = :old WHERE id = :id"),
+                           {"old": "2001-01-01 00:00:00", "id": first})
+        db.session.commit()
+    assert first not in marker_ids(client.get("/map").get_data(as_text=True))

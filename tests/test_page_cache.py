@@ -263,3 +263,41 @@ def test_requests_with_credentials_or_ranges_go_to_flask(client):
     assert client.get("/", headers=KY).headers["X-Cache"] == "hit"
     for extra in ({"Authorization": "Bearer x"}, {"Range": "bytes=0-10"}):
         assert "X-Cache" not in client.get("/", headers={**KY, **extra}).headers
+
+
+def test_a_repeat_visitor_on_another_process_fills_it_and_gets_a_304(client, app):
+    """Its If-None-Match reaches a process that does not hold the page: the page is kept all the same."""
+    first = client.get("/", headers=KY)
+    etag = first.headers["ETag"]
+    app.extensions["page_cache"].clear()  # as another gunicorn worker, which has never drawn it
+    again = client.get("/", headers={**KY, "If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    third = client.get("/", headers=KY)
+    assert third.headers["X-Cache"] == "hit" and third.get_data() == first.get_data()
+
+
+def test_a_visitor_who_opened_a_form_still_gets_cached_pages(with_csrf, client):
+    """Flask-Login marks any session `_fresh`; a form's token and that mark make nobody's page personal."""
+    client.get("/help/ask", headers=KY)
+    client.get("/events", headers=KY)  # Flask-Login marks the session (a cookie set: not kept)
+    client.get("/events", headers=KY)  # kept
+    assert client.get("/events", headers=KY).headers.get("X-Cache") == "hit"
+
+
+def test_a_version_that_cannot_move_never_fails_the_write(client, app, make_org, monkeypatch):
+    """A full disk or a file of another user: the write is committed and answered, pages served uncached."""
+    from diaspora import page_cache
+
+    store = app.extensions["page_cache"].store
+    if not isinstance(store, page_cache.FileVersion):
+        pytest.skip("the version lives in Redis here")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only")
+
+    client.get("/", headers=KY)
+    monkeypatch.setattr(page_cache.os, "open", refuse)
+    make_org(name="Жаңы уюм")  # a commit that wrote
+    monkeypatch.undo()
+    page = client.get("/", headers=KY)
+    assert "X-Cache" not in page.headers and page.status_code == 200

@@ -1,17 +1,18 @@
 """The directory map's parts kept per set of filters, in each process, for as long as the directory is unchanged.
 
 At 10,000 associations the marker data is ~250 KB of text built from a 10,000-row query; the same filters ask
-for it again and again. A process-local cache is right across gunicorn workers because its key holds the
-directory's `version`, read from the database on every request: the newest `updated_at` of any association
-and their number. Every write to an association moves its `updated_at` (the column's onupdate, and `_touch`
-below for its services and languages, which live in other tables), and a deletion changes the number.
+for it again and again. A process-local cache is right across gunicorn workers because its key holds
+`version()`, read on every request: the site's content version (shared by every process) and, from the
+database, the newest `updated_at` of any association and their number. Every write to an association moves its
+`updated_at` (the column's onupdate, and `_touch` below for its services and languages, which live in other
+tables), and a deletion changes the number.
 """
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
-from flask import g
+from flask import current_app, g
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
@@ -50,13 +51,18 @@ class BoundedCache(Generic[T]):
 
 
 def version() -> tuple:
-    """What changes whenever an association is added, changed or deleted: two index reads (~0.3 ms at 10,000
-    rows; one aggregate query would scan the table)."""
-    newest = select(func.max(Organization.updated_at)).scalar_subquery()
-    count = select(func.count()).select_from(Organization).scalar_subquery()
+    """What changes whenever an association is added, changed or deleted. First the site's content version
+    (diaspora/page_cache.py: moved after every commit that wrote, in any process): `updated_at` is stamped
+    before its commit, so commits can land out of its order (an import batch stamps one time for all its rows)
+    and the newest of it alone could miss a change. Then two index reads (~0.3 ms at 10,000 rows), for a
+    process where that version is unknown (its store is unreachable: then nothing is reused across requests)."""
     if "directory_version" not in g:  # once a request: the map and the filters' choices both ask
+        cache = current_app.extensions.get("page_cache")
+        content = cache.store.current() if cache is not None else None
+        newest = select(func.max(Organization.updated_at)).scalar_subquery()
+        count = select(func.count()).select_from(Organization).scalar_subquery()
         found, number = db.session.execute(select(newest, count)).one()
-        g.directory_version = (str(found), number)
+        g.directory_version = (content if content is not None else object(), str(found), number)
     return g.directory_version
 
 

@@ -13,7 +13,8 @@ from diaspora.offline import pack_pages
 bp = Blueprint("offline", __name__)
 _COUNTRY = re.compile(r"[A-Z]{2}")
 # What a saved page needs besides itself (the worker caches these with the pages).
-# base.html loads menu.js, chooser.js and print.js on every page: a saved page needs them offline too.
+# menu.js is on every page, chooser.js and print.js on the pages that use them (page_script): a saved
+# page needs them offline too.
 ASSETS = ("css/site.css", "js/offline.js", "js/sw-register.js", "js/menu.js", "js/chooser.js", "js/print.js")
 ICON_SIZES = (192, 512)
 

@@ -2,7 +2,7 @@
    when a popup opens and put on the page with textContent, so no name can become markup or script. */
 (function () {
   "use strict";
-  // The page's settings and words, as JSON (no inline script: the CSP allows none without a nonce).
+  // The page's settings and words, as JSON data (only our own map script runs inline, allowed by its hash).
   // folium's marker callback reads window.diasporaMap when the map's script runs, after this file.
   var config = document.getElementById("map-config");
   var cfg = window.diasporaMap = config ? JSON.parse(config.textContent) : {};
