@@ -257,6 +257,8 @@ def test_active_filters_show_as_chips_that_remove_themselves(client, orgs):
         "Legal aid": "/map?q=Ala&amp;country=RU&amp;category=culture",
     }, chips
     assert "Filters (4)" in page
+    russian = client.get("/map?q=Ala", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert re.search(r'<a class="chip" href="/map"\s+aria-label="[^"]*">«Ala»', russian)  # its own quotation marks
     near = client.get("/map?near=Москва&radius_km=100", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert re.search(r'<a class="chip" href="/map"\s+aria-label="[^"]*">Москва, 100 km', near)
     assert 'class="chip"' not in client.get("/map").get_data(as_text=True)

@@ -111,7 +111,8 @@ def chips(found: MapFilters, args: MultiDict) -> list[Chip]:
     params = found.params
     result = []
     if params.q:
-        result.append(Chip(f"“{params.q}”", _query(args, ("q",))))
+        # the quotation marks of the page's language: «…» in Kyrgyz and Russian
+        result.append(Chip(_("“%(words)s”", words=params.q), _query(args, ("q",))))
     if params.country:
         result.append(Chip(country_name(params.country), _query(args, ("country",))))
     labels = {c.slug: c.label() for c in services.all_categories()}
