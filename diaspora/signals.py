@@ -35,6 +35,10 @@ session_seated = _signals.signal("session-seated", doc="""
 A person waiting for a programme session got a seat in it (a seat freed, or the session grew). Sender: the
 Registration; `session_id`: the session. The events mail tells the person.""")
 
+alert_digest_queued = _signals.signal("alert-digest-queued", doc="""
+An alert subscription's digest was queued (its mail). Sender: the AlertSubscription; `items`: what is in it,
+{topic: [ids]}. Telegram sends the same to the chats linked to the subscription.""")
+
 event_published = _signals.signal("event-published", doc="""
 An event was published (from a draft). Sender: the Event. Alerts note when, for the digests.""")
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select
 
-from diaspora import mail
+from diaspora import mail, signals
 from diaspora.assistance import offers as offer_service
 from diaspora.content_i18n import I18nText
 from diaspora.database import rows_matched, utcnow
@@ -123,6 +123,7 @@ def send_alerts(now: datetime | None = None) -> str:
         subscription.last_digest_at = now
         mail.queue_later("", "alerts/alert_digest", subscription.locale, subscription_id=subscription.id,
                          items=news)
+        signals.alert_digest_queued.send(subscription, items=news)
         queued += 1
     db.session.flush()
     return f"{queued} digests; {forgotten} unconfirmed addresses forgotten"
@@ -142,7 +143,7 @@ def _local_day(event: Event) -> str:
     return f"{event.starts_at.astimezone(ZoneInfo(event.timezone or 'UTC')):%Y-%m-%d}"
 
 
-def _digest_items(items: dict, locale: str) -> list[tuple[str, list[tuple[str, str]]]]:
+def digest_items(items: dict, locale: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """(topic, [(title, link)]) of what still is public when the digest is sent."""
     sections = []
     ids = {topic: [int(i) for i in items.get(topic, [])] for topic in FINDERS}
@@ -172,7 +173,7 @@ def compose(template: str, params: dict, message) -> mail.Composed | str:
                "confirm": external_url("alerts.confirm", token=subscription.token),
                "country": country_name(subscription.country, message.locale) if subscription.country else ""}
     if template.endswith("alert_digest"):
-        sections = _digest_items(params.get("items") or {}, message.locale)
+        sections = digest_items(params.get("items") or {}, message.locale)
         if not sections:
             return "nothing in the digest is public any more"
         context["sections"] = sections

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, current_app, flash, make_response, redirect,
 from flask_babel import gettext as _
 
 from diaspora.alerts import feeds, subscriptions
-from diaspora.alerts.forms import ConfirmForm, SubscribeForm
+from diaspora.alerts.forms import TOPIC_CHOICES, ConfirmForm, SubscribeForm
 from diaspora.directory.services import all_categories
 from diaspora.extensions import csrf, limiter
 from diaspora.forms import options
@@ -77,8 +77,11 @@ def confirm(token: str):
     if form.validate_on_submit():
         subscriptions.confirm(token)
         flash(_("Your subscription is confirmed. The first digest comes when something new appears."), "success")
-        return _private(redirect(url_for("alerts.subscribe")))
-    return _private(make_response(render_template("alerts/confirm.html", subscription=subscription, form=form)))
+        return _private(redirect(url_for("alerts.confirm", token=token)))
+    # confirmed: the subscription's own page (what it covers, Telegram, unsubscribing), linked from each digest
+    topics = [str(label) for value, label in TOPIC_CHOICES if value in subscription.topics]
+    return _private(make_response(render_template("alerts/confirm.html", subscription=subscription, form=form,
+                                                  topics=topics)))
 
 
 @bp.route("/alerts/unsubscribe/<token>", methods=["GET", "POST"])

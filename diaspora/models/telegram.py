@@ -36,8 +36,9 @@ class TelegramLinkCode(Model):
 
 
 class TelegramLink(Model):
-    """A chat that gets the news of one request, one registration or one alert subscription. Stopped (by /stop, the page's button,
-    or the person blocking the bot): the chat's id is forgotten, the row stays until its target goes."""
+    """A chat that gets the news of one request, one registration or one alert subscription. Stopped (by /stop,
+    the page's button, or the person blocking the bot): the chat's id is forgotten, the row stays until its
+    target goes."""
 
     __tablename__ = "telegram_links"
     __table_args__ = (

@@ -1,8 +1,9 @@
-"""Linking a chat to a request for help or a registration: one-time codes for the deep link, the links,
-unlinking. Services: they flush, the caller commits."""
+"""Linking a chat to a request for help, a registration or an alert subscription: one-time codes for the deep
+link, the links, unlinking. Services: they flush, the caller commits."""
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import cast
 
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
@@ -10,10 +11,13 @@ from sqlalchemy import delete, or_, select, update
 from diaspora.crypto import keyed_hashes
 from diaspora.database import rows_matched, utcnow
 from diaspora.extensions import db
-from diaspora.models import HelpRequest, Registration, TelegramLink, TelegramLinkCode
+from diaspora.models import AlertSubscription, HelpRequest, Registration, TelegramLink, TelegramLinkCode
 
 CODE_LIFETIME = timedelta(hours=24)
-Target = HelpRequest | Registration
+Target = HelpRequest | Registration | AlertSubscription
+# what a link or a code can name -> its column there (exactly one is set)
+COLUMNS: dict[type[Target], str] = {HelpRequest: "help_request_id", Registration: "registration_id",
+                                    AlertSubscription: "alert_subscription_id"}
 
 
 def configured() -> bool:
@@ -25,14 +29,19 @@ def _hash(code: str) -> str:
 
 
 def _target_columns(target: Target) -> dict:
-    if isinstance(target, HelpRequest):
-        return {"help_request_id": target.id, "registration_id": None}
-    return {"help_request_id": None, "registration_id": target.id}
+    return {name: target.id if isinstance(target, model) else None for model, name in COLUMNS.items()}
 
 
 def _of(model, target: Target):
-    column = model.help_request_id if isinstance(target, HelpRequest) else model.registration_id
-    return column == target.id
+    return getattr(model, COLUMNS[type(target)]) == target.id
+
+
+def target_of(link: TelegramLink) -> Target | None:
+    """What the link (or code) names; None if it is gone."""
+    for model, name in COLUMNS.items():
+        if getattr(link, name) is not None:
+            return cast(Target | None, db.session.get(model, getattr(link, name)))
+    return None
 
 
 def new_code(target: Target) -> str:
@@ -75,9 +84,9 @@ def redeem(code: str, chat_id: str) -> TelegramLink | None:
             TelegramLinkCode.id == row.id, TelegramLinkCode.used_at.is_(None), TelegramLinkCode.expires_at >= now)
             .values(used_at=now)):
         return None
-    columns = {"help_request_id": row.help_request_id, "registration_id": row.registration_id}
+    columns = {name: getattr(row, name) for name in COLUMNS.values()}
     for link in chat_links(chat_id):  # linked already: once is enough
-        if (link.help_request_id, link.registration_id) == tuple(columns.values()):
+        if all(getattr(link, name) == value for name, value in columns.items()):
             return link
     link = TelegramLink(chat_id=chat_id, chat_hash=keyed_hashes(chat_id)[0], created_at=now, **columns)
     db.session.add(link)
@@ -99,7 +108,8 @@ def stop_chat(chat_id: str) -> int:
 
 
 def stop_target(target: Target) -> int:
-    """The private page's "Unlink Telegram": every chat linked to it."""
+    """The private page's "Unlink Telegram": every chat linked to it. (An alert subscription's links and codes
+    go with it when it is deleted: the database cascades.)"""
     return _stop(active_links(target))
 
 

@@ -1,14 +1,17 @@
-"""Telegram's webhook, and the private pages' "Unlink Telegram" button."""
+"""Telegram's webhook, and the private pages' (a request's, a registration's, an alert subscription's)
+"Unlink Telegram" button."""
 import hmac
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from diaspora.alerts import subscriptions
 from diaspora.assistance import requests as help_requests
 from diaspora.extensions import csrf, db, limiter
-from diaspora.models import HelpRequest, Registration
+from diaspora.models import AlertSubscription, HelpRequest, Registration
 from diaspora.telegram import links, updates
+from diaspora.telegram.links import Target
 
 bp = Blueprint("telegram", __name__, url_prefix="/telegram")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -32,24 +35,35 @@ def webhook():
     return jsonify(answer or {})
 
 
-def _target(kind: str, token: str) -> HelpRequest | Registration | None:
-    if kind == "request":
-        return help_requests.by_token(token)
-    if kind == "registration" and token and len(token) <= 64:
-        return db.session.scalar(select(Registration).where(Registration.token == token))
-    return None
+def _registration(token: str) -> Registration | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Registration).where(Registration.token == token))
 
 
-def private_page(target: HelpRequest | Registration) -> str:
-    if isinstance(target, HelpRequest):
-        return url_for("assistance.private", token=target.token)
-    return url_for("events.private", token=target.token)
+# a private page's kind (the unlink form's `kind`) -> its model, how its token finds it, the page's endpoint
+PAGES = {"request": (HelpRequest, help_requests.by_token, "assistance.private"),
+         "registration": (Registration, _registration, "events.private"),
+         "alert": (AlertSubscription, subscriptions.by_token, "alerts.confirm")}
+
+
+def _kind(target: Target) -> str:
+    return next(kind for kind, (model, _find, _endpoint) in PAGES.items() if isinstance(target, model))
+
+
+def _target(kind: str, token: str) -> Target | None:
+    return PAGES[kind][1](token) if kind in PAGES else None
+
+
+def private_page(target: Target) -> str:
+    return url_for(PAGES[_kind(target)][2], token=target.token)
 
 
 @bp.post("/unlink")
 @limiter.limit(lambda: current_app.config["PUBLIC_POST_RATE_LIMIT"])
 def unlink():
-    """Every chat linked to the request or registration whose private token is given stops getting news."""
+    """Every chat linked to the request, registration or alert subscription whose private token is given stops
+    getting news."""
     target = _target(request.form.get("kind", ""), request.form.get("token", ""))
     if target is None:
         abort(404)
@@ -58,14 +72,20 @@ def unlink():
     return redirect(private_page(target))
 
 
-def panel(target: HelpRequest | Registration | None) -> dict | None:
+def _finished(target: Target) -> bool:
+    """No news to come: nothing to link a chat for."""
+    if isinstance(target, AlertSubscription):
+        return target.confirmed_at is None
+    return target.status in ("withdrawn", "closed", "cancelled", "rejected")
+
+
+def panel(target: Target | None) -> dict | None:
     """What templates/telegram/_link.html shows for a private page (a template global): nothing when the
     bot is not set up; the chats linked, or a fresh deep link (a new one-time code each time it is shown)."""
     if target is None or not links.configured() or getattr(target, "anonymised_at", None) is not None:
         return None
-    kind = "request" if isinstance(target, HelpRequest) else "registration"
     linked = bool(links.active_links(target))
-    if not linked and target.status in ("withdrawn", "closed", "cancelled", "rejected"):
-        return None  # no news to come
-    return {"kind": kind, "token": target.token, "linked": linked,
+    if not linked and _finished(target):
+        return None
+    return {"kind": _kind(target), "token": target.token, "linked": linked,
             "url": None if linked else links.deep_link(links.new_code(target))}

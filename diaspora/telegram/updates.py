@@ -1,5 +1,6 @@
 """What the bot does with a message sent to it (an update from the webhook): `/start <code>` links the chat,
-`/stop` unlinks it, any other text from a chat linked to a request is the person's message on it.
+`/stop` unlinks it (every link of the chat), any other text from a chat linked to a request is the person's
+message on it; a chat linked only to a registration or alerts is told that nobody reads it.
 
 Replies about a link go through the outbox (queued, sent by the worker, retried). A chat that has no link
 gets its answer in the webhook's response (Telegram's "reply to the webhook"): nothing about it is kept."""
@@ -12,7 +13,7 @@ from diaspora import crypto
 from diaspora.assistance import requests as help_requests
 from diaspora.errors import ServiceError
 from diaspora.extensions import db, limiter
-from diaspora.models import HelpRequest, Registration
+from diaspora.models import HelpRequest
 from diaspora.telegram import links, news
 
 
@@ -56,8 +57,9 @@ def handle(update: object) -> dict | None:
                 "site and press “Get news in Telegram” again.") if payload else _(
                 "Hello! Open your request's or registration's page on the site and press “Get news in Telegram” "
                 "to get its news here."))
-        target = _target(link)
-        news.tell(link, target, "linked")
+        target = links.target_of(link)
+        if target is not None:
+            news.tell(link, target, "linked")
         return None
     if command == "/stop":
         stopped = links.stop_chat(chat_id)
@@ -65,12 +67,6 @@ def handle(update: object) -> dict | None:
             "Done: this chat no longer gets news. You can link it again from your page on the site.")
             if stopped else _("This chat gets no news; there is nothing to stop."))
     return _from_person(chat_number, chat_id, language, text)
-
-
-def _target(link) -> HelpRequest | Registration:
-    if link.help_request_id is not None:
-        return db.session.get_one(HelpRequest, link.help_request_id)
-    return db.session.get_one(Registration, link.registration_id)
 
 
 def _too_many(chat_id: str) -> bool:
@@ -105,8 +101,9 @@ def _from_person(chat_number: int, chat_id: str, language: str, text: str | None
                 except ServiceError as error:
                     return {"method": "sendMessage", "chat_id": chat_number, "text": error.message}
         return None
-    if linked:
-        news.tell(linked[0], _target(linked[0]), "not_read")
+    target = links.target_of(linked[0]) if linked else None
+    if target is not None:  # a registration or alerts: "not read"
+        news.tell(linked[0], target, "not_read")
         return None
     return _reply(chat_number, language, lambda: _(
         "This chat is not linked to anything. Open your request's or registration's page on the site and press "
