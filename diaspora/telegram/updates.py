@@ -53,10 +53,10 @@ def handle(update: object) -> dict | None:
         link = links.redeem(payload, chat_id) if payload else None
         if link is None:
             return _reply(chat_number, language, lambda: _(
-                "This link has expired or was already used. Open your request's or registration's page on the "
-                "site and press “Get news in Telegram” again.") if payload else _(
-                "Hello! Open your request's or registration's page on the site and press “Get news in Telegram” "
-                "to get its news here."))
+                "This link has expired or was already used. Open your page on the site (your request, registration "
+                "or alert subscription) and press the Telegram button again.") if payload else _(
+                "Hello! Open your page on the site (your request, registration or alert subscription) and press "
+                "the Telegram button to get its news here."))
         target = links.target_of(link)
         if target is not None:
             news.tell(link, target, "linked")
@@ -106,5 +106,5 @@ def _from_person(chat_number: int, chat_id: str, language: str, text: str | None
         news.tell(linked[0], target, "not_read")
         return None
     return _reply(chat_number, language, lambda: _(
-        "This chat is not linked to anything. Open your request's or registration's page on the site and press "
-        "“Get news in Telegram”."))
+        "This chat is not linked to anything. Open your page on the site (your request, registration or alert "
+        "subscription) and press the Telegram button."))
