@@ -160,6 +160,29 @@ def test_the_head_edits_a_member(client, make_event, db_query):
     assert 'class="error"' in page
 
 
+@pytest.mark.parametrize("language, about_member, about_you, association, sessions", [
+    ("en", "About Айбек Ташиев", "About you", "Association (optional)", "Sessions you will attend"),
+    ("ru", "Данные участника: Айбек Ташиев", "О вас", "Ассоциация (необязательно)", "Секции, которые вы посетите"),
+    ("ky", "Мүчөнүн маалыматы: Айбек Ташиев", "Өзүңүз жөнүндө", "Уюм (милдеттүү эмес)",
+     "Катыша турган секцияларыңыз"),
+])
+def test_the_member_pages_address_the_right_person(client, make_event, db_query, language, about_member, about_you,
+                                                  association, sessions):
+    """The head editing a member reads the member's name, not "you"; the member on their own page reads "you"
+    and which delegation registered them."""
+    slug = make_event(capacity=5, sessions=[{"title": "Инвестиция"}])
+    path = head_page_path(post_delegation(client, slug, delegation_body([member(0)])).get_json())
+    (registration,) = rows(db_query, slug)
+    headers = {"Accept-Language": language}
+    page = client.get(f"{path}/members/{registration.id}", headers=headers).get_data(as_text=True)
+    assert '<h1 id="member-name">Айбек Ташиев</h1>' in page
+    assert about_member in page and association in page
+    assert about_you not in page and sessions not in page
+    own = client.get(f"/r/{registration.token}", headers=headers).get_data(as_text=True)
+    assert about_you in own and sessions in own and about_member not in own
+    assert 'id="delegation-note"' in own and "Ош облусунун ишкер делегациясы" in own and HEAD["full_name"] in own
+
+
 def test_the_head_adds_a_member_at_the_end(client, make_event, db_query):
     slug = make_event(capacity=2)
     path = head_page_path(post_delegation(client, slug, delegation_body([member(0)])).get_json())
