@@ -8,9 +8,11 @@ from sqlalchemy import select
 
 from diaspora.models import Delegation, Event, OutboxMessage, Registration
 from tests.conftest import REGISTRANT
+from tests.test_event_mail import work
 from tests.test_events import outbox
 
 HEAD = {"full_name": "Бакыт Осмонов", "email": "bakyt@example.org", "phone": "+996 555 123 456"}
+EN = {"Accept-Language": "en"}
 NAMES = ["Айбек Ташиев", "Гүлнара Жумабаева", "Нурлан Садыков", "Жыпар Асанова", "Эрлан Мамытов"]
 
 
@@ -232,6 +234,52 @@ def test_cancelling_the_whole_delegation(client, make_event, db_query):
     assert client.get(f"{path}/cancel").status_code == 302  # nobody left to cancel
 
 
+@pytest.fixture
+def mail_on(app_config, smtp_port):
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_USE_TLS=False, MAIL_TIMEOUT=3,
+                      SITE_URL="https://diaspora.example")
+
+
+def test_the_head_is_told_when_a_member_cancels_on_their_own_page(mail_on, smtp_server, client, runner, make_event,
+                                                                  db_query):
+    """A short mail in the head's language names the member and the delegation, with the delegation's link
+    (blanked in the outbox once sent); a member the head cancels is in the head's one mail, not in another."""
+    slug = make_event(capacity=1)
+    answer = post_delegation(client, slug, delegation_body([member(0), member(1), member(2)], language="ru")
+                             ).get_json()
+    first, _second, third = rows(db_query, slug)
+    confirm = client.get(f"/r/{first.token}/cancel", headers=EN).get_data(as_text=True)
+    assert f"The head of your delegation, {HEAD['full_name']}, gets a mail about it too." in confirm
+    work(runner)
+    smtp_server.messages.clear()
+    assert client.post(f"/r/{first.token}/cancel", data={"confirm": "yes"}).status_code == 302
+    work(runner)
+    (to_head,) = [m for m in smtp_server.messages if m["To"] == HEAD["email"]]
+    assert to_head["Subject"] == f"Регистрация отменена: {NAMES[0]}, Мекендештер 2026"
+    text = to_head.get_body(preferencelist=("plain",)).get_content()
+    assert f"{NAMES[0]}, участник вашей делегации «Ош облусунун ишкер делегациясы»" in text
+    assert answer["manage_url"] in text
+    assert sorted(m["To"] for m in smtp_server.messages) == [HEAD["email"], "member0@example.org",
+                                                             "member1@example.org"]  # cancelled, promoted
+    (kept,) = [m for m in outbox(db_query) if m.kind == "member_cancelled_themselves"]
+    token = answer["manage_url"].rsplit("/", 1)[1]
+    assert kept.status == "sent" and token not in kept.body_text and "/d/…" in kept.body_text
+    # the head cancels a member: the head's own mail names them, no second one
+    client.post(f"{head_page_path(answer)}/cancel", data={"member": third.id, "confirm": "yes"})
+    kinds = [m.kind for m in outbox(db_query) if m.to_address == HEAD["email"]]
+    assert kinds.count("member_cancelled_themselves") == 1 and kinds.count("members_cancelled") == 1
+
+
+def test_a_head_listed_among_the_members_is_not_told_of_their_own_cancelling(client, make_event, db_query):
+    slug = make_event(capacity=5)
+    post_delegation(client, slug, delegation_body([member(0, email=HEAD["email"].upper()), member(1)]))
+    (head_as_member, _other) = rows(db_query, slug)
+    assert client.post(f"/r/{head_as_member.token}/cancel", data={"confirm": "yes"}).status_code == 302
+    kinds = [(m.to_address, m.kind) for m in outbox(db_query)]
+    assert (head_as_member.email, "registration_cancelled") in kinds
+    assert not any(kind == "member_cancelled_themselves" for _to, kind in kinds)
+
+
 # --- the form ------------------------------------------------------------------------------------
 
 def form_data(rows_, **head):
@@ -369,8 +417,6 @@ def test_member_ids_that_are_not_this_delegations_are_not_found(client, make_eve
 def _filled(n: int) -> list[dict]:
     return [{"full_name": f"Мүчө {i}", "country": "KG", "city": "Ош"} for i in range(n)]
 
-
-EN = {"Accept-Language": "en"}
 
 
 def test_the_form_says_at_most_100_members_instead_of_failing_or_dropping_rows(client, make_event, db_query):
