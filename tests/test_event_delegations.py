@@ -4,7 +4,7 @@ page (editing, adding, cancelling one or all), and the organizer's view and expo
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from diaspora.models import Delegation, Event, OutboxMessage, Registration
 from tests.conftest import REGISTRANT
@@ -121,6 +121,22 @@ def test_mail_goes_to_members_with_an_email_and_to_the_head(client, make_event, 
     assert NAMES[0] in head.body_text and NAMES[1] in head.body_text
     registrations = rows(db_query, slug)
     assert [r.email for r in registrations] == ["member0@example.org", None]
+
+
+def test_the_heads_contacts_are_encrypted_at_rest_and_shown_where_they_were(client, make_event, make_user, login,
+                                                                             db_query):
+    slug = make_event(capacity=5)
+    answer = post_delegation(client, slug, delegation_body([member(0, email=None)])).get_json()
+    raw_email, raw_phone = db_query(lambda db: tuple(db.session.execute(
+        text("SELECT head_email, head_phone FROM delegations")).one()))
+    assert HEAD["email"] not in raw_email and HEAD["phone"] not in raw_phone
+    page = client.get(head_page_path(answer)).get_data(as_text=True)
+    assert f"{HEAD['email']} · {HEAD['phone']}" in page
+    login(make_user(is_admin=True))
+    (registration,) = rows(db_query, slug)
+    detail = client.get(f"/events/{slug}/manage/registrations/{registration.id}").get_data(as_text=True)
+    assert f'href="mailto:{HEAD["email"]}"' in detail and HEAD["phone"] in detail
+    assert [m.to_address for m in outbox(db_query)] == [HEAD["email"]]
 
 
 # --- the head's page -----------------------------------------------------------------------------
