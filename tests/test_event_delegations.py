@@ -286,6 +286,19 @@ def test_the_head_is_told_when_a_member_cancels_on_their_own_page(mail_on, smtp_
     assert kinds.count("member_cancelled_themselves") == 1 and kinds.count("members_cancelled") == 1
 
 
+def test_a_member_the_head_cancels_is_told_who_cancelled(client, make_event, db_query):
+    slug = make_event(capacity=5)
+    path = head_page_path(post_delegation(client, slug, delegation_body([member(0), member(1)], language="en")
+                                          ).get_json())
+    first, second = rows(db_query, slug)
+    client.post(f"{path}/cancel", data={"member": first.id, "confirm": "yes"})
+    client.post(f"/r/{second.token}/cancel", data={"confirm": "yes"})
+    mails = {m.to_address: m.body_text for m in outbox(db_query) if m.kind == "registration_cancelled"}
+    assert f"The head of your delegation, {HEAD['full_name']}, cancelled your registration." in mails[first.email]
+    assert "As you asked" not in mails[first.email]
+    assert "As you asked, your registration is cancelled." in mails[second.email]
+
+
 def test_a_head_listed_among_the_members_is_not_told_of_their_own_cancelling(client, make_event, db_query):
     slug = make_event(capacity=5)
     post_delegation(client, slug, delegation_body([member(0, email=HEAD["email"].upper()), member(1)]))
