@@ -1,5 +1,5 @@
 """Encryption at rest for what could put a person in danger if a database dump leaked: the contacts,
-name and story in a request for help, and the messages about it.
+name and story in a request for help, and the messages about it; the contacts of a delegation's head.
 
 Fernet (AES-128 in CBC mode with an HMAC) with a key from DATA_KEY (generated into instance/ in
 development, required in production). Values are decrypted when read through the app; searching
@@ -56,6 +56,16 @@ def keyed_hashes(value: str) -> list[str]:
     return [hmac.new(key, value.encode(), hashlib.sha256).hexdigest() for key in _hash_keys]
 
 
+def encrypt(value: str) -> str:
+    """`value` as stored in an EncryptedText column (a migration encrypting existing rows uses it too)."""
+    return _cipher().encrypt(str(value).encode()).decode()
+
+
+def decrypt(value: str) -> str:
+    """What encrypt() stored; InvalidToken when no DATA_KEY opens it."""
+    return _cipher().decrypt(value.encode()).decode()
+
+
 class EncryptedText(types.TypeDecorator):
     """Text stored encrypted (see the module docstring)."""
 
@@ -65,13 +75,13 @@ class EncryptedText(types.TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        return _cipher().encrypt(str(value).encode()).decode()
+        return encrypt(value)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         try:
-            return _cipher().decrypt(value.encode()).decode()
+            return decrypt(value)
         except InvalidToken:
             # a key that is gone (or a wrong DATA_KEY): shown as missing, not garbled, and said loudly
             logging.getLogger(__name__).error(

@@ -15,8 +15,9 @@ Mutual help gives back the requests it accepted and stops routing new ones to it
 registration_changed = _signals.signal("registration-changed", doc="""
 A registration's status changed after it was made. Sender: the Registration; `change` says how:
 "confirmed" (approved), "rejected", "promoted" (from the waitlist; a full session it chose is kept, waiting:
-events.session_seats), "cancelled" (by the person). The events mail tells the person; Telegram stops
-the chats linked to a cancelled registration.""")
+events.session_seats), "cancelled" (with `by`: "person", or "delegation_head" for a member cancelled by
+their delegation's head). The events mail tells the person (and a delegation's head, of a member who
+cancelled on their own); Telegram stops the chats linked to a cancelled registration.""")
 
 help_request_news = _signals.signal("help-request-news", doc="""
 The person who asked for help has news of their request: the same moments they get mail for. Sender: the

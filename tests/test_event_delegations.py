@@ -4,13 +4,15 @@ page (editing, adding, cancelling one or all), and the organizer's view and expo
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from diaspora.models import Delegation, Event, OutboxMessage, Registration
 from tests.conftest import REGISTRANT
+from tests.test_event_mail import work
 from tests.test_events import outbox
 
 HEAD = {"full_name": "Бакыт Осмонов", "email": "bakyt@example.org", "phone": "+996 555 123 456"}
+EN = {"Accept-Language": "en"}
 NAMES = ["Айбек Ташиев", "Гүлнара Жумабаева", "Нурлан Садыков", "Жыпар Асанова", "Эрлан Мамытов"]
 
 
@@ -121,6 +123,22 @@ def test_mail_goes_to_members_with_an_email_and_to_the_head(client, make_event, 
     assert [r.email for r in registrations] == ["member0@example.org", None]
 
 
+def test_the_heads_contacts_are_encrypted_at_rest_and_shown_where_they_were(client, make_event, make_user, login,
+                                                                             db_query):
+    slug = make_event(capacity=5)
+    answer = post_delegation(client, slug, delegation_body([member(0, email=None)])).get_json()
+    raw_email, raw_phone = db_query(lambda db: tuple(db.session.execute(
+        text("SELECT head_email, head_phone FROM delegations")).one()))
+    assert HEAD["email"] not in raw_email and HEAD["phone"] not in raw_phone
+    page = client.get(head_page_path(answer)).get_data(as_text=True)
+    assert f"{HEAD['email']} · {HEAD['phone']}" in page
+    login(make_user(is_admin=True))
+    (registration,) = rows(db_query, slug)
+    detail = client.get(f"/events/{slug}/manage/registrations/{registration.id}").get_data(as_text=True)
+    assert f'href="mailto:{HEAD["email"]}"' in detail and HEAD["phone"] in detail
+    assert [m.to_address for m in outbox(db_query)] == [HEAD["email"]]
+
+
 # --- the head's page -----------------------------------------------------------------------------
 
 def test_the_private_page_shows_statuses_and_tickets_and_escapes_names(client, make_event, db_query):
@@ -158,6 +176,29 @@ def test_the_head_edits_a_member(client, make_event, db_query):
     assert (registration.full_name, registration.country, registration.city) == ("Айбек Ташиев-уулу", "KZ", "Алматы")
     page = client.post(url, data={"full_name": "", "country": "KZ", "city": "Алматы"}).get_data(as_text=True)
     assert 'class="error"' in page
+
+
+@pytest.mark.parametrize("language, about_member, about_you, association, sessions", [
+    ("en", "About Айбек Ташиев", "About you", "Association (optional)", "Sessions you will attend"),
+    ("ru", "Данные участника: Айбек Ташиев", "О вас", "Ассоциация (необязательно)", "Секции, которые вы посетите"),
+    ("ky", "Мүчөнүн маалыматы: Айбек Ташиев", "Өзүңүз жөнүндө", "Уюм (милдеттүү эмес)",
+     "Катыша турган секцияларыңыз"),
+])
+def test_the_member_pages_address_the_right_person(client, make_event, db_query, language, about_member, about_you,
+                                                  association, sessions):
+    """The head editing a member reads the member's name, not "you"; the member on their own page reads "you"
+    and which delegation registered them."""
+    slug = make_event(capacity=5, sessions=[{"title": "Инвестиция"}])
+    path = head_page_path(post_delegation(client, slug, delegation_body([member(0)])).get_json())
+    (registration,) = rows(db_query, slug)
+    headers = {"Accept-Language": language}
+    page = client.get(f"{path}/members/{registration.id}", headers=headers).get_data(as_text=True)
+    assert '<h1 id="member-name">Айбек Ташиев</h1>' in page
+    assert about_member in page and association in page
+    assert about_you not in page and sessions not in page
+    own = client.get(f"/r/{registration.token}", headers=headers).get_data(as_text=True)
+    assert about_you in own and sessions in own and about_member not in own
+    assert 'id="delegation-note"' in own and "Ош облусунун ишкер делегациясы" in own and HEAD["full_name"] in own
 
 
 def test_the_head_adds_a_member_at_the_end(client, make_event, db_query):
@@ -207,6 +248,65 @@ def test_cancelling_the_whole_delegation(client, make_event, db_query):
     head_mails = [m for m in outbox(db_query) if m.kind == "members_cancelled"]
     assert len(head_mails) == 1 and all(name in head_mails[0].body_text for name in NAMES[:3])
     assert client.get(f"{path}/cancel").status_code == 302  # nobody left to cancel
+
+
+@pytest.fixture
+def mail_on(app_config, smtp_port):
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_USE_TLS=False, MAIL_TIMEOUT=3,
+                      SITE_URL="https://diaspora.example")
+
+
+def test_the_head_is_told_when_a_member_cancels_on_their_own_page(mail_on, smtp_server, client, runner, make_event,
+                                                                  db_query):
+    """A short mail in the head's language names the member and the delegation, with the delegation's link
+    (blanked in the outbox once sent); a member the head cancels is in the head's one mail, not in another."""
+    slug = make_event(capacity=1)
+    answer = post_delegation(client, slug, delegation_body([member(0), member(1), member(2)], language="ru")
+                             ).get_json()
+    first, _second, third = rows(db_query, slug)
+    confirm = client.get(f"/r/{first.token}/cancel", headers=EN).get_data(as_text=True)
+    assert f"The head of your delegation, {HEAD['full_name']}, gets a mail about it too." in confirm
+    work(runner)
+    smtp_server.messages.clear()
+    assert client.post(f"/r/{first.token}/cancel", data={"confirm": "yes"}).status_code == 302
+    work(runner)
+    (to_head,) = [m for m in smtp_server.messages if m["To"] == HEAD["email"]]
+    assert to_head["Subject"] == f"Регистрация отменена: {NAMES[0]}, Мекендештер 2026"
+    text = to_head.get_body(preferencelist=("plain",)).get_content()
+    assert f"{NAMES[0]}, участник вашей делегации «Ош облусунун ишкер делегациясы»" in text
+    assert answer["manage_url"] in text
+    assert sorted(m["To"] for m in smtp_server.messages) == [HEAD["email"], "member0@example.org",
+                                                             "member1@example.org"]  # cancelled, promoted
+    (kept,) = [m for m in outbox(db_query) if m.kind == "member_cancelled_themselves"]
+    token = answer["manage_url"].rsplit("/", 1)[1]
+    assert kept.status == "sent" and token not in kept.body_text and "/d/…" in kept.body_text
+    # the head cancels a member: the head's own mail names them, no second one
+    client.post(f"{head_page_path(answer)}/cancel", data={"member": third.id, "confirm": "yes"})
+    kinds = [m.kind for m in outbox(db_query) if m.to_address == HEAD["email"]]
+    assert kinds.count("member_cancelled_themselves") == 1 and kinds.count("members_cancelled") == 1
+
+
+def test_a_member_the_head_cancels_is_told_who_cancelled(client, make_event, db_query):
+    slug = make_event(capacity=5)
+    path = head_page_path(post_delegation(client, slug, delegation_body([member(0), member(1)], language="en")
+                                          ).get_json())
+    first, second = rows(db_query, slug)
+    client.post(f"{path}/cancel", data={"member": first.id, "confirm": "yes"})
+    client.post(f"/r/{second.token}/cancel", data={"confirm": "yes"})
+    mails = {m.to_address: m.body_text for m in outbox(db_query) if m.kind == "registration_cancelled"}
+    assert f"The head of your delegation, {HEAD['full_name']}, cancelled your registration." in mails[first.email]
+    assert "As you asked" not in mails[first.email]
+    assert "As you asked, your registration is cancelled." in mails[second.email]
+
+
+def test_a_head_listed_among_the_members_is_not_told_of_their_own_cancelling(client, make_event, db_query):
+    slug = make_event(capacity=5)
+    post_delegation(client, slug, delegation_body([member(0, email=HEAD["email"].upper()), member(1)]))
+    (head_as_member, _other) = rows(db_query, slug)
+    assert client.post(f"/r/{head_as_member.token}/cancel", data={"confirm": "yes"}).status_code == 302
+    kinds = [(m.to_address, m.kind) for m in outbox(db_query)]
+    assert (head_as_member.email, "registration_cancelled") in kinds
+    assert not any(kind == "member_cancelled_themselves" for _to, kind in kinds)
 
 
 # --- the form ------------------------------------------------------------------------------------
@@ -346,8 +446,6 @@ def test_member_ids_that_are_not_this_delegations_are_not_found(client, make_eve
 def _filled(n: int) -> list[dict]:
     return [{"full_name": f"Мүчө {i}", "country": "KG", "city": "Ош"} for i in range(n)]
 
-
-EN = {"Accept-Language": "en"}
 
 
 def test_the_form_says_at_most_100_members_instead_of_failing_or_dropping_rows(client, make_event, db_query):

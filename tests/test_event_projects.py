@@ -237,6 +237,22 @@ def test_dashboard_counts_and_formula_safe_export(client, forum, login, db_query
     assert not any(cell.data_type == "f" for cell in cells)
 
 
+@pytest.mark.parametrize("language, projects, people", [("en", "Projects", "People"), ("ru", "Проекты", "Человек"),
+                                                      ("ky", "Долбоорлор", "Адам саны")])
+def test_the_dashboards_project_bars_count_projects_not_people(client, forum, login, language, projects, people):
+    slug = forum["slug"]
+    submit(client, forum["token"])
+    submit(client, forum["token"], title="Экинчи", home_region="naryn", sector="trade")
+    login(forum["organizer"])
+    dashboard = client.get(f"/events/{slug}/manage", headers={"Accept-Language": language}).get_data(as_text=True)
+    registrations, section = dashboard.split('id="project-counts"')
+    section = section.split("</div>\n</section>")[0]
+    units = re.findall(r'<th scope="col" class="bars-unit">([^<]*)</th>', section)
+    assert units == [projects, projects]  # by region, by sector
+    assert people not in section
+    assert f'<th scope="col" class="bars-unit">{people}</th>' in registrations  # the registrations' bars count people
+
+
 def test_the_older_api_fields_make_a_submitted_project(client, make_event, db_query):
     slug = make_event()
     refused = client.post(f"/api/v1/events/{slug}/registrations",

@@ -67,3 +67,52 @@ def test_rows_that_hang_on_changed_tables_survive_upgrade_and_downgrade(scratch)
         upgrade()
         with db.engine.begin() as conn:
             assert _counts(conn) == before
+
+
+BEFORE_HEAD_CONTACTS_ENCRYPTED = "d2a7c9e4b1f6"
+
+
+def test_the_delegation_heads_contacts_are_encrypted_and_decrypted_back_with_their_members(scratch):
+    """d8e3b1f4a6c2: a delegation's head email and phone become ciphertext in the database, read back through
+    the app as they were; downgrading gives the plain values back; the members stay linked either way."""
+    with scratch.app_context():
+        from diaspora.extensions import db
+        from diaspora.models import Delegation
+
+        upgrade(revision=BEFORE_HEAD_CONTACTS_ENCRYPTED)
+        contacts = {"Ош": ("bakyt@example.org", "+996 555 123 456"), "Нарын": ("a" * 240 + "@example.org", None)}
+        with db.engine.begin() as conn:
+            user = _insert(conn, "users", email="owner@example.org", is_admin=False)
+            event = _insert(conn, "events", slug="forum", status="published", created_by_id=user)
+            ids = {}
+            for name, (email, phone) in contacts.items():
+                ids[name] = _insert(conn, "delegations", event_id=event, token=f"d{len(ids)}" * 20, name=name,
+                                    head_name="Бакыт", head_email=email, head_phone=phone, language="ky")
+                _insert(conn, "registrations", event_id=event, email=None, token=f"r{len(ids)}" * 20,
+                        code=f"CODE{len(ids)}", status="confirmed", delegation_id=ids[name])
+
+        def stored(conn):
+            return {name: tuple(conn.execute(sa.text("SELECT head_email, head_phone FROM delegations WHERE id = :id"),
+                                             {"id": ids[name]}).one()) for name in contacts}
+
+        def members(conn):
+            return conn.execute(sa.text("SELECT count(*) FROM registrations WHERE delegation_id IS NOT NULL")
+                                ).scalar_one()
+
+        upgrade()
+        with db.engine.begin() as conn:
+            raw = stored(conn)
+            assert members(conn) == 2
+        for name, (email, phone) in contacts.items():
+            assert email not in raw[name][0] and raw[name][0].startswith("gAAAA")  # a Fernet token
+            assert raw[name][1] is None if phone is None else phone not in raw[name][1]
+            delegation = db.session.get(Delegation, ids[name])
+            assert (delegation.head_email, delegation.head_phone) == (email, phone)
+        db.session.remove()
+        check()
+        downgrade(revision=BEFORE_HEAD_CONTACTS_ENCRYPTED)
+        with db.engine.begin() as conn:
+            assert stored(conn) == contacts and members(conn) == 2
+        upgrade()
+        db.session.remove()
+        assert db.session.get(Delegation, ids["Ош"]).head_email == "bakyt@example.org"

@@ -130,6 +130,10 @@ def edit_member(token: str, registration_id: int):
     form = registration_form(event, delegation.language, None, registration=member,
                              formdata=request.form if request.method == "POST" else None)
     del form.public_listing  # publishing a name is the member's own choice, made on their own page
+    # the head reads this page about someone else: the labels do not say "your"
+    form.organization_id.label.text = _("Association (optional)")
+    if event.sessions:
+        form.sessions.label.text = _("Sessions")
     if request.method == "POST" and form.validate_on_submit():
         try:
             with attempt():

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from diaspora import mail, unit_of_work
+from diaspora import mail, signals, unit_of_work
 from diaspora.codes import random_code
 from diaspora.database import utcnow
 from diaspora.errors import NotFound
@@ -273,12 +273,24 @@ def cancel_members(delegation: Delegation, chosen: list[Registration]) -> list[R
         _require_member(delegation, registration)
         if registration.status in ("cancelled", "rejected"):
             continue
-        regs.cancel(registration)
+        regs.cancel(registration, by="delegation_head")  # the head gets one mail for all, below
         cancelled.append(registration)
     if cancelled:
         mail.queue_later(delegation.head_email, "delegations/members_cancelled", delegation.language,
                          delegation_id=delegation.id, registration_ids=[r.id for r in cancelled])
     return cancelled
+
+
+def tell_head(registration: Registration, change: str, by: str = "person", **details) -> None:
+    """The receiver of signals.registration_changed: a member who cancelled on their own page is named to the
+    head in a short mail (unless the head is that member: their own mail tells them already)."""
+    delegation = registration.delegation
+    if change != "cancelled" or by != "person" or delegation is None:
+        return
+    if registration.email and registration.email.casefold() == delegation.head_email.casefold():
+        return
+    mail.queue_later(delegation.head_email, "delegations/member_cancelled_themselves", delegation.language,
+                     delegation_id=delegation.id, registration_ids=[registration.id])
 
 
 def active_members(delegation: Delegation) -> list[Registration]:
@@ -315,9 +327,12 @@ def compose(template: str, params: dict, message=None):
         return "outdated: the event was cancelled"
     members = [(m, regs.waitlist_position(m)) for m in delegation.members]
     ids = set(params.get("registration_ids") or [])
+    cancelled = [m for m in delegation.members if m.id in ids]
+    if template.endswith("/member_cancelled_themselves") and not any(m.status == "cancelled" for m in cancelled):
+        return "outdated: the member is registered again"
     return mail.Composed({
         "delegation": delegation, "event": event, "members": members,
-        "cancelled": [m for m in delegation.members if m.id in ids],
+        "cancelled": cancelled,
         "link": external_url("events.delegation", token=delegation.token),
         "event_url": external_url("events.show", slug=event.slug),
     }, reply_to=event.reply_to)
@@ -325,5 +340,7 @@ def compose(template: str, params: dict, message=None):
 
 def init_app(app) -> None:
     mail.register_composer("delegations", compose)
+    signals.registration_changed.connect(tell_head)
     # once delivered, the head's private link has no business in the outbox that site admins read
-    mail.register_kinds("delegation_registered", "members_cancelled", redact=r"(/d/)[\w-]{20,}")
+    mail.register_kinds("delegation_registered", "members_cancelled", "member_cancelled_themselves",
+                        redact=r"(/d/)[\w-]{20,}")

@@ -161,6 +161,8 @@ MAIL_FOR_CHANGE = {"confirmed": "registration_confirmed", "rejected": "registrat
 def tell_participant(registration: Registration, change: str, **details) -> None:
     """The receiver of signals.registration_changed."""
     if change in MAIL_FOR_CHANGE:
+        if details.get("by") != "delegation_head":  # the person's own doing: the mail says "as you asked"
+            details.pop("by", None)
         mail_participant(registration, MAIL_FOR_CHANGE[change], **details)
 
 

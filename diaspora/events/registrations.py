@@ -257,9 +257,11 @@ def update_registration(registration: Registration, data: RegistrationData) -> N
         session_seats.fill(event, dropped)
 
 
-def cancel(registration: Registration) -> list[Outcome[Registration]]:
-    """The participant (or the organizer) cancels; the first on the waitlist moves up. The person gets a
-    mail confirming it (events.notify, on the "cancelled" change); cancelling twice changes nothing."""
+def cancel(registration: Registration, by: str = "person") -> list[Outcome[Registration]]:
+    """The participant (or, `by` "delegation_head", their delegation's head) cancels; the first on the
+    waitlist moves up. The person gets a mail confirming it (events.notify, on the "cancelled" change), and a
+    delegation member's head is told when the member cancelled on their own; cancelling twice changes
+    nothing."""
     lock_event(registration.event_id)
     db.session.refresh(registration)
     if registration.status in ("cancelled", "rejected"):
@@ -268,7 +270,7 @@ def cancel(registration: Registration) -> list[Outcome[Registration]]:
     registration.cancelled_at = utcnow()
     registration.waitlist_seq = None
     db.session.flush()
-    _changed(registration, "cancelled")
+    _changed(registration, "cancelled", by=by)
     return _freed(registration)
 
 

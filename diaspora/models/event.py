@@ -18,6 +18,7 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.content_i18n import I18nJSON, I18nText
+from diaspora.crypto import EncryptedText
 from diaspora.database import UTCDateTime, utcnow
 from diaspora.extensions import Model
 
@@ -261,8 +262,9 @@ class Delegation(Model):
     token: Mapped[str] = mapped_column(String(64), unique=True)  # the head's private link: /d/<token>
     name: Mapped[str | None] = mapped_column(String(200))  # "Osh region business delegation"
     head_name: Mapped[str] = mapped_column(String(200))
-    head_email: Mapped[str] = mapped_column(String(254))
-    head_phone: Mapped[str | None] = mapped_column(String(40))
+    # the head's contacts, encrypted at rest (diaspora.crypto); never looked up by (the token finds the head)
+    head_email: Mapped[str] = mapped_column(EncryptedText)
+    head_phone: Mapped[str | None] = mapped_column(EncryptedText)
     language: Mapped[str] = mapped_column(String(2), default="ky")  # of the head's mail and page
     consented_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
