@@ -415,3 +415,25 @@ def test_one_who_asked_to_join_and_became_staff_meanwhile_sets_their_choices(cli
         OrganizationMember.user_id == people["compatriot"].id)).all())
     assert [tuple(row) for row in rows] == [("member", False, True)]
     assert client.get(f"/organizations/{org_id}/news").status_code == 200
+
+
+@pytest.mark.parametrize("who", ["member", "volunteer", "other_admin", "stranger"])
+def test_the_entry_admins_and_invitations_are_refused_to_anyone_else(client, login, people, org_id, db_query, who):
+    """The rest of the admin actions (the entry, its admins, withdrawing invitations), tried by the same people."""
+    as_user(client, login, people["owner"])
+    client.post(f"/organizations/{org_id}/members/invite", data={"email": "new@example.org", "role": "member"})
+    client.post(f"/organizations/{org_id}/admins", data={"email": "x@example.org", "role": "admin"})
+    invitations = db_query(lambda db: db.session.scalars(select(Invitation.id)).all())
+    assert len(invitations) == 2
+    as_user(client, login, people[who])
+    calls = [("GET", f"/organizations/{org_id}/edit", None),
+             ("POST", f"/organizations/{org_id}/edit", {"name": "Башка ат"}),
+             ("GET", f"/organizations/{org_id}/admins", None),
+             ("POST", f"/organizations/{org_id}/admins", {"email": "y@example.org", "role": "admin"}),
+             ("POST", f"/organizations/{org_id}/admins/{people['coadmin'].id}/remove", None),
+             *(("POST", f"/organizations/{org_id}/invitations/{i}/revoke", None) for i in invitations)]
+    for method, path, data in calls:
+        assert client.open(path, method=method, data=data).status_code == 403, (who, method, path)
+    assert db_query(lambda db: db.session.scalars(select(Invitation.status)).all()) == ["pending", "pending"]
+    assert staff_role(db_query, org_id, people["coadmin"]) == "admin"
+    assert client.get(f"/organizations/{org_id}").get_data(as_text=True).count("Ала-Тоо") >= 1

@@ -498,3 +498,20 @@ def test_a_delegation_larger_than_the_per_minute_limit_of_single_registrations_r
     response = post_delegation(client, slug, delegation_body([member(i) for i in range(20)]))
     assert response.status_code == 201, response.get_data(as_text=True)
     assert len(rows(db_query, slug)) == 20
+
+
+def test_the_demo_forum_shows_its_delegation_and_speakers(client, runner, db_query, make_user, login):
+    """The demo forum (flask seed-demo): its delegation in the organizers' list and on the head's page, its
+    speakers under their sessions on the public page."""
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    slug, token = db_query(lambda db: db.session.execute(select(Event.slug, Delegation.token).join(
+        Delegation, Delegation.event_id == Event.id)).one())
+    page = client.get(f"/events/{slug}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    programme = page.split('id="projects"')[0]
+    assert "Айгерим Садыкова (демо)" in programme and "Demo investment fund" in programme
+    head = client.get(f"/d/{token}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Ош облусунун ишкер делегациясы (демо)" in head
+    assert head.count('<span class="badge badge-confirmed">') == 5 and head.count("Ticket (PDF)") == 5
+    login(make_user(is_admin=True))
+    listed = client.get(f"/events/{slug}/manage/registrations", headers={"Accept-Language": "en"})
+    assert listed.get_data(as_text=True).count("Ош облусунун ишкер делегациясы (демо)") == 5

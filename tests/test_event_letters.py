@@ -269,3 +269,38 @@ def test_the_letter_form_needs_its_csrf_token(csrf_on, client, make_event, db_qu
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = client.post(f"/r/{token}/letter", data={**DETAILS, "csrf_token": csrf})
     assert response.status_code == 200 and response.mimetype == "application/pdf"
+
+
+def test_a_delegation_head_downloads_the_letter_of_a_member_without_an_email(client, forum, make_event, db_query):
+    """A member registered by their head, with no address of their own, has no private page: the head's page
+    offers the letter of each confirmed member, and of nobody else, nor of another delegation's members."""
+    from tests.test_event_delegations import delegation_body, head_page_path, member, post_delegation
+
+    slug = forum["slug"]
+    event_id = db_query(lambda db: db.session.scalar(select(Event.id).where(Event.slug == slug)))
+    db_query(lambda db: (db.session.execute(update(Event).where(Event.id == event_id).values(capacity=2)),
+                         db.session.commit()))  # one place left after the forum's participant
+    answer = post_delegation(client, slug, delegation_body([member(0, email=None), member(1, email=None)]))
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    assert [m["status"] for m in answer.get_json()["members"]] == ["confirmed", "waitlisted"]
+    page_path = head_page_path(answer.get_json())
+    first, second = db_query(lambda db: db.session.scalars(select(Registration.id).where(
+        Registration.delegation_id.is_not(None)).order_by(Registration.id)).all())
+    page = client.get(page_path, headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert f'href="{page_path}/members/{first}/letter"' in page
+    assert f"/members/{second}/letter" not in page  # waitlisted: no letter yet
+
+    form = client.get(f"{page_path}/members/{first}/letter", headers={"Accept-Language": "ru"})
+    assert form.status_code == 200 and form.headers["Cache-Control"] == "no-store"
+    assert f'href="{page_path}"' in form.get_data(as_text=True)  # back to the delegation, not a private page
+    response = client.post(f"{page_path}/members/{first}/letter",
+                           data={**DETAILS, "name_latin": "Aibek Tashiev"})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = pdf_text(response.data)
+    assert "AIBEK TASHIEV" in text and "Форум «Мекендештер»" in text and "Ңурбек Үсөнов" in text
+
+    assert client.get(f"{page_path}/members/{second}/letter").status_code == 403
+    forum_participant = db_query(lambda db: db.session.scalar(select(Registration.id).where(
+        Registration.delegation_id.is_(None))))
+    assert client.get(f"{page_path}/members/{forum_participant}/letter").status_code == 404
+    assert client.get(f"/d/{'x' * 40}/members/{first}/letter").status_code == 404

@@ -284,3 +284,63 @@ def test_a_team_organizer_edits_the_event_and_it_stays_with_its_association(clie
     assert saved.status_code == 302, saved.get_data(as_text=True)
     event = db_query(lambda db: db.session.scalar(select(Event).where(Event.slug == slug)))
     assert event.organization_id == org_id and event.title["ky"] == "Мекендештер форуму"
+
+
+def test_the_association_admin_who_creates_an_event_hears_of_its_registrations(client, make_user, make_org, login,
+                                                                              db_query, app):
+    """The organizer who never heard of anyone (8 registrations waiting for approval, 0 mails): whoever creates an
+    event is listed in its team, told by the daily digest or of each registration at once; the listing grants
+    nothing of its own, so when their association is no longer published they neither organize nor hear."""
+    from diaspora.database import utcnow
+    from diaspora.events import team_notify
+    from diaspora.models import Organization
+    from diaspora.unit_of_work import transaction
+
+    admin = make_user(name="Айбек Осмонов", locale="ru")
+    org = make_org(name="Ала-Тоо", owner=admin)
+    login(admin)
+    created = client.post("/events/new", data={
+        "title_ky": "Жыйын", "starts_at": "2027-06-15T09:00", "ends_at": "2027-06-15T18:00", "city": "Бишкек",
+        "country": "KG", "organization_id": str(org), "timezone": "Asia/Bishkek", "capacity": "50",
+        "requires_approval": "y"})
+    assert created.status_code == 302, created.get_data(as_text=True)
+    slug = created.headers["Location"].split("/events/")[1].split("/")[0]
+    assert client.post(f"/events/{slug}/manage/publish").status_code == 302
+    team = client.get(f"/events/{slug}/manage/team", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "Айбек Осмонов" in team and f'action="/events/{slug}/manage/team/notify"' in team
+    for i in range(8):
+        answer = api_register(client, slug, email=f"p{i}@example.org", full_name=f"Катышуучу {i}").get_json()
+        assert answer["status"] == "pending"
+
+    def run():
+        with app.app_context(), transaction():
+            return team_notify.run(utcnow() + team_notify.SETTLE)
+
+    def a_day_ago(db):  # listed a day ago: the digest is due
+        for member in db.session.scalars(select(EventTeamMember)):
+            member.created_at -= timedelta(days=1)
+            member.notified_until -= timedelta(days=1)
+        db.session.commit()
+
+    db_query(a_day_ago)
+    run()
+    (digest,) = mails(db_query, team_notify.DIGEST_KIND)
+    assert digest[0] == admin.email and "8" in digest[1]
+    assert all(f"Катышуучу {i}" in digest[2] for i in range(8))
+    # each one at once, from now on
+    assert client.post(f"/events/{slug}/manage/team/notify", data={"notify": "immediately"}).status_code == 302
+    api_register(client, slug, email="p9@example.org", full_name="Тогузунчу")
+    run()
+    (single,) = mails(db_query, team_notify.KIND)
+    assert single[0] == admin.email and "Тогузунчу" in single[1]
+
+    def rejected(db):
+        db.session.get(Organization, org).status = "rejected"
+        db.session.commit()
+
+    db_query(rejected)
+    assert client.get(f"/events/{slug}/manage").status_code == 403
+    assert client.get(f"/events/{slug}/manage/registrations").status_code == 403
+    api_register(client, slug, email="p10@example.org", full_name="Онунчу")
+    run()
+    assert len(mails(db_query, team_notify.KIND)) == 1  # nothing more

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from diaspora.content_forms import fill_form, form_text, translated_form
 from diaspora.content_i18n import I18nText
 from diaspora.events import letters, services
+from diaspora.events.delegation_routes import _delegation, _member
 from diaspora.events.letter_forms import LETTER_FIELDS, LetterRequestForm, LettersForm
 from diaspora.events.routes import _no_store, _private, _public_post_limit, bp
 from diaspora.extensions import limiter
@@ -125,6 +126,21 @@ def _request_form(locale: str, registration: Registration) -> LetterRequestForm:
 def letter(token: str):
     """The participant's invitation letter: a form with what a visa letter needs, answered with the PDF."""
     registration = _private(token)
+    return _letter(registration, url_for("events.private", token=registration.token), _("Your registration"))
+
+
+@bp.route("/d/<token>/members/<id:registration_id>/letter", methods=["GET", "POST"],
+          endpoint="delegation_letter")
+@limiter.limit(_public_post_limit, methods=["POST"])
+def delegation_letter(token: str, registration_id: int):
+    """A delegation member's letter, from their head's page (a member without an email has no page of their
+    own)."""
+    delegation = _delegation(token)
+    member = _member(delegation, registration_id)
+    return _letter(member, url_for("events.delegation", token=delegation.token), _("Your delegation"))
+
+
+def _letter(registration: Registration, back_url: str, back_label: str):
     refusal = letters.letter_refusal(registration)
     if refusal is not None:
         raise refusal
@@ -148,4 +164,5 @@ def letter(token: str):
                 f'attachment; filename="invitation-{registration.event.slug}-{form.language.data}.pdf"')
             return _no_store(response)
     return _no_store(make_response(render_template("events/letter.html", registration=registration,
-                                                   event=registration.event, form=form)))
+                                                   event=registration.event, form=form, back_url=back_url,
+                                                   back_label=back_label)))

@@ -69,8 +69,13 @@ def role_of(user, event: Event) -> str | None:
         return None
     if user.is_admin or _association_admin(user, event):
         return ORGANIZER
-    return db.session.scalar(select(EventTeamMember.role).where(
-        EventTeamMember.event_id == event.id, EventTeamMember.user_id == user.id))
+    row = db.session.execute(select(EventTeamMember.role, EventTeamMember.invited_by_id).where(
+        EventTeamMember.event_id == event.id, EventTeamMember.user_id == user.id)).first()
+    if row is None or (row.invited_by_id is None and user.id == event.created_by_id):
+        # the creator's own listing (made with the event, so they hear of registrations) grants nothing: their
+        # say comes from being a site admin or an admin of the association, and ends with it
+        return None
+    return row.role
 
 
 def can(user, event: Event, permission: str) -> bool:

@@ -28,7 +28,7 @@ from diaspora.events.permissions import (  # noqa: F401 - re-exported: routes as
 )
 from diaspora.extensions import db
 from diaspora.geo.geocoder import geocode_address, geocode_city
-from diaspora.models import Event, EventQuestion, EventSession, Registration
+from diaspora.models import Event, EventQuestion, EventSession, EventTeamMember, Registration
 from diaspora.text import slugify, sort_key
 from diaspora.validation import refuse_control_characters
 from diaspora.weburl import InvalidURL, clean_web_url
@@ -181,6 +181,13 @@ def create_event(user, data: EventData) -> Event:
     _place(event, data)
     db.session.add(event)
     db.session.flush()
+    if user.id is not None:  # not for an event created as the site (`flask create-event`)
+        # listed in its team, so they hear of new registrations from the first one (the daily digest, or as
+        # they choose on the team page); the listing grants nothing (events.permissions.role_of)
+        now = utcnow()
+        db.session.add(EventTeamMember(event_id=event.id, user_id=user.id, email=user.email.strip().lower(),
+                                       role="organizer", created_at=now, notified_until=now))
+        db.session.flush()
     return event
 
 

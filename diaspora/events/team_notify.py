@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from diaspora import mail
+from diaspora.events import permissions
 from diaspora.events.choices import STATUSES
 from diaspora.extensions import db
 from diaspora.models import Event, EventTeamMember, Registration, User
@@ -48,8 +49,8 @@ def run(now: datetime) -> str:
             Registration.created_at <= cutoff, Registration.status.in_(ACTIVE))
             .order_by(Registration.created_at, Registration.id)).all()
         member.notified_until = max(since, cutoff)  # never back before the member joined
-        if not new:
-            continue
+        if not new or not permissions.can(user, member.event, "registrations"):
+            continue  # (the creator's own listing once they no longer organize: they hear of nobody)
         event = member.event
         locale = user.locale or "ky"
         pending = sum(1 for r in new if r.status == "pending")
