@@ -93,6 +93,37 @@ def test_errors_name_the_member_and_the_field(client, make_event, db_query):
     assert rows(db_query, slug) == []
 
 
+def test_a_head_who_gives_the_registration_fields_takes_part_first(client, make_event, db_query):
+    """`head` takes a registration's fields: with where they come from, the head is placed before the members;
+    a head listed among the members already is placed once; problems with the head's fields name head.<field>,
+    the members' keep their index as sent."""
+    slug = make_event(capacity=2)
+    head = {**HEAD, "country": "kg", "city": "Бишкек", "home_region": "bishkek", "sector": "trade"}
+    response = post_delegation(client, slug, delegation_body([member(0), member(1)], head=head))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    answer = response.get_json()
+    assert [(m["full_name"], m["status"]) for m in answer["members"]] == [
+        (HEAD["full_name"], "confirmed"), (NAMES[0], "confirmed"), (NAMES[1], "waitlisted")]
+    placed = rows(db_query, slug)
+    assert (placed[0].email, placed[0].country, placed[0].city) == (HEAD["email"], "KG", "Бишкек")
+    assert len({r.delegation_id for r in placed}) == 1
+
+    other = make_event(capacity=10)
+    listed = [member(0, email=HEAD["email"].upper(), full_name=HEAD["full_name"]), member(1)]
+    response = post_delegation(client, other, delegation_body(listed, head=head))
+    assert response.status_code == 201 and len(response.get_json()["members"]) == 2
+
+    third = make_event(capacity=10)
+    response = post_delegation(client, third, delegation_body(
+        [member(0), member(1, email="not-an-address")], head={**HEAD, "country": "KG"}))
+    assert response.status_code == 422
+    fields = response.get_json()["error"]["fields"]
+    assert "head.city" in fields and "members.1.email" in fields and "members.0.email" not in fields
+    response = post_delegation(client, third, delegation_body([member(0)], head={**head, "country": "XX"}))
+    assert "head.country" in response.get_json()["error"]["fields"]
+    assert rows(db_query, third) == []
+
+
 def test_a_registered_email_is_named_and_nothing_is_registered(client, make_event, db_query):
     slug = make_event(capacity=10)
     client.post(f"/api/v1/events/{slug}/registrations", json={**REGISTRANT, "email": "member1@example.org"})

@@ -16,14 +16,12 @@ from diaspora.api.intake import (
 )
 from diaspora.api.schemas import (
     NOT_AN_OBJECT,
-    PHONE,
-    PHONE_LENGTH,
-    PHONE_MESSAGE,
     RATE_LIMITED,
     UNSUPPORTED,
     RequestBody,
     StrictBoolean,
     choice,
+    countries,
     error_responses,
     text,
 )
@@ -39,13 +37,6 @@ blp = Blueprint("delegations_api", __name__, url_prefix="/api/v1/events",
                 description="Registering a delegation: several people at once, by their head.")
 
 
-class HeadSchema(RequestBody):
-    full_name = text(200, required=True)
-    email = text(254, required=True, format="email", description="The delegation's link is mailed here")
-    phone = text(40, forms=[(PHONE_LENGTH, PHONE)], message=PHONE_MESSAGE,
-                 description="With the country code: +996 555 123 456")
-
-
 class MemberSchema(RegistrationRequestSchema):
     """A member: a single registration's fields, the email optional, without consent (the head's), language
     (the delegation's), public_listing (only the person may publish their own name: on their own page) and a
@@ -59,9 +50,22 @@ class MemberSchema(RegistrationRequestSchema):
                                   "own mail and link")
 
 
+class HeadSchema(MemberSchema):
+    """The head: a single registration's fields. Reached by mail; a participant too when `country` and `city`
+    are given (placed first, unless already listed among the members with the same email)."""
+
+    class Meta(MemberSchema.Meta):
+        pass
+
+    email = text(254, required=True, format="email", description="The delegation's link is mailed here")
+    country = choice(countries(), description="With `city`: the head takes part too (ISO 3166-1 alpha-2)")
+    city = text(120, description="With `country`: the head takes part too")
+
+
 class DelegationRequestSchema(RequestBody):
     head = ma.fields.Nested(HeadSchema, required=True, metadata={
-        "description": "The head: reached by mail, a participant only when also listed among the members"})
+        "description": "The head: reached by mail; a participant when `country` and `city` are given or when "
+                       "listed among the members"})
     members = ma.fields.List(ma.fields.Nested(MemberSchema), required=True,
                              validate=validate.Length(1, delegations.MAX_MEMBERS), metadata={
                                  "description": "Placed in this order: confirmed while places last, then the "
@@ -95,12 +99,35 @@ def _member(fields: dict) -> regs.RegistrationData:
     return data
 
 
+def _head_attends(head: dict, members: list[regs.RegistrationData]) -> bool:
+    """Whether the head takes part: they gave where they come from (`country` or `city`) and are not listed among
+    the members already (by their email)."""
+    if head.get("country") is None and head.get("city") is None:
+        return False
+    email = str(head.get("email") or "").strip().casefold()
+    return not any((m.email or "").strip().casefold() == email for m in members)
+
+
+def _as_sent(error: regs.InvalidRegistration) -> regs.InvalidRegistration:
+    """The head placed as members.0: its problems named head.<field>, the members' by their index as sent."""
+    renamed: dict[str, list[str]] = {}
+    for name, messages in error.errors.items():
+        parts = name.split(".", 2)
+        if parts[0] == "members" and len(parts) > 1 and parts[1].isdigit():
+            index = int(parts[1]) - 1
+            name = ".".join(["head", *parts[2:]] if index < 0 else ["members", str(index), *parts[2:]])
+        renamed.setdefault(name, messages)
+    return regs.InvalidRegistration(renamed)
+
+
 def _members_cost() -> int:
     """A delegation is one request of the public limit and as many people of the delegations' own limit as it
     has members."""
     body = json_object() if request.mimetype == "application/json" else None
     members = body.get("members") if isinstance(body, dict) else None
-    return max(1, min(len(members), delegations.MAX_MEMBERS)) if isinstance(members, list) else 1
+    head = body.get("head") if isinstance(body, dict) else None
+    attends = isinstance(head, dict) and (head.get("country") is not None or head.get("city") is not None)
+    return max(1, min(len(members) + attends, delegations.MAX_MEMBERS)) if isinstance(members, list) else 1
 
 
 @blp.route("/<slug>/delegations", methods=["POST"])
@@ -123,18 +150,22 @@ def register_delegation(slug: str):
     if rejected:
         return rejected
     head_fields = body["head"]
+    members = [_member(m) for m in body["members"]]
+    head_attends = _head_attends(head_fields, members)
+    if head_attends:
+        members.insert(0, _member(head_fields))
     head = delegations.HeadData(full_name=head_fields.get("full_name") or "", email=head_fields.get("email") or "",
                                 phone=head_fields.get("phone"), name=body.get("name"),
                                 language=body.get("language") or "ky", consent=body.get("consent") is True)
     try:
         with attempt(), force_locale("en"):  # the API answers in English; the mail goes out in `language`
-            created = delegations.create(slug, head, [_member(m) for m in body["members"]])
+            created = delegations.create(slug, head, members)
             members = [{"full_name": m.full_name, "status": m.status, "waitlist_position": regs.waitlist_position(m),
                         "code": m.code} for m in created.members]
     except NotFound:
         return jsonify({"error": {"message": "Event not found.", "field": None}}), 404
     except regs.InvalidRegistration as error:
-        return invalid_fields(error)
+        return invalid_fields(_as_sent(error) if head_attends else error)
     except regs.RegistrationClosed as error:  # its message was written in English, above
         return jsonify({"error": {"message": error.message, "field": None}}), 409
     return jsonify({"id": created.id, "manage_url": external_url("events.delegation", token=created.token),

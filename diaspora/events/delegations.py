@@ -5,7 +5,8 @@ exports, the dashboard, the team's notifications and the waitlist treat them as 
 placed in their order under the event's lock, by the very statement a single registration takes it with
 (events.locking.lock_for_registration), once per member: confirmed (or pending) while places last, then
 waitlisted with consecutive numbers, and the event's counters stay what the single registration's fast path
-reads. The head is a participant only when listed among the members; the head's page is /d/<token>.
+reads. The head is a participant only when listed among the members (the API lists a head who gives the
+registration fields first); the head's page is /d/<token>.
 """
 import secrets
 from dataclasses import dataclass, field
