@@ -160,8 +160,8 @@ def register_delegation(slug: str):
     try:
         with attempt(), force_locale("en"):  # the API answers in English; the mail goes out in `language`
             created = delegations.create(slug, head, members)
-            members = [{"full_name": m.full_name, "status": m.status, "waitlist_position": regs.waitlist_position(m),
-                        "code": m.code} for m in created.members]
+            placed = [{"full_name": m.full_name, "status": m.status, "waitlist_position": regs.waitlist_position(m),
+                       "code": m.code} for m in created.members]
     except NotFound:
         return jsonify({"error": {"message": "Event not found.", "field": None}}), 404
     except regs.InvalidRegistration as error:
@@ -169,4 +169,4 @@ def register_delegation(slug: str):
     except regs.RegistrationClosed as error:  # its message was written in English, above
         return jsonify({"error": {"message": error.message, "field": None}}), 409
     return jsonify({"id": created.id, "manage_url": external_url("events.delegation", token=created.token),
-                    "members": members}), 201
+                    "members": placed}), 201
