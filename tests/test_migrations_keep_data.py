@@ -116,3 +116,47 @@ def test_the_delegation_heads_contacts_are_encrypted_and_decrypted_back_with_the
         upgrade()
         db.session.remove()
         assert db.session.get(Delegation, ids["Ош"]).head_email == "bakyt@example.org"
+
+
+BEFORE_CREATORS_LISTED = "d8e3b1f4a6c2"
+
+
+def test_the_creators_of_upcoming_events_are_listed_in_their_team_and_unlisted_on_downgrade(scratch):
+    """e4b9c2d7a1f5: an upcoming event's creator gets the team row that new events get (to hear of its
+    registrations); a past event, or one whose team lists the creator already, gets none; the downgrade takes
+    back only those rows, the invited team members stay."""
+    from datetime import UTC, datetime, timedelta
+
+    with scratch.app_context():
+        from diaspora.extensions import db
+
+        upgrade(revision=BEFORE_CREATORS_LISTED)
+        later, earlier = (datetime.now(UTC) + timedelta(days=days) for days in (30, -30))
+        with db.engine.begin() as conn:
+            creator = _insert(conn, "users", email="Creator@Example.org", is_admin=False)
+            helper = _insert(conn, "users", email="helper@example.org", is_admin=False)
+            upcoming, past, listed = (
+                _insert(conn, "events", slug=slug, status="published", created_by_id=creator,
+                        starts_at=when, ends_at=when)
+                for slug, when in (("upcoming", later), ("past", earlier), ("listed", later)))
+            _insert(conn, "event_team_members", event_id=listed, user_id=creator, email="creator@example.org",
+                    role="checkin", invited_by_id=helper)
+            _insert(conn, "event_team_members", event_id=upcoming, user_id=helper, email="helper@example.org",
+                    role="registrations", invited_by_id=creator)
+
+        def team(conn):
+            return sorted(tuple(row) for row in conn.execute(sa.text(
+                "SELECT event_id, user_id, email, role FROM event_team_members")))
+
+        upgrade()
+        with db.engine.begin() as conn:
+            assert team(conn) == sorted([
+                (listed, creator, "creator@example.org", "checkin"),
+                (upcoming, helper, "helper@example.org", "registrations"),
+                (upcoming, creator, "creator@example.org", "organizer")])
+            assert past not in {row[0] for row in team(conn)}
+        check()
+        downgrade(revision=BEFORE_CREATORS_LISTED)
+        with db.engine.begin() as conn:
+            assert team(conn) == sorted([(listed, creator, "creator@example.org", "checkin"),
+                                         (upcoming, helper, "helper@example.org", "registrations")])
