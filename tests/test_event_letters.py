@@ -293,6 +293,7 @@ def test_a_delegation_head_downloads_the_letter_of_a_member_without_an_email(cli
     form = client.get(f"{page_path}/members/{first}/letter", headers={"Accept-Language": "ru"})
     assert form.status_code == 200 and form.headers["Cache-Control"] == "no-store"
     assert f'href="{page_path}"' in form.get_data(as_text=True)  # back to the delegation, not a private page
+    assert "Айбек Ташиев" in form.get_data(as_text=True) and "приглашением участника" in form.get_data(as_text=True)
     response = client.post(f"{page_path}/members/{first}/letter",
                            data={**DETAILS, "name_latin": "Aibek Tashiev"})
     assert response.status_code == 200 and response.mimetype == "application/pdf"

@@ -344,3 +344,16 @@ def test_the_association_admin_who_creates_an_event_hears_of_its_registrations(c
     api_register(client, slug, email="p10@example.org", full_name="Онунчу")
     run()
     assert len(mails(db_query, team_notify.KIND)) == 1  # nothing more
+
+    # a site admin keeps them on the team: the role set on the creator's row now counts
+    client.post("/auth/logout")
+    login(make_user(is_admin=True))
+    team = client.get(f"/events/{slug}/manage/team", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Created the event: hears of its registrations" in team
+    row = db_query(lambda db: db.session.scalar(select(EventTeamMember.id).where(
+        EventTeamMember.user_id == admin.id)))
+    assert client.post(f"/events/{slug}/manage/team/{row}/role", data={"role": "registrations"}).status_code == 302
+    assert "Created the event: hears" not in client.get(f"/events/{slug}/manage/team").get_data(as_text=True)
+    client.post("/auth/logout")
+    login(admin)
+    assert client.get(f"/events/{slug}/manage/registrations").status_code == 200

@@ -39,6 +39,8 @@ class Mail:
         else:
             self.void = None
             self.subject, self.body_text, recipes = composed[:3]
+            # an address kept encrypted elsewhere is given by the composer, at sending time
+            self.to_address = composed[3] if len(composed) > 3 and composed[3] else self.to_address
             self.attachments = [name for name, _, _ in recipes] + [a.filename for a in message.attachments]
 
 

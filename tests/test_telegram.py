@@ -296,3 +296,13 @@ def test_a_chat_that_floods_is_told_to_wait(telegram_on, two_a_minute, bot_api, 
     bodies = db_query(lambda db: [m.body for m in db.session.scalars(
         select(HelpMessage).where(HelpMessage.from_requester.is_(True)))])
     assert bodies == ["Салам 0", "Салам 1"]
+
+
+def test_a_message_is_cut_as_telegram_counts_it():
+    """Telegram counts UTF-16 units (an emoji is two): a text of 4,000 emoji would be refused on every try."""
+    from diaspora.telegram.bot import fit
+
+    assert fit("Салам 👋") == "Салам 👋"
+    cut = fit("👋" * 4000)
+    assert len(cut.encode("utf-16-le")) // 2 == 4096 and cut == "👋" * 2048
+    assert fit("а" + "👋" * 4000) == "а" + "👋" * 2047  # a pair cut in half is dropped, not sent broken

@@ -218,7 +218,7 @@ def create(slug: str, head: HeadData, members: list[regs.RegistrationData]) -> D
                                 language=head.language, consented_at=now, created_at=now)
         db.session.add(delegation)
         placed = [_place(rules, delegation, member, index, cancelled) for index, member in enumerate(data)]
-        mail.queue_later(head.email, "delegations/delegation_registered", head.language, delegation_id=delegation.id)
+        mail.queue_later("", "delegations/delegation_registered", head.language, delegation_id=delegation.id)
         return DelegationRef(delegation.id, delegation.token, placed)
 
     return _retrying(run)
@@ -277,7 +277,7 @@ def cancel_members(delegation: Delegation, chosen: list[Registration]) -> list[R
         regs.cancel(registration, by="delegation_head")  # the head gets one mail for all, below
         cancelled.append(registration)
     if cancelled:
-        mail.queue_later(delegation.head_email, "delegations/members_cancelled", delegation.language,
+        mail.queue_later("", "delegations/members_cancelled", delegation.language,
                          delegation_id=delegation.id, registration_ids=[r.id for r in cancelled])
     return cancelled
 
@@ -288,9 +288,11 @@ def tell_head(registration: Registration, change: str, by: str = "person", **det
     delegation = registration.delegation
     if change != "cancelled" or by != "person" or delegation is None:
         return
+    if not delegation.head_email:  # no key opens it any more: nobody to tell
+        return
     if registration.email and registration.email.casefold() == delegation.head_email.casefold():
         return
-    mail.queue_later(delegation.head_email, "delegations/member_cancelled_themselves", delegation.language,
+    mail.queue_later("", "delegations/member_cancelled_themselves", delegation.language,
                      delegation_id=delegation.id, registration_ids=[registration.id])
 
 
@@ -321,7 +323,7 @@ def compose(template: str, params: dict, message=None):
     from diaspora.urls import external_url
 
     delegation = db.session.get(Delegation, params.get("delegation_id"))
-    if delegation is None:
+    if delegation is None or not delegation.head_email:
         return "the delegation no longer exists"
     event = delegation.event
     if event.status == "cancelled":
@@ -336,12 +338,12 @@ def compose(template: str, params: dict, message=None):
         "cancelled": cancelled,
         "link": external_url("events.delegation", token=delegation.token),
         "event_url": external_url("events.show", slug=event.slug),
-    }, reply_to=event.reply_to)
+    }, to=delegation.head_email, reply_to=event.reply_to)  # kept encrypted: given only at sending time
 
 
 def init_app(app) -> None:
     mail.register_composer("delegations", compose)
     signals.registration_changed.connect(tell_head)
-    # once delivered, the head's private link has no business in the outbox that site admins read
+    # once delivered, the head's private link and address have no business in the outbox that site admins read
     mail.register_kinds("delegation_registered", "members_cancelled", "member_cancelled_themselves",
-                        redact=r"(/d/)[\w-]{20,}")
+                        redact=r"(/d/)[\w-]{20,}", personal=True)

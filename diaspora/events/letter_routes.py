@@ -137,10 +137,10 @@ def delegation_letter(token: str, registration_id: int):
     own)."""
     delegation = _delegation(token)
     member = _member(delegation, registration_id)
-    return _letter(member, url_for("events.delegation", token=delegation.token), _("Your delegation"))
+    return _letter(member, url_for("events.delegation", token=delegation.token), delegation.label, for_member=True)
 
 
-def _letter(registration: Registration, back_url: str, back_label: str):
+def _letter(registration: Registration, back_url: str, back_label: str, for_member: bool = False):
     refusal = letters.letter_refusal(registration)
     if refusal is not None:
         raise refusal
@@ -165,4 +165,4 @@ def _letter(registration: Registration, back_url: str, back_label: str):
             return _no_store(response)
     return _no_store(make_response(render_template("events/letter.html", registration=registration,
                                                    event=registration.event, form=form, back_url=back_url,
-                                                   back_label=back_label)))
+                                                   back_label=back_label, for_member=for_member)))

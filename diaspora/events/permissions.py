@@ -69,13 +69,18 @@ def role_of(user, event: Event) -> str | None:
         return None
     if user.is_admin or _association_admin(user, event):
         return ORGANIZER
-    row = db.session.execute(select(EventTeamMember.role, EventTeamMember.invited_by_id).where(
-        EventTeamMember.event_id == event.id, EventTeamMember.user_id == user.id)).first()
-    if row is None or (row.invited_by_id is None and user.id == event.created_by_id):
-        # the creator's own listing (made with the event, so they hear of registrations) grants nothing: their
-        # say comes from being a site admin or an admin of the association, and ends with it
+    row = db.session.scalar(select(EventTeamMember).where(
+        EventTeamMember.event_id == event.id, EventTeamMember.user_id == user.id))
+    if row is None or creator_listing(row, event):
         return None
     return row.role
+
+
+def creator_listing(member: EventTeamMember, event: Event) -> bool:
+    """Whether the row is the creator's own listing, made with the event so they hear of its registrations: it
+    grants nothing (their say comes from being a site admin or an admin of the association, and ends with it)
+    until another organizer gives it a role (events.team.change_role records who did)."""
+    return member.invited_by_id is None and member.user_id is not None and member.user_id == event.created_by_id
 
 
 def can(user, event: Event, permission: str) -> bool:

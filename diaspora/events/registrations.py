@@ -217,12 +217,13 @@ def _register(rules: EventRules, raw: RegistrationData, data: RegistrationData,
             return Outcome(RegistrationRef(existing.id, existing.status, existing.token), created=False)
         # Cancelled before: the row comes back as a new registration, with what was typed now, a new
         # link and a new code. The old link stops working: whoever typed this address gets only what
-        # they typed, never what the cancelled registration held.
+        # they typed, never what the cancelled registration held (nor its delegation: the head no longer
+        # sees or acts for them).
         registration_id = existing.id
         mailed = False
         conn.execute(_UPDATE_BY_ID, {"registration_id": registration_id, "token": token, "code": code,
                                      "checked_in_at": None, "checked_in_by_id": None, "reminded_at": None,
-                                     "promoted_at": None,
+                                     "promoted_at": None, "delegation_id": None,  # registered alone now
                                      "created_at": now, **values})
         conn.execute(delete(RegistrationSession).where(RegistrationSession.registration_id == registration_id))
     if data.sessions:  # the one statement sessions add: seats decided by the database, under the lock

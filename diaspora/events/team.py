@@ -99,7 +99,11 @@ def _member(event: Event, member_id: int) -> EventTeamMember:
 
 def change_role(user: User, event: Event, member_id: int, role: str | None) -> None:
     require(user, event, "team")
-    _member(event, member_id).role = _role(role)
+    member = _member(event, member_id)
+    member.role = _role(role)
+    if member.invited_by_id is None and member.user_id != user.id:
+        # another organizer's choice: the creator's own listing (which granted nothing) now carries the role
+        member.invited_by_id = user.id
 
 
 def remove(user: User, event: Event, member_id: int) -> None:

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from diaspora.errors import DomainError, Forbidden, ServiceError
-from diaspora.events import services, team
+from diaspora.events import permissions, services, team
 from diaspora.events.forms import TEAM_ROLE_CHOICES, AcceptTeamForm, NotifyForm, TeamMemberForm, TeamRoleForm
 from diaspora.events.routes import bp
 from diaspora.extensions import limiter
@@ -54,7 +54,8 @@ def team_page(slug: str):
     notify_form = NotifyForm(notify=mine.notify) if mine else None
     return render_template("events/manage/team.html", event=event, form=form, organizer=organizer,
                            members=team.members(event) if organizer else [], role_choices=TEAM_ROLE_CHOICES,
-                           mine=mine, notify_form=notify_form, valid_days=team.VALID_FOR.days)
+                           mine=mine, notify_form=notify_form, valid_days=team.VALID_FOR.days,
+                           creator_listing=permissions.creator_listing)
 
 
 @bp.post("/events/<slug>/manage/team/<id:member_id>/role")

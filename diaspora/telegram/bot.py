@@ -47,6 +47,15 @@ def call(method: str, payload: dict, session: requests.Session | None = None) ->
     return answer
 
 
+def fit(text: str, limit: int = 4096) -> str:
+    """At most `limit` UTF-16 code units, as Telegram counts a message (an emoji is two): a longer text would be
+    refused every time it is tried. A pair cut in half is dropped."""
+    encoded = text.encode("utf-16-le")
+    if len(encoded) <= 2 * limit:
+        return text
+    return encoded[:2 * limit].decode("utf-16-le", errors="ignore")
+
+
 class TelegramSender:
     """Sends the outbox's "telegram" messages with sendMessage: plain text (no parse mode, so nothing in
     it is markup), the chat's id given by the composer as the recipient."""
@@ -61,7 +70,7 @@ class TelegramSender:
     def session(self):
         with requests.Session() as http:
             def send(letter: Letter) -> None:
-                call("sendMessage", {"chat_id": letter.to, "text": letter.body[:4096],
+                call("sendMessage", {"chat_id": letter.to, "text": fit(letter.body),
                                      "link_preview_options": {"is_disabled": True}}, http)
             yield send
 
