@@ -137,7 +137,8 @@ def delegation_letter(token: str, registration_id: int):
     own)."""
     delegation = _delegation(token)
     member = _member(delegation, registration_id)
-    return _letter(member, url_for("events.delegation", token=delegation.token), delegation.label, for_member=True)
+    return _letter(member, url_for("events.delegation", token=delegation.token),
+                   delegation.name or _("Your delegation"), for_member=True)  # as the other member pages
 
 
 def _letter(registration: Registration, back_url: str, back_label: str, for_member: bool = False):
